@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine: `make site` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: site serve test check lint clean
+
+# The virtual environment, rebuilt when the pins change.
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(STAMP)
+
+## site: install, then build the site and every handout into site/ (verified)
+site: $(STAMP)
+	$(BIN)/careleaf build
+
+## serve: live preview of the site
+serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
+## check: validate content, handouts and clinic profiles
+check: $(STAMP)
+	$(BIN)/careleaf check
+
+## test: install (with the browser the tests drive), then run the whole suite
+test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || bash .ci/install-system-packages
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests macros
+	$(BIN)/ruff format --check src tests macros
+	$(BIN)/mypy
+
+clean:
+	rm -rf site dist $(VENV)

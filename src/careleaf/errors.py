@@ -1,0 +1,54 @@
+"""Errors that say where: the file, the line or key path, and the item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can.
+
+    Attributes:
+        file: path of the file, relative to the project where possible.
+        message: what is wrong, in plain words.
+        line: 1-based line in the file, when known.
+        key: dotted key path inside the file, e.g. ``items[3].text``.
+        item: the item, block, page or handout id concerned, when there is one.
+    """
+
+    file: str
+    message: str
+    line: int | None = None
+    key: str | None = None
+    item: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        parts = [where]
+        if self.key:
+            parts.append(f"key {self.key}")
+        if self.item:
+            parts.append(f"item '{self.item}'")
+        return f"{': '.join(parts)}: {self.message}"
+
+
+class CareleafError(Exception):
+    """Base class of every error careleaf reports to a person."""
+
+
+class ContentError(CareleafError):
+    """One or more problems found in the input; all of them are reported at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} found:"
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class BuildError(CareleafError):
+    """A build step failed (rendering, a PDF warning, a missing glyph...)."""

@@ -1,0 +1,371 @@
+"""Read the project's YAML into a validated, frozen Library; gather every problem, raise once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ContentError, Problem
+from .markup import UnsafeMarkup, to_html
+from .model import (
+    HANDOUT_TITLES,
+    LABELS,
+    Block,
+    Clinic,
+    Handout,
+    Library,
+    Project,
+)
+from .yamlfile import YDict, display_path, key_path, line_of, read_yaml
+
+PROJECT_FILE = "careleaf.yml"
+CONTENT_DIR = "content"
+HANDOUTS_DIR = "handouts"
+CLINICS_DIR = "clinics"
+LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
+MAX_LOGO_BYTES = 512 * 1024
+# Keys the loader sets itself; a file may not set them.
+DERIVED_KEYS = ("id", "lang", "path")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_library(root: Path) -> Library:
+    """Load and validate the whole project under ``root``.
+
+    Raises:
+        ContentError: with every problem found, each naming its file, line, key and item.
+    """
+    root = Path(root)
+    problems: list[Problem] = []
+    project = _load_project(root, problems)
+    if project is None:
+        raise ContentError(problems)
+    content = {
+        lang: _load_language(root, lang, problems)
+        for lang in sorted(project.languages, key=lambda code: code != project.source_language)
+    }
+    _check_source_language(root, project, content, problems)
+    _check_unlisted_languages(root, project, problems)
+    handouts = _load_handouts(root, content.get(project.source_language, {}), problems)
+    clinics = _load_clinics(root, problems)
+    if project.default_clinic not in clinics:
+        problems.append(
+            Problem(
+                PROJECT_FILE,
+                f"default_clinic '{project.default_clinic}' has no "
+                f"{CLINICS_DIR}/{project.default_clinic}/clinic.yml",
+                key="default_clinic",
+            )
+        )
+    if problems:
+        raise ContentError(problems)
+    return Library(root=root, project=project, content=content, handouts=handouts, clinics=clinics)
+
+
+def validate(
+    model: type[M], data: Any, file: str, problems: list[Problem], **derived: Any
+) -> M | None:
+    """Validate one file's data against a model; problems located by line, key and item."""
+    if data is None:
+        problems.append(Problem(file, "is empty"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(file, "must be a mapping of keys to values", line=1))
+        return None
+    clashes = [key for key in derived if key in data]
+    for key in clashes:
+        problems.append(
+            Problem(
+                file,
+                "unknown key (careleaf sets it from the file's name)",
+                line=line_of(data, (key,)),
+                key=key,
+            )
+        )
+    if clashes:
+        return None
+    try:
+        return model.model_validate({**data, **derived})
+    except ValidationError as error:
+        for detail in error.errors():
+            loc = tuple(detail["loc"])
+            problems.append(
+                Problem(
+                    file,
+                    _message(detail),
+                    line=line_of(data, loc),
+                    key=key_path(loc) or None,
+                    item=_item_id(data, loc),
+                )
+            )
+        return None
+
+
+def _message(detail: Any) -> str:
+    if detail["type"] == "extra_forbidden":
+        return "unknown key"
+    if detail["type"] == "missing":
+        return "required key is missing"
+    return str(detail["msg"])
+
+
+def _item_id(data: Any, loc: tuple[Any, ...]) -> str | None:
+    """The id of the list entry a location points into, e.g. items[2] -> its id."""
+    node = data
+    found = None
+    for step in loc:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            found = node["id"]
+    return found
+
+
+def _load_project(root: Path, problems: list[Problem]) -> Project | None:
+    path = root / PROJECT_FILE
+    if not path.is_file():
+        problems.append(Problem(PROJECT_FILE, "not found: is this a careleaf project folder?"))
+        return None
+    project = validate(Project, read_yaml(path, root, problems), PROJECT_FILE, problems)
+    if project and project.source_language not in project.languages:
+        problems.append(
+            Problem(
+                PROJECT_FILE,
+                f"source_language '{project.source_language}' is not listed under languages",
+                key="source_language",
+            )
+        )
+        return None
+    return project
+
+
+def _load_language(root: Path, lang: str, problems: list[Problem]) -> dict[str, Block]:
+    folder = root / CONTENT_DIR / lang
+    blocks: dict[str, Block] = {}
+    if not folder.is_dir():
+        problems.append(Problem(f"{CONTENT_DIR}/{lang}/", "language folder not found"))
+        return blocks
+    seen_ids: dict[str, str] = {}
+    seen_texts: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yml")):
+        name = display_path(path, root)
+        data = read_yaml(path, root, problems)
+        block = validate(Block, data, name, problems, id=path.stem, lang=lang, path=name)
+        if block is None:
+            continue
+        _check_block(block, data, seen_ids, seen_texts, problems)
+        blocks[block.id] = block
+    return blocks
+
+
+def _check_block(
+    block: Block,
+    data: YDict,
+    seen_ids: dict[str, str],
+    seen_texts: dict[str, str],
+    problems: list[Problem],
+) -> None:
+    """Checks across a block's fields and across the blocks of one language."""
+    if not block.body and not block.items:
+        problems.append(
+            Problem(block.path, "empty block: it needs a body or items", line=1, item=block.id)
+        )
+    for field in ("intro", "body"):
+        text = getattr(block, field)
+        if text:
+            try:
+                to_html(text)
+            except UnsafeMarkup as error:
+                problems.append(
+                    Problem(
+                        block.path,
+                        str(error),
+                        line=line_of(data, (field,)),
+                        key=field,
+                        item=block.id,
+                    )
+                )
+    # Labels and handout titles share ids with blocks by design; they are their own namespace.
+    namespace = block.id if block.id in (LABELS, HANDOUT_TITLES) else ""
+    for index, item in enumerate(block.items):
+        line = line_of(data, ("items", index, "id"))
+        key = f"items[{index}].id"
+        other = seen_ids.get(namespace + item.id)
+        if other:
+            problems.append(
+                Problem(
+                    block.path, f"duplicate id (also in {other})", line=line, key=key, item=item.id
+                )
+            )
+        seen_ids[namespace + item.id] = block.path
+        if not namespace:
+            text_owner = seen_texts.get(item.text)
+            if text_owner:
+                problems.append(
+                    Problem(
+                        block.path,
+                        f"same text as item '{text_owner}': every item's text must be "
+                        "unique so that it can be found in the outputs",
+                        line=line_of(data, ("items", index, "text")),
+                        key=f"items[{index}].text",
+                        item=item.id,
+                    )
+                )
+            seen_texts[item.text] = item.id
+
+
+def _check_source_language(
+    root: Path, project: Project, content: dict[str, dict[str, Block]], problems: list[Problem]
+) -> None:
+    """The source language must hold every protected safety item, reviewed metadata and labels."""
+    lang = project.source_language
+    blocks = content.get(lang, {})
+    for block_id, required in project.safety.items():
+        block = blocks.get(block_id)
+        file = f"{CONTENT_DIR}/{lang}/{block_id}.yml"
+        if block is None:
+            if (root / file).is_file():
+                continue  # the file exists but is broken: that problem is already reported
+            problems.append(Problem(file, "safety block not found", item=block_id))
+            continue
+        present = {item.id for item in block.items}
+        for item_id in required:
+            if item_id not in present:
+                problems.append(
+                    Problem(file, "required safety item is missing", key="items", item=item_id)
+                )
+    for block in blocks.values():
+        if block.id in (LABELS, HANDOUT_TITLES):
+            continue
+        if block.review is None:
+            problems.append(
+                Problem(
+                    block.path,
+                    "required key is missing (every source block carries its review metadata)",
+                    key="review",
+                    item=block.id,
+                )
+            )
+        for index, item in enumerate(block.items):
+            if item.source is not None:
+                problems.append(
+                    Problem(
+                        block.path,
+                        "'source' belongs in translations only",
+                        key=f"items[{index}].source",
+                        item=item.id,
+                    )
+                )
+    for special in (LABELS, HANDOUT_TITLES):
+        if special not in blocks:
+            problems.append(Problem(f"{CONTENT_DIR}/{lang}/{special}.yml", "file not found"))
+
+
+def _check_unlisted_languages(root: Path, project: Project, problems: list[Problem]) -> None:
+    folder = root / CONTENT_DIR
+    for child in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if child.is_dir() and child.name not in project.languages:
+            problems.append(
+                Problem(
+                    f"{CONTENT_DIR}/{child.name}/",
+                    f"language '{child.name}' is not listed under languages in {PROJECT_FILE}",
+                )
+            )
+
+
+def _load_handouts(
+    root: Path, source_blocks: dict[str, Block], problems: list[Problem]
+) -> dict[str, Handout]:
+    handouts: dict[str, Handout] = {}
+    for path in sorted((root / HANDOUTS_DIR).glob("*.yml")):
+        name = display_path(path, root)
+        data = read_yaml(path, root, problems)
+        handout = validate(Handout, data, name, problems, id=path.stem, path=name)
+        if handout is None:
+            continue
+        for index, section in enumerate(handout.sections):
+            if source_blocks and section.block not in source_blocks:
+                loc = ("sections", index)
+                problems.append(
+                    Problem(
+                        name,
+                        "unknown block",
+                        line=line_of(data, loc),
+                        key=key_path(loc),
+                        item=section.block,
+                    )
+                )
+        handouts[handout.id] = handout
+    titles = source_blocks.get(HANDOUT_TITLES)
+    if titles is not None:
+        for handout_id in handouts:
+            if titles.item(handout_id) is None:
+                problems.append(
+                    Problem(titles.path, "handout has no title", key="items", item=handout_id)
+                )
+    return handouts
+
+
+def _load_clinics(root: Path, problems: list[Problem]) -> dict[str, Clinic]:
+    clinics: dict[str, Clinic] = {}
+    for path in sorted((root / CLINICS_DIR).glob("*/clinic.yml")):
+        clinic = load_clinic(path, root, problems)
+        if clinic is not None:
+            clinics[clinic.id] = clinic
+    return clinics
+
+
+def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | None:
+    """Load one clinic profile and check its logo: present, inside the clinic folder, small."""
+    name = display_path(path, root)
+    data = read_yaml(path, root, problems)
+    clinic = validate(Clinic, data, name, problems, id=path.parent.name, path=name)
+    if clinic is None:
+        return None
+    folder = path.parent.resolve()
+    logo = (path.parent / clinic.logo).resolve()
+    line = line_of(data, ("logo",))
+    if not logo.is_relative_to(folder):
+        problems.append(
+            Problem(
+                name,
+                "the logo must be a file inside the clinic's folder",
+                line=line,
+                key="logo",
+                item=clinic.id,
+            )
+        )
+    elif not logo.is_file():
+        problems.append(
+            Problem(
+                name, f"logo file not found: {clinic.logo}", line=line, key="logo", item=clinic.id
+            )
+        )
+    elif logo.suffix.lower() not in LOGO_TYPES:
+        problems.append(
+            Problem(
+                name,
+                "the logo must be an SVG, PNG or JPEG file",
+                line=line,
+                key="logo",
+                item=clinic.id,
+            )
+        )
+    elif logo.stat().st_size > MAX_LOGO_BYTES:
+        problems.append(
+            Problem(
+                name,
+                f"the logo is larger than {MAX_LOGO_BYTES // 1024} KiB",
+                line=line,
+                key="logo",
+                item=clinic.id,
+            )
+        )
+    else:
+        return clinic
+    return None

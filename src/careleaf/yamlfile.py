@@ -1,0 +1,160 @@
+"""Safe YAML reading that remembers where every key and list entry came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 20
+
+
+class YDict(dict):
+    """A mapping read from YAML, with the line of the mapping and of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class YList(list):
+    """A sequence read from YAML, with the line of the sequence and of each entry."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that records lines, collects duplicate keys and bounds nesting."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int]] = []
+        self._depth = 0
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        return self.construct_object(node, deep=True)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"nesting deeper than {MAX_DEPTH} levels", node.start_mark
+                )
+            return super().construct_object(node, deep=True)
+        finally:
+            self._depth -= 1
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YDict:
+    result = YDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            key = str(key)
+        line = key_node.start_mark.line + 1
+        if key in result:
+            loader.duplicates.append((key, line))
+            continue
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> YList:
+    result = YList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
+    """Read one YAML file safely; problems are appended, never raised.
+
+    Args:
+        path: the file to read.
+        root: the project folder; a file whose real path leaves it is refused.
+        problems: where problems are collected.
+
+    Returns:
+        The data (YDict, YList or a scalar), or None when the file cannot be used.
+    """
+    name = display_path(path, root)
+    if not path.resolve().is_relative_to(root.resolve()):
+        problems.append(Problem(name, "refused: the file's real path is outside the project"))
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(name, f"cannot be read: {error.strerror}"))
+        return None
+    if len(raw) > MAX_BYTES:
+        problems.append(Problem(name, f"is larger than {MAX_BYTES // 1024} KiB"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        problems.append(Problem(name, f"is not UTF-8 (byte {error.start})"))
+        return None
+    loader = _Loader(text.replace("\r\n", "\n"))
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        problems.append(Problem(name, f"is not valid YAML: {error.problem or error}", line=line))
+        return None
+    except yaml.YAMLError as error:
+        problems.append(Problem(name, f"is not valid YAML: {error}"))
+        return None
+    finally:
+        loader.dispose()
+    for key, line in loader.duplicates:
+        problems.append(Problem(name, f"duplicate key '{key}'", line=line, key=key))
+    return data
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as a person should read it: relative to the project when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def line_of(data: Any, loc: tuple[str | int, ...]) -> int | None:
+    """The line of the deepest key or entry of ``loc`` that exists in ``data``."""
+    line = getattr(data, "line", None)
+    node = data
+    for step in loc:
+        if isinstance(node, YDict) and isinstance(step, str) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, YList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
+
+
+def key_path(loc: tuple[str | int, ...]) -> str:
+    """A pydantic-style location as a readable key path: ``items[2].text``."""
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += ("." if out else "") + str(step)
+    return out
