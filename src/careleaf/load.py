@@ -18,7 +18,7 @@ from .model import (
     Library,
     Project,
 )
-from .yamlfile import YDict, display_path, key_path, line_of, read_yaml
+from .yamlfile import UNREADABLE, YDict, display_path, key_path, line_of, read_yaml
 
 PROJECT_FILE = "careleaf.yml"
 CONTENT_DIR = "content"
@@ -49,9 +49,11 @@ def load_library(root: Path) -> Library:
     }
     _check_source_language(root, project, content, problems)
     _check_unlisted_languages(root, project, problems)
-    handouts = _load_handouts(root, content.get(project.source_language, {}), problems)
+    handouts = _load_handouts(
+        root, project.source_language, content.get(project.source_language, {}), problems
+    )
     clinics = _load_clinics(root, problems)
-    if project.default_clinic not in clinics:
+    if not (root / CLINICS_DIR / project.default_clinic / "clinic.yml").is_file():
         problems.append(
             Problem(
                 PROJECT_FILE,
@@ -69,6 +71,8 @@ def validate(
     model: type[M], data: Any, file: str, problems: list[Problem], **derived: Any
 ) -> M | None:
     """Validate one file's data against a model; problems located by line, key and item."""
+    if data is UNREADABLE:
+        return None
     if data is None:
         problems.append(Problem(file, "is empty"))
         return None
@@ -279,9 +283,11 @@ def _check_unlisted_languages(root: Path, project: Project, problems: list[Probl
 
 
 def _load_handouts(
-    root: Path, source_blocks: dict[str, Block], problems: list[Problem]
+    root: Path, source_lang: str, source_blocks: dict[str, Block], problems: list[Problem]
 ) -> dict[str, Handout]:
     handouts: dict[str, Handout] = {}
+    # Every block file counts, even a broken one: its own problem is reported already.
+    known_blocks = {path.stem for path in (root / CONTENT_DIR / source_lang).glob("*.yml")}
     for path in sorted((root / HANDOUTS_DIR).glob("*.yml")):
         name = display_path(path, root)
         data = read_yaml(path, root, problems)
@@ -289,7 +295,7 @@ def _load_handouts(
         if handout is None:
             continue
         for index, section in enumerate(handout.sections):
-            if source_blocks and section.block not in source_blocks:
+            if section.block not in known_blocks:
                 loc = ("sections", index)
                 problems.append(
                     Problem(

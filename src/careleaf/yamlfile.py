@@ -11,6 +11,8 @@ from .errors import Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 20
+# Returned for a file that could not be read; its problem is already recorded.
+UNREADABLE = object()
 
 
 class YDict(dict):
@@ -88,25 +90,25 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
         problems: where problems are collected.
 
     Returns:
-        The data (YDict, YList or a scalar), or None when the file cannot be used.
+        The data (YDict, YList, a scalar, or None for an empty file), or UNREADABLE.
     """
     name = display_path(path, root)
     if not path.resolve().is_relative_to(root.resolve()):
         problems.append(Problem(name, "refused: the file's real path is outside the project"))
-        return None
+        return UNREADABLE
     try:
         raw = path.read_bytes()
     except OSError as error:
         problems.append(Problem(name, f"cannot be read: {error.strerror}"))
-        return None
+        return UNREADABLE
     if len(raw) > MAX_BYTES:
         problems.append(Problem(name, f"is larger than {MAX_BYTES // 1024} KiB"))
-        return None
+        return UNREADABLE
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         problems.append(Problem(name, f"is not UTF-8 (byte {error.start})"))
-        return None
+        return UNREADABLE
     loader = _Loader(text.replace("\r\n", "\n"))
     try:
         data = loader.get_single_data()
@@ -114,10 +116,10 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         problems.append(Problem(name, f"is not valid YAML: {error.problem or error}", line=line))
-        return None
+        return UNREADABLE
     except yaml.YAMLError as error:
         problems.append(Problem(name, f"is not valid YAML: {error}"))
-        return None
+        return UNREADABLE
     finally:
         loader.dispose()
     for key, line in loader.duplicates:

@@ -1,0 +1,210 @@
+"""The MkDocs adapter: loads the library, checks pages, brands the theme, publishes atomically.
+
+The only module besides `site` that imports mkdocs. It calls the core (load, pages, render,
+handouts, verify) and turns core errors into PluginError; it never decides content itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from markupsafe import Markup, escape
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from .errors import CareleafError
+from .load import load_library
+from .model import Clinic, Library
+from .pages import check_page, check_pages, split_front_matter
+from .render import render_block
+
+log = logging.getLogger("mkdocs.plugins.careleaf")
+
+ASSETS = "assets/careleaf"
+
+
+class CareleafConfig(base.Config):
+    """Options of the careleaf plugin in mkdocs.yml."""
+
+    enabled = c.Type(bool, default=True)
+    """Turn careleaf off; the pages then keep their macro calls unrendered."""
+    project_dir = c.Dir(exists=True, default=".")
+    """The careleaf project: careleaf.yml, content/, docs/, handouts/, clinics/, fonts/."""
+    clinic = c.Type(str, default="")
+    """Clinic id (a folder under clinics/); empty means the project's default_clinic."""
+    lang = c.Type(str, default="")
+    """Set by careleaf for each language's own build; leave empty in mkdocs.yml."""
+
+
+class CareleafPlugin(BasePlugin[CareleafConfig]):
+    """Composes pages from content blocks and brands the site for one clinic."""
+
+    library: Library
+    clinic: Clinic
+    lang: str
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    @event_priority(100)  # before mkdocs-macros, which asks this plugin for the library
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return None
+        root = Path(self.config.project_dir)
+        try:
+            self.library = load_library(root)
+        except CareleafError as error:
+            raise PluginError(f"careleaf: {error}") from None
+        problems = check_pages(root, self.library)
+        if problems:
+            raise PluginError(
+                "careleaf: pages refer to things that do not exist or hold "
+                "template code:\n" + "\n".join(f"  - {p}" for p in problems)
+            )
+        clinic_id = self.config.clinic or self.library.project.default_clinic
+        if clinic_id not in self.library.clinics:
+            known = ", ".join(sorted(self.library.clinics))
+            raise PluginError(f"careleaf: unknown clinic '{clinic_id}' (known: {known})")
+        self.clinic = self.library.clinics[clinic_id]
+        self.lang = self.config.lang or self.library.source_language
+        self._configure_site(config, root)
+        return config
+
+    def _configure_site(self, config: MkDocsConfig, root: Path) -> None:
+        """Point the build at this language's pages and brand it with the clinic."""
+        clinic, lang = self.clinic, self.lang
+        config.docs_dir = str(root / "docs" / lang)
+        config.site_name = clinic.name
+        base_url = clinic.website.rstrip("/") + "/"
+        config.site_url = base_url if lang == self.library.source_language else f"{base_url}{lang}/"
+        config.theme["language"] = lang
+        config.theme["logo"] = f"{ASSETS}/logo{Path(clinic.logo).suffix.lower()}"
+        config.theme["favicon"] = config.theme["logo"]
+        config.extra_css = [f"{ASSETS}/fonts.css", f"{ASSETS}/brand.css", *config.extra_css]
+        config.extra["careleaf"] = {
+            "clinic": {
+                key: getattr(clinic, key)
+                for key in ("name", "address", "phone", "email", "website", "booking")
+            },
+            "labels": {
+                key: self.library.label(lang, key)
+                for key in ("contact", "book", "phone", "email", "address", "website")
+            },
+        }
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if not self.config.enabled:
+            return files
+        root = Path(self.config.project_dir)
+        logo = self.library.clinic_logo(self.clinic)
+        files.append(File.generated(config, config.theme["logo"], abs_src_path=str(logo)))
+        files.append(File.generated(config, f"{ASSETS}/brand.css", content=brand_css(self.clinic)))
+        fonts = root / "fonts"
+        files.append(
+            File.generated(
+                config,
+                f"{ASSETS}/fonts.css",
+                content=(fonts / "fonts.css").read_text(encoding="utf-8"),
+            )
+        )
+        for font in sorted(fonts.glob("*.woff2")):
+            files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
+        return files
+
+    @event_priority(100)  # before mkdocs-macros renders the page
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if not self.config.enabled:
+            return None
+        source = Path(page.file.abs_src_path or "")
+        offset = 0
+        if source.is_file():
+            _, offset = split_front_matter(source.read_text(encoding="utf-8-sig"))
+        file = f"docs/{self.lang}/{page.file.src_uri}"
+        result = check_page(markdown, file, self.library, self.lang, offset)
+        if result.problems:
+            raise PluginError("careleaf: " + "\n".join(str(p) for p in result.problems))
+        if any(self.library.block(self.lang, b).is_draft for b in result.blocks):
+            notice = self.library.label(self.lang, "draft-notice")
+            markdown = insert_after_title(markdown, f'!!! warning "{escape(notice)}"\n')
+        return markdown
+
+    # The macros that pages may call (declared in macros/, checked by careleaf.pages).
+
+    def macro_block(self, block_id: str, style: str = "default", level: int = 2) -> str:
+        """A block as a Markdown heading (so it reaches the table of contents) and its HTML."""
+        html = render_block(self.library, self.lang, block_id, style=style, heading_level=0)
+        if not level:
+            return str(html)
+        title = escape(self.library.block(self.lang, block_id).title)
+        return f"{'#' * level} {title}\n\n{html}\n"
+
+    def macro_handout_link(self, handout_id: str, page: Page) -> str:
+        """A download link to one handout's PDF, relative to the page."""
+        title = self.library.handout_title(self.lang, handout_id)
+        href = get_relative_url(f"handouts/{handout_id}.pdf", page.url)
+        label = self.library.label(self.lang, "download-pdf")
+        return str(
+            Markup(
+                '<p class="careleaf-handout-link"><a class="md-button" href="{}" '
+                "download>{}: {}</a></p>\n"
+            ).format(href, label, title.text)
+        )
+
+    def macro_handouts(self, page: Page) -> str:
+        """Every handout with its thumbnail, description and download button."""
+        rows = []
+        for handout_id in self.library.handouts:
+            title = self.library.handout_title(self.lang, handout_id)
+            pdf = get_relative_url(f"handouts/{handout_id}.pdf", page.url)
+            png = get_relative_url(f"handouts/{handout_id}.png", page.url)
+            rows.append(
+                Markup(
+                    '<div class="careleaf-handout" data-handout="{id}">'
+                    '<a href="{pdf}"><img class="careleaf-thumb" src="{png}" alt="{title}" '
+                    'width="150"></a><div><h2>{title}</h2><p>{detail}</p>'
+                    '<a class="md-button md-button--primary" href="{pdf}" download>{label}</a>'
+                    "</div></div>"
+                ).format(
+                    id=handout_id,
+                    pdf=pdf,
+                    png=png,
+                    title=title.text,
+                    detail=title.detail or "",
+                    label=self.library.label(self.lang, "download"),
+                )
+            )
+        return '<div class="careleaf-handouts">' + "".join(rows) + "</div>\n"
+
+
+def insert_after_title(markdown: str, text: str) -> str:
+    """Insert a Markdown snippet after the page's first-level title (or at the top)."""
+    lines = markdown.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            return "".join([*lines[: index + 1], "\n", text, "\n", *lines[index + 1 :]])
+    return f"{text}\n{markdown}"
+
+
+def brand_css(clinic: Clinic) -> str:
+    """The clinic's colours as Material's CSS variables (values are validated #rrggbb)."""
+    primary, accent = clinic.colors.primary, clinic.colors.accent
+    return (
+        ":root, [data-md-color-scheme] {\n"
+        f"  --md-primary-fg-color: {primary};\n"
+        f"  --md-primary-fg-color--light: {primary};\n"
+        f"  --md-primary-fg-color--dark: {primary};\n"
+        f"  --md-accent-fg-color: {accent};\n"
+        f"  --md-typeset-a-color: {primary};\n"
+        f"  --careleaf-primary: {primary};\n"
+        f"  --careleaf-accent: {accent};\n"
+        "}\n"
+    )

@@ -1,0 +1,54 @@
+"""Runs the MkDocs build for one clinic; with `plugin`, the only module that imports mkdocs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+
+from .errors import BuildError
+
+
+def build_site(root: Path, clinic_id: str, site_dir: Path) -> None:
+    """Build the site and handouts of one clinic into ``site_dir``, as `mkdocs build` would.
+
+    Raises:
+        BuildError: the build failed; the message says why. ``site_dir`` is then untouched.
+    """
+    _show_mkdocs_messages()
+    errors = _ErrorCollector()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(errors)
+    try:
+        config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
+        config.plugins["careleaf"].config.clinic = clinic_id
+        build(config)
+    except MkDocsException as error:
+        # MkDocs logs the cause and raises a bare "Aborted"; the cause is what a person needs.
+        raise BuildError("\n".join(errors.messages) or str(error)) from None
+    finally:
+        logger.removeHandler(errors)
+
+
+class _ErrorCollector(logging.Handler):
+    """Keeps the messages of the errors MkDocs logs during one build."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _show_mkdocs_messages() -> None:
+    """MkDocs logs its warnings and errors; show them as the mkdocs command does."""
+    logger = logging.getLogger("mkdocs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)

@@ -1,0 +1,46 @@
+"""Shared fixtures: complete sample projects copied into a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# What every project needs besides its own content: the macros module, the theme overrides
+# and the fonts. Sample projects take them from the repository.
+SHARED = ("fonts", "macros", "overrides")
+PROJECT_PARTS = ("careleaf.yml", "mkdocs.yml", "content", "docs", "handouts", "clinics", *SHARED)
+
+
+def copy_project(source: Path, dest: Path) -> Path:
+    """Copy a project (its own files, plus the shared ones it lacks) to ``dest``."""
+    dest.mkdir(parents=True)
+    for part in PROJECT_PARTS:
+        origin = source / part if (source / part).exists() else REPO / part
+        target = dest / part
+        if origin.is_dir():
+            shutil.copytree(origin, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(origin, target)
+    return dest
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """A copy of tests/projects/mini: small, complete, quick to build."""
+    return copy_project(REPO / "tests" / "projects" / "mini", tmp_path / "mini")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the real project in this repository."""
+    return copy_project(REPO, tmp_path / "project")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one exact piece of a file; fail loudly if it is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -1,0 +1,132 @@
+"""The site, built from a sample project and read back: items, search, branding, offline."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import edit
+
+from careleaf.errors import BuildError
+from careleaf.load import load_library
+from careleaf.site import build_site
+
+LOADING_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}
+
+
+@pytest.fixture
+def built(mini: Path) -> Path:
+    out = mini / "site"
+    build_site(mini, "demo", out)
+    return out
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_safety_page_has_every_item_with_its_text(mini: Path, built: Path) -> None:
+    library = load_library(mini)
+    page = soup(built / "safety" / "index.html")
+    found = {el["data-item"]: el.get_text() for el in page.select("[data-item]")}
+    expected = {item_id: item.text for item_id, item in library.safety_items("en").items()}
+    assert found == expected
+
+
+def test_search_index_holds_every_item_text(mini: Path, built: Path) -> None:
+    index = json.loads((built / "search" / "search_index.json").read_text())
+    text = " ".join(doc["text"] for doc in index["docs"])
+    for item in load_library(mini).safety_items("en").values():
+        assert item.text in text
+
+
+def test_draft_notice_only_on_pages_using_a_draft_block(built: Path) -> None:
+    notice = "A clinician has not yet reviewed it."
+    assert notice in soup(built / "safety" / "index.html").select_one(".admonition").get_text()
+    assert soup(built / "index.html").select_one(".admonition") is None
+
+
+def test_clinic_branding(built: Path) -> None:
+    page = soup(built / "index.html")
+    assert page.select_one("title").get_text().endswith("Demo Clinic")
+    assert page.select_one(".md-logo img")["src"].endswith("assets/careleaf/logo.svg")
+    assert (built / "assets/careleaf/logo.svg").is_file()
+    footer = page.select_one(".careleaf-contact").get_text(" ", strip=True)
+    for detail in ("Demo Clinic", "1 Test Street", "+1 555 0100", "demo@clinic.example"):
+        assert detail in footer
+    brand = (built / "assets/careleaf/brand.css").read_text()
+    assert "--md-primary-fg-color: #123456" in brand and "--careleaf-accent: #abcdef" in brand
+
+
+def test_clinic_values_are_escaped(mini: Path) -> None:
+    edit(
+        mini / "clinics/demo/clinic.yml",
+        "address: 1 Test Street",
+        "address: '<script>alert(1)</script>'",
+    )
+    build_site(mini, "demo", mini / "site")
+    html = (mini / "site" / "index.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def external_loads(site: Path) -> list[str]:
+    """Every reference in the built HTML, CSS and JS that would load from another host."""
+    found = []
+    for path in site.rglob("*.html"):
+        page = soup(path)
+        for tag in page.find_all(["script", "img", "iframe", "source", "audio", "video", "embed"]):
+            if tag.get("src"):
+                found.append(f"{path}: {tag['src']}")
+        for tag in page.find_all("link"):
+            if set(tag.get("rel", [])) & LOADING_LINKS:
+                found.append(f"{path}: {tag['href']}")
+        for tag in page.find_all(style=True):
+            found += [f"{path}: {u}" for u in re.findall(r"url\(([^)]*)\)", tag["style"])]
+    for path in site.rglob("*.css"):
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path}: {u}" for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", text)]
+        found += [
+            f"{path}: {u}" for u in re.findall(r"@import\s+(?:url\()?['\"]?([^'\");]*)", text)
+        ]
+    for path in site.rglob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        found += [
+            f"{path}: {u}"
+            for u in re.findall(r"(?:importScripts|import)\(\s*['\"]((?:https?:)?//[^'\"]+)", text)
+        ]
+    return [ref for ref in found if urlsplit(ref.split(": ", 1)[1].strip()).netloc]
+
+
+def test_nothing_loads_from_another_host(built: Path) -> None:
+    assert external_loads(built) == []
+
+
+def test_external_load_check_can_fail(built: Path) -> None:
+    page = built / "index.html"
+    page.write_text(
+        page.read_text().replace(
+            "</head>", '<link rel="stylesheet" href="https://cdn.example/x.css"></head>'
+        )
+    )
+    assert external_loads(built) == [f"{page}: https://cdn.example/x.css"]
+
+
+def test_unknown_block_stops_the_build_with_page_and_line(mini: Path) -> None:
+    edit(mini / "docs/en/safety.md", '{{ block("contraindications") }}', '{{ block("nope") }}')
+    with pytest.raises(BuildError) as caught:
+        build_site(mini, "demo", mini / "site")
+    assert "docs/en/safety.md:5: item 'nope': unknown block" in str(caught.value)
+    assert not (mini / "site").exists()
+
+
+def test_undefined_name_stops_the_build_with_page_and_line(mini: Path) -> None:
+    (mini / "docs/en/index.md").write_text("# Home\n\nHello {{ patient_name }}\n")
+    with pytest.raises(BuildError) as caught:
+        build_site(mini, "demo", mini / "site")
+    message = str(caught.value)
+    assert "docs/en/index.md:3" in message and "Traceback" not in message
