@@ -11,6 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 # What every project needs besides its own content: the macros module, the theme overrides
 # and the fonts. Sample projects take them from the repository.
 SHARED = ("fonts", "macros", "overrides")
+SHARED_FILES = ("handouts/print.css",)
 PROJECT_PARTS = ("careleaf.yml", "mkdocs.yml", "content", "docs", "handouts", "clinics", *SHARED)
 
 
@@ -24,6 +25,9 @@ def copy_project(source: Path, dest: Path) -> Path:
             shutil.copytree(origin, target, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(origin, target)
+    for part in SHARED_FILES:
+        if not (dest / part).exists():
+            shutil.copy2(REPO / part, dest / part)
     return dest
 
 

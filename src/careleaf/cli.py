@@ -88,3 +88,43 @@ def build(project: Path, clinic_id: str | None, site_dir: Path | None) -> None:
             build_site(project, cid, site_dir or project / "site")
     except CareleafError as error:
         raise _fail(error) from None
+
+
+@main.command()
+@click.argument("handout_id", metavar="HANDOUT")
+@click.option("--clinic", "clinic_id", default=None, help="Clinic id (default: the project's).")
+@click.option("--lang", default=None, help="Language code (default: the source language).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The PDF to write (default: <handout>-<clinic>-<lang>.pdf).",
+)
+@click.pass_obj
+def handout(
+    project: Path, handout_id: str, clinic_id: str | None, lang: str | None, output: Path | None
+) -> None:
+    """Render one handout to a PDF, for printing."""
+    from .pdf import handout_pdf
+
+    try:
+        library = load_library(project)
+        cid = clinic_id or library.project.default_clinic
+        lang = lang or library.source_language
+        for value, known, name in (
+            (handout_id, library.handouts, "handout"),
+            (cid, library.clinics, "clinic"),
+            (lang, library.content, "language"),
+        ):
+            if value not in known:
+                raise click.BadParameter(
+                    f"unknown {name} '{value}' (known: {', '.join(sorted(known))})"
+                )
+        clinic = library.clinics[cid]
+        target = output or Path(f"{handout_id}-{cid}-{lang}.pdf")
+        url = library.url(clinic, lang, f"handouts/{handout_id}.pdf")
+        pages = handout_pdf(library, handout_id, lang, clinic, url, target)
+    except CareleafError as error:
+        raise _fail(error) from None
+    click.echo(f"wrote {target} ({pages} page{'s' if pages != 1 else ''})")

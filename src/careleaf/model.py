@@ -196,6 +196,13 @@ class Library:
             for item in self.block(lang, block_id).items
         }
 
+    def url(self, clinic: Clinic, lang: str, path: str = "") -> str:
+        """An address on the clinic's site: source language at the root, others under /<lang>/."""
+        base = clinic.website.rstrip("/") + "/"
+        if lang != self.source_language:
+            base += f"{lang}/"
+        return base + path
+
     def clinic_logo(self, clinic: Clinic) -> Path:
         """The logo file of a clinic."""
         return self.root / Path(clinic.path).parent / clinic.logo

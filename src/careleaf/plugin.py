@@ -23,6 +23,7 @@ from .errors import CareleafError
 from .load import load_library
 from .model import Clinic, Library
 from .pages import check_page, check_pages, split_front_matter
+from .pdf import handout_pdf, thumbnail
 from .render import render_block
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
@@ -82,8 +83,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         clinic, lang = self.clinic, self.lang
         config.docs_dir = str(root / "docs" / lang)
         config.site_name = clinic.name
-        base_url = clinic.website.rstrip("/") + "/"
-        config.site_url = base_url if lang == self.library.source_language else f"{base_url}{lang}/"
+        config.site_url = self.library.url(clinic, lang)
         config.theme["language"] = lang
         config.theme["logo"] = f"{ASSETS}/logo{Path(clinic.logo).suffix.lower()}"
         config.theme["favicon"] = config.theme["logo"]
@@ -136,6 +136,20 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             notice = self.library.label(self.lang, "draft-notice")
             markdown = insert_after_title(markdown, f'!!! warning "{escape(notice)}"\n')
         return markdown
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
+        out = Path(config.site_dir) / "handouts"
+        for handout_id in self.library.handouts:
+            pdf = out / f"{handout_id}.pdf"
+            url = self.library.url(self.clinic, self.lang, f"handouts/{handout_id}.pdf")
+            try:
+                pages = handout_pdf(self.library, handout_id, self.lang, self.clinic, url, pdf)
+            except CareleafError as error:
+                raise PluginError(f"careleaf: {error}") from None
+            thumbnail(pdf, out / f"{handout_id}.png")
+            log.info("careleaf: handout %s (%s, %d pages)", pdf.name, self.lang, pages)
 
     # The macros that pages may call (declared in macros/, checked by careleaf.pages).
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import jinja2
+import segno
 from markupsafe import Markup
 
 from .markup import to_html
-from .model import Library
+from .model import Clinic, Library
 
 
 @cache
@@ -47,3 +49,71 @@ def render_block(
         label=lambda label_id: library.label(lang, label_id),
     )
     return Markup(html.replace("\n\n", "\n"))
+
+
+def render_handout(
+    library: Library, handout_id: str, lang: str, clinic: Clinic, url: str, created: str
+) -> str:
+    """Render one handout as a complete HTML document for WeasyPrint.
+
+    Args:
+        library: the loaded content.
+        handout_id: the handout definition's id.
+        lang: language code.
+        clinic: the clinic whose brand, contact details and paper the handout carries.
+        url: this handout's page on the clinic's website, for the QR code and its link.
+        created: ISO 8601 date-time written as the PDF's creation and modification date.
+    """
+    handout = library.handouts[handout_id]
+    source = [library.block(library.source_language, s.block) for s in handout.sections]
+    reviews = [block.review for block in source if block.review]
+    label = _labels(library, lang)
+    sections = [
+        render_block(library, lang, section.block, style=section.style)
+        for section in handout.sections
+    ]
+    template = environment().get_template("handout.html")
+    return template.render(
+        lang=lang,
+        direction=library.project.languages[lang].direction,
+        handout=handout,
+        title=library.handout_title(lang, handout_id),
+        clinic=clinic,
+        logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
+        keywords=[library.block(lang, s.block).title for s in handout.sections],
+        version=library.project.content_version,
+        reviewed_on=min(r.reviewed_on for r in reviews).isoformat() if reviews else "",
+        draft=any(block.is_draft for block in source),
+        created=created,
+        url=url,
+        qr_svg=Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)),
+        page_css=Markup(_page_css(clinic, label("page"), label("of"))),
+        sections=sections,
+        label=label,
+    )
+
+
+def _labels(library: Library, lang: str):  # noqa: ANN202 (a small closure)
+    return lambda label_id: library.label(lang, label_id)
+
+
+def _page_css(clinic: Clinic, page_word: str, of_word: str) -> str:
+    """Paper, margins, brand colours and the "Page N of M" words for one handout.
+
+    Clinic values are validated (#rrggbb, A4/Letter, lengths); the words are CSS-escaped.
+    """
+    return (
+        f":root {{ --primary: {clinic.colors.primary}; --accent: {clinic.colors.accent}; }}\n"
+        f"@page {{ size: {clinic.page_size}; margin: {clinic.margin} {clinic.margin} "
+        f"calc({clinic.margin} + 6mm);\n"
+        f"  @bottom-right {{ content: {css_string(page_word + ' ')} counter(page) "
+        f"{css_string(' ' + of_word + ' ')} counter(pages); }} }}\n"
+    )
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal that cannot end the string, the rule or the <style> element."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,:;!?()'-" else f"\\{ord(ch):x} " for ch in text
+    )
+    return f'"{escaped}"'
