@@ -128,3 +128,99 @@ def handout(
     except CareleafError as error:
         raise _fail(error) from None
     click.echo(f"wrote {target} ({pages} page{'s' if pages != 1 else ''})")
+
+
+@main.command("verify")
+@click.argument(
+    "site_dir", required=False, default="site", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Print a table, or the same report as JSON.",
+)
+@click.pass_context
+def verify_command(ctx: click.Context, site_dir: Path, output_format: str) -> None:
+    """Read a built site's outputs back and check every safety item reached each one.
+
+    SITE_DIR is the built site (default: site). Exit status: 0 all good, 1 an item is missing,
+    unexpected or duplicated or an output does not match its manifest, 2 the outputs (or the
+    project) cannot be read.
+    """
+    import json
+
+    from .verify import format_table, verify
+
+    try:
+        report = verify(site_dir, ctx.obj)
+    except CareleafError as error:
+        click.echo(f"Error: {error}", err=True)
+        ctx.exit(2)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_table(report))
+    ctx.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--lang", default=None, help="One language (default: every translation).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="A table, JSON, or Markdown for a pull-request comment.",
+)
+@click.pass_obj
+def status(project: Path, lang: str | None, fmt: str) -> None:
+    """Show what each translation is missing, what went stale and what is extra.
+
+    It informs: the exit status is 0 however far a translation is behind.
+    """
+    from .status import format_status, translation_status
+
+    try:
+        library = load_library(project)
+    except CareleafError as error:
+        raise _fail(error) from None
+    source = library.source_language
+    translations = [code for code in library.project.languages if code != source]
+    if lang is not None and lang not in translations:
+        known = ", ".join(translations) or "none"
+        why = "is the source language" if lang == source else "is not a language of the project"
+        raise click.BadParameter(f"'{lang}' {why} (translations: {known})", param_hint="--lang")
+    langs = [lang] if lang else translations
+    click.echo(format_status([translation_status(library, code) for code in langs], fmt))
+
+
+@main.command()
+@click.argument("lang")
+@click.option("--name", default=None, help='The language\'s own name, e.g. "Español".')
+@click.option(
+    "--direction",
+    type=click.Choice(["ltr", "rtl"]),
+    default="ltr",
+    show_default=True,
+    help="Text direction.",
+)
+@click.pass_obj
+def translate(project: Path, lang: str, name: str | None, direction: str) -> None:
+    """Start translating into a new language LANG (e.g. fr): files to fill in, unpublished."""
+    from .translate import start_translation
+
+    try:
+        created = start_translation(project, lang, name, direction)
+    except CareleafError as error:
+        raise _fail(error) from None
+    blocks = sum(1 for path in created if path.suffix == ".yml")
+    click.echo(
+        f"started '{lang}': {blocks} files in content/{lang}/, {len(created) - blocks} pages in "
+        f"docs/{lang}/; careleaf.yml lists it as an unpublished draft.\n"
+        f'Translate every empty "" text and each page, then run '
+        f"`careleaf status --lang {lang}`."
+    )

@@ -12,13 +12,14 @@ from .markup import UnsafeMarkup, to_html
 from .model import (
     HANDOUT_TITLES,
     LABELS,
+    REQUIRED_LABELS,
     Block,
     Clinic,
     Handout,
     Library,
     Project,
 )
-from .yamlfile import UNREADABLE, YDict, display_path, key_path, line_of, read_yaml
+from .yamlfile import UNREADABLE, YDict, YList, display_path, key_path, line_of, read_yaml
 
 PROJECT_FILE = "careleaf.yml"
 CONTENT_DIR = "content"
@@ -44,7 +45,7 @@ def load_library(root: Path) -> Library:
     if project is None:
         raise ContentError(problems)
     content = {
-        lang: _load_language(root, lang, problems)
+        lang: _load_language(root, lang, problems, translation=lang != project.source_language)
         for lang in sorted(project.languages, key=lambda code: code != project.source_language)
     }
     _check_source_language(root, project, content, problems)
@@ -148,7 +149,9 @@ def _load_project(root: Path, problems: list[Problem]) -> Project | None:
     return project
 
 
-def _load_language(root: Path, lang: str, problems: list[Problem]) -> dict[str, Block]:
+def _load_language(
+    root: Path, lang: str, problems: list[Problem], translation: bool = False
+) -> dict[str, Block]:
     folder = root / CONTENT_DIR / lang
     blocks: dict[str, Block] = {}
     if not folder.is_dir():
@@ -159,12 +162,55 @@ def _load_language(root: Path, lang: str, problems: list[Problem]) -> dict[str, 
     for path in sorted(folder.glob("*.yml")):
         name = display_path(path, root)
         data = read_yaml(path, root, problems)
+        if translation:
+            # An empty text in a translation means "not yet translated"
+            data = _drop_untranslated(data)
+            if data is None:
+                continue  # its title is empty: the whole block is not yet translated
         block = validate(Block, data, name, problems, id=path.stem, lang=lang, path=name)
         if block is None:
             continue
         _check_block(block, data, seen_ids, seen_texts, problems)
         blocks[block.id] = block
     return blocks
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _drop_untranslated(data: Any) -> Any:
+    """A translation's data without its untranslated parts; None if the block is untranslated.
+
+    An empty text in a translation means "not yet translated": the block (empty title) or item
+    (empty or no text) is dropped and shows as missing in `careleaf status`; an empty intro,
+    body, detail or frequency counts as absent. Line numbers are kept for messages.
+    """
+    if not isinstance(data, YDict):
+        return data
+    if "title" in data and _is_empty(data["title"]):
+        return None
+    kept = YDict((k, v) for k, v in data.items() if not (k in ("intro", "body") and _is_empty(v)))
+    kept.line, kept.key_lines = data.line, data.key_lines
+    items = data.get("items")
+    if isinstance(items, YList):
+        new_items = YList()
+        new_items.line, new_items.item_lines = items.line, []
+        for item, line in zip(items, items.item_lines, strict=True):
+            if isinstance(item, YDict):
+                if _is_empty(item.get("text")):
+                    continue
+                trimmed = YDict(
+                    (k, v)
+                    for k, v in item.items()
+                    if not (k in ("detail", "frequency") and _is_empty(v))
+                )
+                trimmed.line, trimmed.key_lines = item.line, item.key_lines
+                item = trimmed
+            new_items.append(item)
+            new_items.item_lines.append(line)
+        kept["items"] = new_items
+    return kept
 
 
 def _check_block(
@@ -266,8 +312,19 @@ def _check_source_language(
                     )
                 )
     for special in (LABELS, HANDOUT_TITLES):
-        if special not in blocks:
+        if special not in blocks and not (root / CONTENT_DIR / lang / f"{special}.yml").is_file():
             problems.append(Problem(f"{CONTENT_DIR}/{lang}/{special}.yml", "file not found"))
+    labels = blocks.get(LABELS)
+    for label_id in REQUIRED_LABELS if labels else ():
+        if labels.item(label_id) is None:
+            problems.append(
+                Problem(
+                    labels.path,
+                    "label is missing (the templates use it)",
+                    key="items",
+                    item=label_id,
+                )
+            )
 
 
 def _check_unlisted_languages(root: Path, project: Project, problems: list[Problem]) -> None:

@@ -31,6 +31,37 @@ Email = Annotated[str, StrictType(), StringConstraints(pattern=r"^[^@\s<>]+@[^@\
 # Block ids with a fixed role: UI labels and handout titles are translated like blocks.
 LABELS = "labels"
 HANDOUT_TITLES = "handouts"
+# Every label the templates use; the source language must define them all.
+REQUIRED_LABELS = (
+    "draft-notice",
+    "how-common",
+    "applies-to-you",
+    "yes",
+    "no",
+    "patient-name",
+    "patient-signature",
+    "clinician-name",
+    "clinician-signature",
+    "date",
+    "page",
+    "of",
+    "reviewed",
+    "version",
+    "scan-for-online",
+    "download",
+    "download-pdf",
+    "contact",
+    "book",
+    "phone",
+    "email",
+    "address",
+    "website",
+    "stale-translation",
+    "outdated-item",
+    "fallback-page",
+    "translation-draft",
+    "language",
+)
 
 
 class Strict(BaseModel):
@@ -171,29 +202,70 @@ class Library:
         return self.project.source_language
 
     def block(self, lang: str, block_id: str) -> Block:
-        """The block in this language; KeyError if the language or block is unknown."""
-        return self.content[lang][block_id]
+        """The block in this language, or the source language's while it is not translated."""
+        translated = self.content.get(lang, {}).get(block_id)
+        return translated or self.content[self.source_language][block_id]
+
+    def is_translated(self, lang: str, block_id: str) -> bool:
+        """Whether this language has its own version of the block."""
+        return block_id in self.content.get(lang, {})
+
+    def stale_items(self, lang: str, block_id: str) -> set[str]:
+        """Items translated from an English text that has changed since (or from none)."""
+        if lang == self.source_language or not self.is_translated(lang, block_id):
+            return set()
+        english = self.content[self.source_language].get(block_id)
+        if english is None:
+            return set()
+        current = {item.id: item.text for item in english.items}
+        return {
+            item.id
+            for item in self.content[lang][block_id].items
+            if item.id in current and item.source != current[item.id]
+        }
+
+    def is_stale(self, lang: str, block_id: str) -> bool:
+        """Whether any part of the block's translation was made from older English."""
+        if lang == self.source_language or not self.is_translated(lang, block_id):
+            return False
+        english = self.content[self.source_language][block_id]
+        source = self.content[lang][block_id].source or BlockSource()
+        fields = any(
+            getattr(english, name) != getattr(source, name) for name in ("title", "intro", "body")
+        )
+        return fields or bool(self.stale_items(lang, block_id))
+
+    def english_item(self, block_id: str, item_id: str) -> Item | None:
+        """The source language's version of an item."""
+        return self.content[self.source_language][block_id].item(item_id)
 
     def label(self, lang: str, label_id: str) -> str:
-        """A UI label in this language."""
-        item = self.block(lang, LABELS).item(label_id)
+        """A UI label in this language (in the source language while it is not translated)."""
+        item = self.block(lang, LABELS).item(label_id) or self.block(
+            self.source_language, LABELS
+        ).item(label_id)
         if item is None:
             raise KeyError(f"label '{label_id}' is not defined for '{lang}'")
         return item.text
 
     def handout_title(self, lang: str, handout_id: str) -> Item:
         """The title (text) and description (detail) of a handout in this language."""
-        item = self.block(lang, HANDOUT_TITLES).item(handout_id)
+        item = self.block(lang, HANDOUT_TITLES).item(handout_id) or self.block(
+            self.source_language, HANDOUT_TITLES
+        ).item(handout_id)
         if item is None:
             raise KeyError(f"handout '{handout_id}' has no title for '{lang}'")
         return item
 
     def safety_items(self, lang: str) -> dict[str, Item]:
-        """Every item of every safety block in this language, by id."""
+        """Every item of every safety block as this language shows it, by id.
+
+        The ids are the source language's; an item not yet translated is the source's own.
+        """
         return {
-            item.id: item
+            item.id: self.block(lang, block_id).item(item.id) or item
             for block_id in self.project.safety
-            for item in self.block(lang, block_id).items
+            for item in self.content[self.source_language][block_id].items
         }
 
     def url(self, clinic: Clinic, lang: str, path: str = "") -> str:

@@ -7,10 +7,12 @@ handouts, verify) and turns core errors into PluginError; it never decides conte
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 from markupsafe import Markup, escape
-from mkdocs.config import base
+from mkdocs.commands.build import build
+from mkdocs.config import base, load_config
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -21,14 +23,48 @@ from mkdocs.utils import get_relative_url
 
 from .errors import CareleafError
 from .load import load_library
+from .manifest import build_manifest, collect_outputs, output_languages, write_manifest
 from .model import Clinic, Library
 from .pages import check_page, check_pages, split_front_matter
 from .pdf import handout_pdf, thumbnail
 from .render import render_block
+from .status import page_fingerprint, recorded_fingerprint, safety_problems
+from .verify import format_table, verify
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
 ASSETS = "assets/careleaf"
+# Languages Material's search has a stemmer for; others search without stemming.
+SEARCH_LANGUAGES = {
+    "ar",
+    "da",
+    "de",
+    "du",
+    "en",
+    "es",
+    "fi",
+    "fr",
+    "hi",
+    "hu",
+    "hy",
+    "it",
+    "ja",
+    "kn",
+    "ko",
+    "nl",
+    "no",
+    "pt",
+    "ro",
+    "ru",
+    "sa",
+    "sv",
+    "ta",
+    "te",
+    "th",
+    "tr",
+    "vi",
+    "zh",
+}
 
 
 class CareleafConfig(base.Config):
@@ -42,6 +78,8 @@ class CareleafConfig(base.Config):
     """Clinic id (a folder under clinics/); empty means the project's default_clinic."""
     lang = c.Type(str, default="")
     """Set by careleaf for each language's own build; leave empty in mkdocs.yml."""
+    allow_stale = c.Type(bool, default=False)
+    """Publish languages whose safety items are missing or stale, marked as out of date."""
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -50,6 +88,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     library: Library
     clinic: Clinic
     lang: str
+
+    command = "build"
+    # The folder the top-level build publishes to; None in a language's own build.
+    final_dir: Path | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -75,8 +117,31 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             raise PluginError(f"careleaf: unknown clinic '{clinic_id}' (known: {known})")
         self.clinic = self.library.clinics[clinic_id]
         self.lang = self.config.lang or self.library.source_language
+        if not self.config.lang:
+            self._check_safety_policy()
+            if self.command == "build":
+                self.final_dir = Path(config.site_dir)
+                config.site_dir = str(staging_dir(self.final_dir))
+                shutil.rmtree(config.site_dir, ignore_errors=True)
         self._configure_site(config, root)
         return config
+
+    def _check_safety_policy(self) -> None:
+        """A published language whose safety items are missing or stale does not build."""
+        problems = [
+            problem
+            for lang in output_languages(self.library)
+            if lang != self.library.source_language
+            for problem in safety_problems(self.library, lang)
+        ]
+        if problems and not self.config.allow_stale:
+            raise PluginError(
+                "careleaf: safety items are missing or out of date in a published language "
+                "(fix the translation, or build with --allow-stale to publish it marked as "
+                "out of date):\n" + "\n".join(f"  - {p}" for p in problems)
+            )
+        for problem in problems:
+            log.warning("careleaf: published out of date (--allow-stale): %s", problem)
 
     def _configure_site(self, config: MkDocsConfig, root: Path) -> None:
         """Point the build at this language's pages and brand it with the clinic."""
@@ -85,6 +150,26 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         config.site_name = clinic.name
         config.site_url = self.library.url(clinic, lang)
         config.theme["language"] = lang
+        language = self.library.project.languages[lang]
+        config.theme["direction"] = language.direction
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        if search is not None and lang in SEARCH_LANGUAGES:
+            search.config.lang = [lang]
+        languages = output_languages(self.library)
+        here = "" if lang == self.library.source_language else "../"
+        config.extra["alternate"] = (
+            [
+                {
+                    "name": self.library.project.languages[other].name,
+                    "lang": other,
+                    # From this language's root to the other's: the switcher keeps the page.
+                    "prefix": here + ("" if other == self.library.source_language else f"{other}/"),
+                }
+                for other in languages
+            ]
+            if len(languages) > 1
+            else []
+        )
         config.theme["logo"] = f"{ASSETS}/logo{Path(clinic.logo).suffix.lower()}"
         config.theme["favicon"] = config.theme["logo"]
         config.extra_css = [f"{ASSETS}/fonts.css", f"{ASSETS}/brand.css", *config.extra_css]
@@ -95,8 +180,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             },
             "labels": {
                 key: self.library.label(lang, key)
-                for key in ("contact", "book", "phone", "email", "address", "website")
+                for key in ("contact", "book", "phone", "email", "address", "website", "language")
             },
+            "translation_draft": (
+                self.library.label(lang, "translation-draft")
+                if lang != self.library.source_language and language.status == "draft"
+                else ""
+            ),
         }
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -116,6 +206,15 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         )
         for font in sorted(fonts.glob("*.woff2")):
             files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
+        self.fallback_pages = set()
+        if self.lang != self.library.source_language:
+            # A page not yet translated is shown in the source language, with a notice.
+            source_docs = root / "docs" / self.library.source_language
+            for page in sorted(source_docs.rglob("*.md")):
+                uri = page.relative_to(source_docs).as_posix()
+                if files.get_file_from_path(uri) is None:
+                    files.append(File.generated(config, uri, abs_src_path=str(page)))
+                    self.fallback_pages.add(uri)
         return files
 
     @event_priority(100)  # before mkdocs-macros renders the page
@@ -128,14 +227,38 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         offset = 0
         if source.is_file():
             _, offset = split_front_matter(source.read_text(encoding="utf-8-sig"))
-        file = f"docs/{self.lang}/{page.file.src_uri}"
+        uri = page.file.src_uri
+        fallback = uri in self.fallback_pages
+        page_lang = self.library.source_language if fallback else self.lang
+        file = f"docs/{page_lang}/{uri}"
         result = check_page(markdown, file, self.library, self.lang, offset)
         if result.problems:
             raise PluginError("careleaf: " + "\n".join(str(p) for p in result.problems))
+        notices = []
         if any(self.library.block(self.lang, b).is_draft for b in result.blocks):
-            notice = self.library.label(self.lang, "draft-notice")
-            markdown = insert_after_title(markdown, f'!!! warning "{escape(notice)}"\n')
+            notices.append(("warning", "draft-notice"))
+        if fallback:
+            notices.append(("note", "fallback-page"))
+        elif self.lang != self.library.source_language and (
+            self._page_is_stale(uri, source)
+            or any(
+                self.library.is_stale(self.lang, b) or not self.library.is_translated(self.lang, b)
+                for b in result.blocks
+            )
+        ):
+            notices.append(("note", "stale-translation"))
+        for kind, label_id in reversed(notices):
+            notice = escape(self.library.label(self.lang, label_id))
+            markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
         return markdown
+
+    def _page_is_stale(self, uri: str, translated: Path) -> bool:
+        """A translated page whose English page changed since it was translated."""
+        english = Path(self.config.project_dir) / "docs" / self.library.source_language / uri
+        if not english.is_file():
+            return False
+        recorded = recorded_fingerprint(translated.read_text(encoding="utf-8-sig"))
+        return recorded != page_fingerprint(english.read_text(encoding="utf-8"))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
@@ -150,6 +273,38 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 raise PluginError(f"careleaf: {error}") from None
             thumbnail(pdf, out / f"{handout_id}.png")
             log.info("careleaf: handout %s (%s, %d pages)", pdf.name, self.lang, pages)
+        if not self.config.lang:
+            self._build_other_languages(config)
+            self._verify_and_publish(Path(config.site_dir))
+
+    def _build_other_languages(self, config: MkDocsConfig) -> None:
+        """Each further language is its own build from the same configuration, in <lang>/."""
+        for lang in output_languages(self.library):
+            if lang == self.lang:
+                continue
+            sub = load_config(config.config_file_path, site_dir=str(Path(config.site_dir) / lang))
+            options = sub.plugins["careleaf"].config
+            options.lang, options.clinic = lang, self.clinic.id
+            options.allow_stale = self.config.allow_stale
+            log.info("careleaf: building the %s site", lang)
+            build(sub)
+
+    def _verify_and_publish(self, built: Path) -> None:
+        """Record the outputs, verify them, and only then replace the published folder."""
+        languages = output_languages(self.library)
+        outputs = collect_outputs(built, self.library, languages, self.clinic.id)
+        write_manifest(built, build_manifest(built, self.library, self.clinic.id, outputs))
+        try:
+            report = verify(built, Path(self.config.project_dir), languages)
+        except CareleafError as error:
+            raise PluginError(f"careleaf: the outputs cannot be verified: {error}") from None
+        if not report.ok:
+            raise PluginError(
+                "careleaf: verification failed; nothing was published.\n" + format_table(report)
+            )
+        log.info("careleaf: verified %d outputs", len(report.rows))
+        if self.final_dir is not None:
+            publish(built, self.final_dir)
 
     # The macros that pages may call (declared in macros/, checked by careleaf.pages).
 
@@ -222,3 +377,18 @@ def brand_css(clinic: Clinic) -> str:
         f"  --careleaf-accent: {accent};\n"
         "}\n"
     )
+
+
+def staging_dir(final: Path) -> Path:
+    """Where a build goes before it is verified: beside the published folder."""
+    return final.with_name(f".{final.name}.careleaf-staging")
+
+
+def publish(built: Path, final: Path) -> None:
+    """Replace ``final`` with the verified ``built`` folder, keeping the old one until then."""
+    old = final.with_name(f".{final.name}.careleaf-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    built.rename(final)
+    shutil.rmtree(old, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import segno
 from markupsafe import Markup
 
 from .markup import to_html
-from .model import Clinic, Library
+from .model import Clinic, Item, Library
 
 
 @cache
@@ -43,12 +44,48 @@ def render_block(
     template = environment().get_template("block.html")
     html = template.render(
         block=library.block(lang, block_id),
+        entries=entries(library, lang, block_id),
+        fallback=not library.is_translated(lang, block_id),
+        source_language=library.source_language,
         style=style,
         heading_level=heading_level,
         safety=block_id in library.project.safety,
-        label=lambda label_id: library.label(lang, label_id),
+        label=_labels(library, lang),
     )
     return Markup(html.replace("\n\n", "\n"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An item as one language shows it.
+
+    Attributes:
+        item: the translated item, or the source language's while it is not translated.
+        fallback: True when ``item`` is the source language's (shown with its ``lang``).
+        current_source: for a safety item translated from older English, today's English,
+            shown beside the old translation with a notice.
+    """
+
+    item: Item
+    fallback: bool = False
+    current_source: str | None = None
+
+
+def entries(library: Library, lang: str, block_id: str) -> list[Entry]:
+    """The block's items in the source language's order, as this language shows them."""
+    source = library.content[library.source_language][block_id]
+    if lang == library.source_language or not library.is_translated(lang, block_id):
+        return [Entry(item, fallback=lang != library.source_language) for item in source.items]
+    translated = library.content[lang][block_id]
+    stale = library.stale_items(lang, block_id) if block_id in library.project.safety else set()
+    result = []
+    for english in source.items:
+        item = translated.item(english.id)
+        if item is None:
+            result.append(Entry(english, fallback=True))
+        else:
+            result.append(Entry(item, current_source=english.text if item.id in stale else None))
+    return result
 
 
 def render_handout(

@@ -1,0 +1,482 @@
+"""Reads the real outputs back (built HTML pages and PDFs), independently of the build."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import cssselect2
+import lxml.html
+import tinycss2
+from lxml import etree
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+from .errors import CareleafError
+
+ITEM_ANCHOR = "item-"
+
+# Characters of the scripts whose PDF text does not round-trip through extraction.
+COMPLEX_SCRIPTS = (
+    ("\u0980", "\u09ff", "Bengali"),
+    ("\u0600", "\u06ff", "Arabic"),
+    ("\u0750", "\u077f", "Arabic"),  # Arabic Supplement
+    ("\ufb50", "\ufdff", "Arabic"),  # Arabic Presentation Forms-A
+    ("\ufe70", "\ufeff", "Arabic"),  # Arabic Presentation Forms-B
+)
+
+# A hyphen at the end of a line, then the next line's first character. U+2010 is what
+# WeasyPrint draws where it breaks at a soft hyphen or hyphenates automatically.
+_LINE_END_HYPHEN = re.compile(r"([-\u2010\u00ad])[^\S\n]*\n\s*(\w)")
+_WHITESPACE = re.compile(r"\s+")
+
+# CSS declarations that take an element (and all it holds) off the page.
+_HIDING_VALUES = {
+    "display": {"none"},
+    "visibility": {"hidden", "collapse"},
+    "content-visibility": {"hidden"},
+}
+_SCREEN_MEDIA = {"", "all", "screen"}
+
+
+class UnreadableOutput(CareleafError):
+    """An output (or the site folder, or its manifest) cannot be read or parsed."""
+
+
+@dataclass(frozen=True)
+class ItemSeen:
+    """One rendered item found in an HTML page.
+
+    Attributes:
+        id: the item id (the element's ``data-item``).
+        text: the element's text, as a reader would get it.
+        visible: False when the element or an ancestor is hidden.
+        hidden_by: why it is hidden (None when visible).
+    """
+
+    id: str
+    text: str
+    visible: bool
+    hidden_by: str | None = None
+
+
+@dataclass(frozen=True)
+class HtmlSeen:
+    """What a page holds: its declared language and its rendered items, in document order."""
+
+    lang: str | None
+    items: list[ItemSeen]
+
+
+@dataclass(frozen=True)
+class PdfSeen:
+    """What a PDF holds, read with pypdf.
+
+    Attributes:
+        destinations: named destination -> 0-based page index (-1 when it points nowhere).
+        page_texts: the extracted text of each page.
+        title, author, subject, keywords: the document information, when set.
+        lang: the catalog's /Lang, when set.
+        fonts: the name (/BaseFont) of every font the pages use.
+        unembedded_fonts: those of them whose program is not in the file.
+    """
+
+    destinations: dict[str, int]
+    page_texts: list[str]
+    title: str | None = None
+    author: str | None = None
+    subject: str | None = None
+    keywords: str | None = None
+    lang: str | None = None
+    fonts: list[str] = field(default_factory=list)
+    unembedded_fonts: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """The page count."""
+        return len(self.page_texts)
+
+    @property
+    def text(self) -> str:
+        """The extracted text of all pages, one page after the other."""
+        return "\n".join(self.page_texts)
+
+    @property
+    def fonts_embedded(self) -> bool:
+        """True when every font's program is embedded in the file."""
+        return not self.unembedded_fonts
+
+    @property
+    def item_ids(self) -> list[str]:
+        """The item ids that have a named destination ``item-<id>``, sorted."""
+        return sorted(
+            name[len(ITEM_ANCHOR) :] for name in self.destinations if name.startswith(ITEM_ANCHOR)
+        )
+
+
+# Text
+
+
+def normalise(text: str, *, join_hyphens: str = "-\u2010\u00ad") -> str:
+    """Text in the one form in which item texts and extracted texts are compared.
+
+    Unicode NFKC; a word hyphenated at a line end is joined (``"need-\\nling"`` ->
+    ``"needling"``, only when the next line starts with a lowercase letter); soft hyphens are
+    removed; every run of whitespace becomes one space; the ends are stripped.
+
+    Args:
+        text: any text.
+        join_hyphens: the hyphen characters that are joined at a line end. A hyphen left out
+            of it keeps its place and only the line break goes: ``"pre-\\nexisting"`` ->
+            ``"pre-existing"`` with ``join_hyphens="\\u2010\\u00ad"``.
+    """
+    text = unicodedata.normalize("NFKC", text)
+
+    def join(match: re.Match[str]) -> str:
+        hyphen, letter = match.group(1), match.group(2)
+        if not letter.islower():
+            return match.group(0)
+        return letter if hyphen in join_hyphens else hyphen + letter
+
+    text = _LINE_END_HYPHEN.sub(join, text).replace("\u00ad", "")
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def text_variants(text: str) -> set[str]:
+    """The normalised forms of an extracted text that an item's text may be found in.
+
+    A line break after an ASCII hyphen is ambiguous: a word broken where it already had a
+    hyphen ("pre-existing", kept by WeasyPrint) or hyphenated by the renderer. Both readings
+    are offered; a hyphen WeasyPrint inserted (U+2010) or a soft hyphen is always joined.
+    """
+    return {normalise(text), normalise(text, join_hyphens="\u2010\u00ad")}
+
+
+def script_of(char: str) -> str | None:
+    """ "Bengali" or "Arabic" for a character of a script whose PDF text does not round-trip."""
+    return next((name for low, high, name in COMPLEX_SCRIPTS if low <= char <= high), None)
+
+
+def is_complex(char: str) -> bool:
+    """True for a character of a script whose PDF text does not round-trip (Bengali, Arabic)."""
+    return script_of(char) is not None
+
+
+def complex_scripts(text: str) -> set[str]:
+    """The complex scripts ("Bengali", "Arabic") the text has characters of."""
+    return {script for script in map(script_of, set(text)) if script}
+
+
+def has_complex_script(text: str) -> bool:
+    """True when the text holds any Bengali or Arabic character."""
+    return bool(complex_scripts(text))
+
+
+def plain_tokens(text: str) -> list[str]:
+    """The runs of letters and digits of a text that are not in a complex script.
+
+    In ``"আপনি 5 (COVID-19)"`` these are ``["5", "COVID", "19"]``. Punctuation is left out:
+    text extraction attaches it unpredictably to neighbouring complex-script glyphs.
+    """
+    tokens, current = [], []
+    for char in unicodedata.normalize("NFKC", text):
+        if char.isalnum() and not is_complex(char):
+            current.append(char)
+        elif current:
+            tokens.append("".join(current))
+            current = []
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+# HTML
+
+
+def html_items(path: Path, site_root: Path | None = None) -> list[ItemSeen]:
+    """Every rendered item of a built HTML page, in document order.
+
+    Args:
+        path: the page file.
+        site_root: the site folder; stylesheets linked with a site-absolute URL (``/x.css``)
+            are read from it, and no stylesheet outside it is read. Without it, only relative
+            links are followed.
+
+    Raises:
+        UnreadableOutput: the file cannot be read or parsed.
+    """
+    return read_html(path, site_root).items
+
+
+def read_html(path: Path, site_root: Path | None = None) -> HtmlSeen:
+    """The page's language (``<html lang>``) and its items; see `html_items`.
+
+    An item is not visible when it or an ancestor has the ``hidden`` attribute, sits in a
+    ``<template>``, has an inline ``style`` with ``display: none``, ``visibility: hidden`` (or
+    ``collapse``) or ``content-visibility: hidden``, or matches a top-level rule setting one of
+    these in the page's ``<style>`` elements or its local stylesheets. ``aria-hidden`` is not
+    enough: it hides from assistive technology, not from the eye. Rules inside ``@media`` and
+    ``@supports`` are ignored (they apply only sometimes), and so are selectors that cannot
+    match a static document (``:hover``...) or that name a pseudo-element. The check is
+    conservative: a later rule that shows the element again is not taken into account.
+
+    Raises:
+        UnreadableOutput: the file cannot be read or parsed.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        root = lxml.html.document_fromstring(text)
+    except (OSError, UnicodeDecodeError, ValueError, etree.LxmlError) as error:
+        raise UnreadableOutput(f"{path}: cannot read the page: {error}") from None
+    matchers = list(_page_matchers(root, path, site_root))
+    hidden: dict[Any, str | None] = {}
+    items = []
+    for wrapper in cssselect2.ElementWrapper.from_html_root(root).iter_subtree():
+        element = wrapper.etree_element
+        item_id = element.get("data-item")
+        if item_id is None:
+            continue
+        reason = _hidden_by(wrapper, matchers, hidden)
+        items.append(ItemSeen(item_id, element.text_content(), reason is None, reason))
+    lang = root.get("lang")
+    return HtmlSeen(lang.strip() if lang else None, items)
+
+
+def _hidden_by(
+    wrapper: Any, matchers: list[tuple[Any, str]], memo: dict[Any, str | None]
+) -> str | None:
+    """Why this element is hidden, by itself or an ancestor; None when it is not."""
+    chain = []
+    node = wrapper
+    while node is not None and node.etree_element not in memo:
+        chain.append(node)
+        node = node.parent
+    inherited = memo[node.etree_element] if node is not None else None
+    for node in reversed(chain):
+        inherited = inherited or _own_hiding(node, matchers)
+        memo[node.etree_element] = inherited
+    return memo[wrapper.etree_element]
+
+
+def _own_hiding(wrapper: Any, matchers: list[tuple[Any, str]]) -> str | None:
+    element = wrapper.etree_element
+    tag = element.tag
+    if element.get("hidden") is not None:
+        return f"hidden attribute on <{tag}>"
+    if tag == "template":
+        return "inside a <template>"
+    style = element.get("style")
+    if style:
+        hiding = _hiding_declaration(tinycss2.parse_blocks_contents(style))
+        if hiding:
+            return f'inline style "{hiding}" on <{tag}>'
+    for matcher, source in matchers:
+        for _specificity, _order, _pseudo, (selector, hiding) in matcher.match(wrapper):
+            return f'CSS rule "{selector} {{ {hiding} }}" in {source} hides <{tag}>'
+    return None
+
+
+def _page_matchers(root: Any, page: Path, site_root: Path | None) -> Iterator[tuple[Any, str]]:
+    """A matcher of hiding rules for each stylesheet the page uses, in document order."""
+    styles = 0
+    for element in root.iter("style", "link"):
+        media = (element.get("media") or "").strip().lower()
+        if media not in _SCREEN_MEDIA:
+            continue
+        if element.tag == "style":
+            styles += 1
+            matcher = _css_matcher(element.text_content())
+            if matcher:
+                yield matcher, f"<style> #{styles}"
+            continue
+        rel = (element.get("rel") or "").lower().split()
+        if "stylesheet" not in rel or "alternate" in rel or element.get("disabled") is not None:
+            continue
+        sheet = _local_file(element.get("href") or "", page, site_root)
+        if sheet is None:
+            continue
+        stat = sheet.stat()
+        matcher = _stylesheet_matcher(str(sheet), stat.st_mtime_ns, stat.st_size)
+        if matcher:
+            yield matcher, element.get("href")
+
+
+def _local_file(href: str, page: Path, site_root: Path | None) -> Path | None:
+    """The local file a link points to, or None (another host, outside the site, absent)."""
+    url = urlsplit(href.strip())
+    if url.scheme or url.netloc or not url.path:
+        return None
+    if url.path.startswith("/"):
+        if site_root is None:
+            return None
+        target = (site_root / unquote(url.path).lstrip("/")).resolve()
+    else:
+        target = (page.parent / unquote(url.path)).resolve()
+    if site_root is not None and not target.is_relative_to(site_root.resolve()):
+        return None
+    return target if target.is_file() else None
+
+
+@lru_cache(maxsize=64)
+def _stylesheet_matcher(path: str, mtime_ns: int, size: int) -> Any:
+    """The hiding rules of one stylesheet file; cached by path, size and modification time."""
+    try:
+        css = Path(path).read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    return _css_matcher(css)
+
+
+@lru_cache(maxsize=256)
+def _css_matcher(css: str) -> Any:
+    """A cssselect2 matcher of the top-level rules that hide; None when there are none."""
+    matcher = cssselect2.Matcher()
+    found = False
+    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    for rule in _top_level_rules(rules):
+        hiding = _hiding_declaration(tinycss2.parse_blocks_contents(rule.content))
+        if hiding is None:
+            continue
+        for text, selector in _selectors(rule.prelude):
+            matcher.add_selector(selector, (text, hiding))
+            found = True
+    return matcher if found else None
+
+
+def _top_level_rules(rules: Iterable[Any]) -> Iterator[Any]:
+    """Style rules that always apply: top level, or in a cascade layer (not @media/@supports)."""
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            yield rule
+        elif rule.type == "at-rule" and rule.lower_at_keyword == "layer" and rule.content:
+            yield from _top_level_rules(
+                tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True)
+            )
+
+
+def _selectors(prelude: list[Any]) -> Iterator[tuple[str, Any]]:
+    """Each selector of a selector list, compiled on its own so that one unsupported selector
+    (a vendor pseudo-element, say) does not hide the others; pseudo-elements are left out."""
+    parts: list[list[Any]] = [[]]
+    for token in prelude:
+        if token.type == "literal" and token.value == ",":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    for part in parts:
+        text = tinycss2.serialize(part).strip()
+        try:
+            compiled = cssselect2.compile_selector_list(part)
+        except cssselect2.SelectorError:
+            continue
+        for selector in compiled:
+            if selector.pseudo_element is None:
+                yield text, selector
+
+
+def _hiding_declaration(declarations: Iterable[Any]) -> str | None:
+    """``"display: none"`` (or the like) when the declarations hide the element, else None."""
+    for declaration in declarations:
+        if declaration.type != "declaration" or declaration.lower_name not in _HIDING_VALUES:
+            continue
+        values = [t for t in declaration.value if t.type not in ("whitespace", "comment")]
+        if (
+            len(values) == 1
+            and values[0].type == "ident"
+            and values[0].lower_value in _HIDING_VALUES[declaration.lower_name]
+        ):
+            return f"{declaration.lower_name}: {values[0].lower_value}"
+    return None
+
+
+# PDF
+
+
+def pdf_items(path: Path) -> PdfSeen:
+    """Read a PDF back: named destinations, text, page count, metadata and fonts.
+
+    Raises:
+        UnreadableOutput: the file cannot be read or parsed as a PDF.
+    """
+    try:
+        reader = PdfReader(path)
+        page_texts = [page.extract_text() for page in reader.pages]
+        if not page_texts:
+            raise UnreadableOutput(f"{path}: the PDF has no pages")
+        destinations = {}
+        for name, destination in reader.named_destinations.items():
+            number = reader.get_destination_page_number(destination)
+            destinations[str(name)] = -1 if number is None else number
+        info = reader.metadata
+        catalog = reader.root_object
+        fonts: dict[str, bool] = {}
+        seen: set[int] = set()
+        for page in reader.pages:
+            _collect_fonts(page.get("/Resources"), fonts, seen)
+    except UnreadableOutput:
+        raise
+    except Exception as error:  # pypdf raises many kinds on a damaged file: all mean unreadable
+        raise UnreadableOutput(f"{path}: cannot read the PDF: {error}") from None
+
+    def meta(key: str) -> str | None:
+        value = info.get(key) if info else None
+        return str(value) if value is not None else None
+
+    lang = catalog.get("/Lang")
+    return PdfSeen(
+        destinations=destinations,
+        page_texts=page_texts,
+        title=meta("/Title"),
+        author=meta("/Author"),
+        subject=meta("/Subject"),
+        keywords=meta("/Keywords"),
+        lang=str(lang) if lang is not None else None,
+        fonts=sorted(fonts),
+        unembedded_fonts=sorted(name for name, embedded in fonts.items() if not embedded),
+    )
+
+
+def _collect_fonts(resources: Any, fonts: dict[str, bool], seen: set[int]) -> None:
+    """Every font in a resource dictionary and in the forms and patterns it holds."""
+    resources = resources.get_object() if resources is not None else None
+    if not isinstance(resources, DictionaryObject) or id(resources) in seen:
+        return
+    seen.add(id(resources))
+    for font in _values(resources.get("/Font")):
+        name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
+        fonts[name] = fonts.get(name, True) and _font_embedded(font)
+    for key in ("/XObject", "/Pattern"):
+        for child in _values(resources.get(key)):
+            _collect_fonts(child.get("/Resources"), fonts, seen)
+
+
+def _values(dictionary: Any) -> list[DictionaryObject]:
+    dictionary = dictionary.get_object() if dictionary is not None else None
+    if not isinstance(dictionary, DictionaryObject):
+        return []
+    values = (value.get_object() for value in dictionary.values())
+    return [value for value in values if isinstance(value, DictionaryObject)]
+
+
+def _font_embedded(font: DictionaryObject) -> bool:
+    """A font's program is in the file (a Type3 font is drawn by the file itself)."""
+    subtype = font.get("/Subtype")
+    if subtype == "/Type3":
+        return True
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        descendants = descendants.get_object() if descendants is not None else []
+        return bool(descendants) and all(
+            _font_embedded(child.get_object()) for child in descendants
+        )
+    descriptor = font.get("/FontDescriptor")
+    descriptor = descriptor.get_object() if descriptor is not None else None
+    return isinstance(descriptor, DictionaryObject) and any(
+        key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+    )

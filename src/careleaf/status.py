@@ -1,0 +1,576 @@
+"""Translation status: what each language is missing, what went stale, what is extra."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import Problem
+from .model import Block, Library
+from .pages import FRONT_MATTER, split_front_matter
+from .yamlfile import YDict, YList, line_of, read_yaml
+
+CONTENT_DIR = "content"
+DOCS_DIR = "docs"
+# The block-level fields a translation carries, in file order.
+BLOCK_FIELDS = ("title", "intro", "body")
+FINGERPRINT_KEY = "source_fingerprint"
+# Read from the front matter's text, not with YAML: a fingerprint of digits only would load as
+# a number (and a leading zero as an octal one).
+FINGERPRINT_LINE = re.compile(
+    rf"^{FINGERPRINT_KEY}[ \t]*:[ \t]*(['\"]?)([^'\"\s#]*)\1[ \t]*(#.*)?$", re.MULTILINE
+)
+
+Kind = Literal["item", "field", "page", "block"]
+State = Literal["missing", "stale", "extra"]
+Format = Literal["table", "json", "markdown"]
+FORMATS: tuple[Format, ...] = ("table", "json", "markdown")
+
+
+def page_fingerprint(text: str) -> str:
+    """The fingerprint a translated page records of the English page it was made from.
+
+    Args:
+        text: the whole English page file, front matter included.
+
+    Returns:
+        The first 16 hex digits of the SHA-256 of the UTF-8 text.
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One unit of a translation that is missing, stale or extra.
+
+    Attributes:
+        kind: "item", "field" (a block's title, intro or body), "page" or "block".
+        state: "missing", "stale" or "extra".
+        file: the translation's file, e.g. ``content/es/side-effects.yml``.
+        block: the block id, for items, fields and blocks.
+        item: the item id, or the field name for a field.
+        safety: True for an item of a safety block.
+        old_english: the English the translation was made from (None when not recorded).
+        new_english: today's English.
+        key: the key path in the translation's file, when there is one.
+        line: the line in the translation's file, when known.
+        old_fingerprint: for a page, the fingerprint the translation records.
+        new_fingerprint: for a page, the fingerprint of today's English page.
+        note: anything else worth saying.
+    """
+
+    kind: Kind
+    state: State
+    file: str
+    block: str | None = None
+    item: str | None = None
+    safety: bool = False
+    old_english: str | None = None
+    new_english: str | None = None
+    key: str | None = None
+    line: int | None = None
+    old_fingerprint: str | None = None
+    new_fingerprint: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class LanguageStatus:
+    """How far a translation is from the source language.
+
+    Attributes:
+        lang: the language code.
+        name: the language's name, from careleaf.yml.
+        published: whether the language is published.
+        entries: every unit that is missing, stale or extra.
+        total: units the source language has (items, block fields and pages).
+        current: units that are translated and not stale.
+        percent: ``current`` as a percentage of ``total``, rounded to one decimal.
+    """
+
+    lang: str
+    name: str
+    published: bool
+    entries: tuple[Entry, ...] = field(default_factory=tuple)
+    total: int = 0
+    current: int = 0
+    percent: float = 100.0
+
+
+def translation_status(library: Library, lang: str, docs_dir: str = DOCS_DIR) -> LanguageStatus:
+    """Compare one translation with the source language: content blocks and site pages.
+
+    Args:
+        library: the loaded project.
+        lang: a language of the project other than the source language.
+        docs_dir: the folder holding ``<lang>/`` page folders, relative to the project.
+
+    Returns:
+        The language's status, with an entry for every missing, stale or extra unit.
+
+    Raises:
+        ValueError: if ``lang`` is unknown or is the source language.
+    """
+    source = library.source_language
+    if lang == source:
+        raise ValueError(f"'{lang}' is the source language")
+    if lang not in library.content or lang not in library.project.languages:
+        raise ValueError(f"unknown language '{lang}'")
+    entries: list[Entry] = []
+    counts = [0, 0]  # [total, current]
+    _content_status(library, lang, entries, counts)
+    _page_status(library.root, source, lang, docs_dir, entries, counts)
+    total, current = counts
+    language = library.project.languages[lang]
+    return LanguageStatus(
+        lang=lang,
+        name=language.name,
+        published=language.published,
+        entries=tuple(entries),
+        total=total,
+        current=current,
+        percent=round(100 * current / total, 1) if total else 100.0,
+    )
+
+
+def _content_status(library: Library, lang: str, entries: list[Entry], counts: list[int]) -> None:
+    root = library.root
+    english = library.content[library.source_language]
+    translated = library.content[lang]
+    for block_id, block in english.items():
+        file = f"{CONTENT_DIR}/{lang}/{block_id}.yml"
+        safety = block_id in library.project.safety
+        theirs = translated.get(block_id)
+        if theirs is None:
+            note = (
+                "the block's title is empty: it is not translated yet"
+                if (root / file).is_file()
+                else "the block's file does not exist yet"
+            )
+            for name in BLOCK_FIELDS:
+                if getattr(block, name) is not None:
+                    counts[0] += 1
+                    entries.append(
+                        Entry(
+                            "field",
+                            "missing",
+                            file,
+                            block_id,
+                            name,
+                            new_english=getattr(block, name),
+                            key=name,
+                            note=note,
+                        )
+                    )
+            for item in block.items:
+                counts[0] += 1
+                entries.append(
+                    Entry(
+                        "item",
+                        "missing",
+                        file,
+                        block_id,
+                        item.id,
+                        safety=safety,
+                        new_english=item.text,
+                        key="items",
+                        note=note,
+                    )
+                )
+            continue
+        raw = _RawFile(root, theirs.path)
+        _block_fields(block, theirs, raw, entries, counts)
+        _block_items(block, theirs, raw, safety, entries, counts)
+    for block_id, theirs in translated.items():
+        if block_id not in english:
+            entries.append(
+                Entry(
+                    "block",
+                    "extra",
+                    theirs.path,
+                    block_id,
+                    note=f"no {library.source_language} block '{block_id}'",
+                )
+            )
+
+
+class _RawFile:
+    """A translation file's YAML, read on demand, for the lines and key paths of entries.
+
+    The loader drops untranslated (empty) items, so an item's index in the Block can differ
+    from its index in the file.
+    """
+
+    def __init__(self, root: Path, file: str) -> None:
+        self.root = root
+        self.file = file
+        self._data: Any = None
+        self._read = False
+
+    @property
+    def data(self) -> Any:
+        if not self._read:
+            self._read = True
+            self._data = read_yaml(self.root / self.file, self.root, [])
+        return self._data
+
+    def line(self, *loc: str | int) -> int | None:
+        return line_of(self.data, loc) if isinstance(self.data, YDict) else None
+
+    def item_index(self, item_id: str) -> int | None:
+        items = self.data.get("items") if isinstance(self.data, YDict) else None
+        if not isinstance(items, YList):
+            return None
+        return next(
+            (i for i, it in enumerate(items) if isinstance(it, dict) and it.get("id") == item_id),
+            None,
+        )
+
+
+def _block_fields(
+    block: Block, theirs: Block, raw: _RawFile, entries: list[Entry], counts: list[int]
+) -> None:
+    for name in BLOCK_FIELDS:
+        new = getattr(block, name)
+        mine = getattr(theirs, name)
+        if new is None:
+            if mine is not None:
+                entries.append(
+                    Entry(
+                        "field",
+                        "extra",
+                        theirs.path,
+                        block.id,
+                        name,
+                        key=name,
+                        line=raw.line(name),
+                        note=f"the source block has no {name}",
+                    )
+                )
+            continue
+        counts[0] += 1
+        if mine is None:
+            entries.append(
+                Entry(
+                    "field",
+                    "missing",
+                    theirs.path,
+                    block.id,
+                    name,
+                    new_english=new,
+                    key=name,
+                )
+            )
+            continue
+        old = getattr(theirs.source, name) if theirs.source else None
+        if old != new:
+            entries.append(
+                Entry(
+                    "field",
+                    "stale",
+                    theirs.path,
+                    block.id,
+                    name,
+                    old_english=old,
+                    new_english=new,
+                    key=f"source.{name}",
+                    line=raw.line("source", name) if old is not None else raw.line(name),
+                    note=None if old is not None else f"no source.{name} recorded",
+                )
+            )
+        else:
+            counts[1] += 1
+
+
+def _block_items(
+    block: Block,
+    theirs: Block,
+    raw: _RawFile,
+    safety: bool,
+    entries: list[Entry],
+    counts: list[int],
+) -> None:
+    english_ids = {item.id for item in block.items}
+    for item in block.items:
+        counts[0] += 1
+        mine = theirs.item(item.id)
+        if mine is None:
+            entries.append(
+                Entry(
+                    "item",
+                    "missing",
+                    theirs.path,
+                    block.id,
+                    item.id,
+                    safety=safety,
+                    new_english=item.text,
+                    key="items",
+                    line=raw.line("items"),
+                )
+            )
+        elif mine.source != item.text:
+            index = raw.item_index(item.id)
+            where = f"items[{index}]" if index is not None else "items"
+            entries.append(
+                Entry(
+                    "item",
+                    "stale",
+                    theirs.path,
+                    block.id,
+                    item.id,
+                    safety=safety,
+                    old_english=mine.source,
+                    new_english=item.text,
+                    key=f"{where}.source",
+                    line=raw.line("items", index, "source" if mine.source else "id")
+                    if index is not None
+                    else None,
+                    note=None if mine.source is not None else "no source recorded",
+                )
+            )
+        else:
+            counts[1] += 1
+    for mine in theirs.items:
+        if mine.id not in english_ids:
+            index = raw.item_index(mine.id)
+            entries.append(
+                Entry(
+                    "item",
+                    "extra",
+                    theirs.path,
+                    block.id,
+                    mine.id,
+                    safety=safety,
+                    key=f"items[{index}].id" if index is not None else "items",
+                    line=raw.line("items", index, "id") if index is not None else None,
+                    note=f"the source block has no item '{mine.id}'",
+                )
+            )
+
+
+def _pages(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*.md"))}
+
+
+def recorded_fingerprint(page_text: str) -> str | None:
+    """The ``source_fingerprint`` a translated page's front matter records, or None."""
+    match = FRONT_MATTER.match(page_text)
+    if not match:
+        return None
+    found = FINGERPRINT_LINE.search(match.group(1))
+    return found.group(2) if found and found.group(2) else None
+
+
+def _page_status(
+    root: Path,
+    source: str,
+    lang: str,
+    docs_dir: str,
+    entries: list[Entry],
+    counts: list[int],
+) -> None:
+    english = _pages(root / docs_dir / source)
+    translated = _pages(root / docs_dir / lang)
+    for name, path in english.items():
+        counts[0] += 1
+        file = f"{docs_dir}/{lang}/{name}"
+        # The fingerprint is of the file's text exactly as the translator's tools read it.
+        english_text = path.read_text(encoding="utf-8")
+        new = page_fingerprint(english_text)
+        theirs = translated.get(name)
+        if theirs is None:
+            entries.append(Entry("page", "missing", file, new_fingerprint=new))
+            continue
+        text = theirs.read_text(encoding="utf-8")
+        if split_front_matter(text)[0].strip() == split_front_matter(english_text)[0].strip():
+            # `careleaf translate` starts every page as a copy of the English one.
+            entries.append(
+                Entry(
+                    "page",
+                    "missing",
+                    file,
+                    new_fingerprint=new,
+                    note="the page is still the English text",
+                )
+            )
+            continue
+        old = recorded_fingerprint(text)
+        if old != new:
+            entries.append(
+                Entry(
+                    "page",
+                    "stale",
+                    file,
+                    key=FINGERPRINT_KEY,
+                    line=2 if old is not None else None,
+                    old_fingerprint=old,
+                    new_fingerprint=new,
+                    note=(
+                        f"{docs_dir}/{source}/{name} has changed since; its old text is not "
+                        "stored: see the English page's git history"
+                        if old is not None
+                        else f"no {FINGERPRINT_KEY} in the front matter"
+                    ),
+                )
+            )
+        else:
+            counts[1] += 1
+    for name in translated:
+        if name not in english:
+            entries.append(
+                Entry(
+                    "page",
+                    "extra",
+                    f"{docs_dir}/{lang}/{name}",
+                    note=f"no {docs_dir}/{source}/{name}",
+                )
+            )
+
+
+def safety_problems(library: Library, lang: str) -> list[Problem]:
+    """Every safety item of a language that is missing or stale, as a problem to report.
+
+    Args:
+        library: the loaded project.
+        lang: a language of the project other than the source language.
+
+    Returns:
+        One problem per missing or stale safety item, naming its file, key and item id.
+        An empty list when every safety item is translated from today's English.
+    """
+    status = translation_status(library, lang)
+    who = f"{status.name} ({lang})"
+    problems = []
+    for entry in status.entries:
+        if not entry.safety or entry.state == "extra":
+            continue
+        if entry.state == "missing":
+            message = f"{who}: safety item is missing"
+        elif entry.old_english is None:
+            message = (
+                f"{who}: safety item is stale: it records no English source; "
+                f"English is now {entry.new_english!r}"
+            )
+        else:
+            message = (
+                f"{who}: safety item is stale: English changed from "
+                f"{entry.old_english!r} to {entry.new_english!r}"
+            )
+        problems.append(
+            Problem(entry.file, message, line=entry.line, key=entry.key, item=entry.item)
+        )
+    return problems
+
+
+def format_status(statuses: list[LanguageStatus], fmt: str = "table") -> str:
+    """Render statuses for a person (table), a program (json) or a pull request (markdown).
+
+    Args:
+        statuses: one status per language.
+        fmt: "table", "json" or "markdown".
+
+    Returns:
+        The text, without a trailing newline.
+
+    Raises:
+        ValueError: for an unknown format.
+    """
+    formatters: dict[str, Callable[[list[LanguageStatus]], Iterator[str]]] = {
+        "table": _table,
+        "markdown": _markdown,
+    }
+    if fmt == "json":
+        return json.dumps(
+            [dataclasses.asdict(s) for s in statuses], indent=2, ensure_ascii=False, default=str
+        )
+    if fmt not in formatters:
+        raise ValueError(f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")
+    return "\n".join(formatters[fmt](statuses)).rstrip("\n")
+
+
+def _summary(status: LanguageStatus) -> str:
+    published = "published" if status.published else "not published"
+    return f"{status.percent:.1f}% current ({published})"
+
+
+def _label(entry: Entry) -> str:
+    label = entry.item or entry.block or ""
+    if entry.kind == "field":
+        label = f"{entry.block}: {entry.item}"
+    return label + (" [safety]" if entry.safety else "")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _table(statuses: list[LanguageStatus]) -> Iterator[str]:
+    for status in statuses:
+        yield f"{status.lang}  {status.name}  {_summary(status)}"
+        yield f"  {status.current} of {status.total} units current"
+        if not status.entries:
+            yield "  everything is translated and current"
+        width = max((len(e.file) for e in status.entries), default=0)
+        shown: set[tuple[str, str]] = set()  # a note shared by a file's entries is said once
+        for entry in status.entries:
+            yield f"  {entry.state:<8} {entry.file:<{width}}  {_label(entry)}".rstrip()
+            if entry.state == "stale" and entry.kind != "page":
+                old = _one_line(entry.old_english or "") or "(not recorded)"
+                yield f"           old English: {old}"
+                yield f"           new English: {_one_line(entry.new_english or '')}"
+            elif entry.state == "stale":
+                yield (
+                    f"           fingerprint {entry.old_fingerprint or '(none)'} -> "
+                    f"{entry.new_fingerprint}"
+                )
+            if entry.note and (entry.file, entry.note) not in shown:
+                shown.add((entry.file, entry.note))
+                yield f"           ({entry.note})"
+        yield ""
+
+
+def _cell(text: str | None) -> str:
+    if not text:
+        return ""
+    text = _one_line(text)
+    for char, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
+    for status in statuses:
+        yield f"### {_cell(status.name)} ({status.lang})"
+        yield ""
+        yield (
+            f"**{status.percent:.1f}%** current: {status.current} of {status.total} units "
+            f"({'published' if status.published else 'not published'})."
+        )
+        yield ""
+        if not status.entries:
+            yield "Everything is translated and current."
+            yield ""
+            continue
+        yield "| state | file | item | old English | new English |"
+        yield "| --- | --- | --- | --- | --- |"
+        for entry in status.entries:
+            old, new = entry.old_english, entry.new_english
+            if entry.kind == "page":
+                old = f"fingerprint {entry.old_fingerprint}" if entry.old_fingerprint else None
+                new = f"fingerprint {entry.new_fingerprint}" if entry.new_fingerprint else None
+            elif entry.state == "stale" and old is None:
+                old = "(not recorded)"
+            state = f"**{entry.state}**" if entry.safety else entry.state
+            yield (
+                f"| {state} | `{entry.file}` | {_cell(_label(entry))} | {_cell(old)} "
+                f"| {_cell(new)} |"
+            )
+        yield ""

@@ -1,0 +1,451 @@
+"""The safety verifier: reads every published output back and checks each safety item is in it.
+
+It trusts nothing from the build but the manifest's list of files, and checks that list too:
+each listed file must exist with the hash the build recorded, and every output the project's
+sources call for must be listed. Then each file is read back (HTML parsed, PDF text and named
+destinations read with pypdf) and its items compared with the content.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .load import load_library
+from .manifest import (
+    Output,
+    collect_outputs,
+    output_file,
+    output_languages,
+    read_manifest,
+    sha256,
+)
+from .model import Library
+from .pages import check_page, split_front_matter
+from .readback import (
+    ITEM_ANCHOR,
+    PdfSeen,
+    UnreadableOutput,
+    complex_scripts,
+    has_complex_script,
+    normalise,
+    pdf_items,
+    plain_tokens,
+    read_html,
+    text_variants,
+)
+
+__all__ = [
+    "Report",
+    "Row",
+    "UnreadableOutput",
+    "check_output",
+    "check_pdf_item",
+    "expected_items",
+    "format_table",
+    "known_items",
+    "verify",
+]
+
+TEXT_CHECK = "text"
+SCRIPT_CHECK = "anchor+script"
+
+
+@dataclass
+class Row:
+    """The verdict on one output.
+
+    Attributes:
+        output: its path inside the site folder.
+        kind: ``"page"`` or ``"pdf"``.
+        lang: its language.
+        clinic: the clinic it is branded for.
+        missing: safety item ids not found visible with their exact text.
+        unexpected: item ids found that the content of this language does not know.
+        duplicated: item ids found more than once.
+        notes: why each missing item counts as missing, and which check stood in for text.
+        problems: failures not about one item (file changed or absent, wrong language...).
+        check: ``"text"``, or ``"anchor+script"`` when some item's text is in a complex
+            script and that check stood in for the text check (see `check_pdf_item`).
+    """
+
+    output: str
+    kind: str
+    lang: str
+    clinic: str
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    check: str = TEXT_CHECK
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is missing, unexpected, duplicated or otherwise wrong."""
+        return not (self.missing or self.unexpected or self.duplicated or self.problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as plain data, with its verdict."""
+        return {**asdict(self), "ok": self.ok}
+
+
+@dataclass
+class Report:
+    """The verdict on a whole site: one row per output, plus problems about the site as a whole."""
+
+    site_dir: str
+    clinic: str
+    rows: list[Row]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every output passed and the manifest matches the project."""
+        return not self.problems and all(row.ok for row in self.rows)
+
+    def summary(self) -> str:
+        """One line: the verdict and the counts."""
+        pages = sum(row.kind == "page" for row in self.rows)
+        pdfs = len(self.rows) - pages
+        languages = len({row.lang for row in self.rows})
+        checked = (
+            f"{_count(len(self.rows), 'output')} checked ({_count(pages, 'page')}, "
+            f"{_count(pdfs, 'PDF')}) in "
+            f"{languages} language{'s' if languages != 1 else ''} for clinic '{self.clinic}'"
+        )
+        if self.ok:
+            return f"OK: {checked}"
+        failed = sum(not row.ok for row in self.rows)
+        missing = sum(len(row.missing) for row in self.rows)
+        unexpected = sum(len(row.unexpected) for row in self.rows)
+        duplicated = sum(len(row.duplicated) for row in self.rows)
+        other = len(self.problems) + sum(len(row.problems) for row in self.rows)
+        return (
+            f"FAILED: {checked}; {failed} failed: {missing} missing, {unexpected} unexpected, "
+            f"{duplicated} duplicated, {other} other problem{'s' if other != 1 else ''}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (what ``careleaf verify --format json`` prints)."""
+        return {
+            "ok": self.ok,
+            "site_dir": self.site_dir,
+            "clinic": self.clinic,
+            "summary": self.summary(),
+            "problems": list(self.problems),
+            "rows": [row.to_dict() for row in self.rows],
+        }
+
+
+def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -> Report:
+    """Verify a built site against the project's content.
+
+    Reads ``site_dir/careleaf-manifest.json`` first. Every file it lists must exist and match
+    its recorded SHA-256; every output the project's sources call for (see
+    `careleaf.manifest.collect_outputs`) must be listed, or it counts as missing. Then each
+    listed file is read back and checked with `check_output`.
+
+    Args:
+        site_dir: the built site (one clinic).
+        root: the project the site was built from.
+        languages: the languages the site must hold; by default the source language and every
+            published one (`careleaf.manifest.output_languages`).
+
+    Raises:
+        UnreadableOutput: the site folder, the manifest or an output cannot be read or parsed.
+        ContentError: the project's content cannot be loaded.
+    """
+    site_dir = Path(site_dir)
+    library = load_library(Path(root))
+    manifest = read_manifest(site_dir)
+    clinic = manifest["clinic"]
+    problems = []
+    if clinic not in library.clinics:
+        problems.append(f"the manifest names clinic '{clinic}', which the project does not have")
+    if manifest["content_version"] != library.project.content_version:
+        problems.append(
+            f"built from content version {manifest['content_version']}, "
+            f"the project is at {library.project.content_version}"
+        )
+    langs = list(languages) if languages is not None else output_languages(library)
+    expected = {output.path: output for output in collect_outputs(site_dir, library, langs, clinic)}
+    rows = []
+    listed: set[str] = set()
+    for entry in manifest["outputs"]:
+        path = entry["path"]
+        if path in listed:
+            problems.append(f"{path}: listed more than once in the manifest")
+            continue
+        listed.add(path)
+        described = Output(
+            path,
+            entry["kind"],
+            entry["lang"],
+            entry["clinic"],
+            page=entry["page"],
+            handout=entry["handout"],
+        )
+        output = expected.get(path)
+        entry_problems = []
+        if output is None:
+            output = described
+            entry_problems.append(
+                "not an output of this project: no source page or handout of a built "
+                "language makes it"
+            )
+        elif described != output:
+            for key in ("kind", "lang", "clinic", "page", "handout"):
+                if getattr(described, key) != getattr(output, key):
+                    entry_problems.append(
+                        f"the manifest gives {key} {getattr(described, key)!r}, "
+                        f"expected {getattr(output, key)!r}"
+                    )
+        row = check_output(site_dir, library, output, entry["sha256"])
+        row.problems[:0] = entry_problems
+        rows.append(row)
+    for path, output in expected.items():
+        if path in listed:
+            continue
+        row = Row(output.path, output.kind, output.lang, output.clinic)
+        wanted, row.problems = expected_items(library, output)
+        row.missing = sorted(wanted)
+        built = output_file(site_dir, path).is_file()
+        row.problems.append(
+            "not listed in the manifest" + ("" if built else ", and the file does not exist")
+        )
+        rows.append(row)
+    rows.sort(key=lambda row: row.output)
+    return Report(str(site_dir), clinic, rows, problems)
+
+
+def expected_items(library: Library, output: Output) -> tuple[dict[str, str], list[str]]:
+    """The safety items an output must hold (id -> text as its language shows it), and problems.
+
+    A page must hold every item of the safety blocks its source calls with ``{{ block() }}``;
+    a PDF handout every safety item (`careleaf.model.Library.safety_items`). An item a
+    language has not translated is shown, and expected, in the source language.
+    """
+    if output.lang not in library.content:
+        return {}, [f"the content has no language '{output.lang}'"]
+    try:
+        shown = library.safety_items(output.lang)
+    except KeyError as error:
+        return {}, [f"the '{output.lang}' content lacks a safety block: {error}"]
+    if output.kind == "pdf":
+        return {item_id: item.text for item_id, item in shown.items()}, []
+    source = library.root / output.page if output.page else None
+    if source is None or not source.is_file():
+        return {}, [f"its source page {output.page} does not exist"]
+    try:
+        markdown, offset = split_front_matter(source.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as error:
+        return {}, [f"its source page {output.page} cannot be read: {error}"]
+    used = check_page(markdown, str(output.page), library, output.lang, offset).blocks
+    source_blocks = library.content[library.source_language]
+    return {
+        item.id: shown[item.id].text if item.id in shown else item.text
+        for block_id in dict.fromkeys(used)
+        if block_id in library.project.safety and block_id in source_blocks
+        for item in source_blocks[block_id].items
+    }, []
+
+
+def known_items(library: Library, lang: str) -> set[str]:
+    """Every item id a page in this language may show: its own and the source language's."""
+    return {
+        item.id
+        for content_lang in {lang, library.source_language}
+        for block in library.content.get(content_lang, {}).values()
+        for item in block.items
+    }
+
+
+def check_output(
+    site_dir: Path, library: Library, output: Output, recorded_sha256: str | None = None
+) -> Row:
+    """Read one output back and compare it with the content.
+
+    An expected item counts as missing when it is not found, is hidden, or its text is not
+    the item's text (each with a note). Ids that the content of the language does not know
+    are unexpected; ids found more than once on a page are duplicated.
+
+    Args:
+        site_dir: the built site.
+        library: the content.
+        output: which file, and what it should be.
+        recorded_sha256: the hash the manifest recorded; a different file is a problem.
+
+    Raises:
+        UnreadableOutput: the file exists but cannot be read or parsed.
+    """
+    row = Row(output.path, output.kind, output.lang, output.clinic)
+    expected, row.problems = expected_items(library, output)
+    path = output_file(site_dir, output.path)
+    if not path.is_file():
+        row.missing = sorted(expected)
+        row.problems.append("the file does not exist")
+        return row
+    if recorded_sha256 is not None and sha256(path) != recorded_sha256:
+        row.problems.append("changed since the build: its SHA-256 differs from the manifest's")
+    known = known_items(library, output.lang)
+    if output.kind == "page":
+        _check_page(row, path, Path(site_dir), expected, known)
+    else:
+        _check_pdf(row, path, library, output, expected, known)
+    return row
+
+
+def _check_page(
+    row: Row, path: Path, site_dir: Path, expected: dict[str, str], known: set[str]
+) -> None:
+    seen = read_html(path, site_dir)
+    if not _same_language(seen.lang, row.lang):
+        row.problems.append(f'the page says <html lang="{seen.lang or ""}">, expected "{row.lang}"')
+    counts = Counter(item.id for item in seen.items)
+    row.duplicated = sorted(item_id for item_id, count in counts.items() if count > 1)
+    row.unexpected = sorted(set(counts) - known)
+    for item_id, text in sorted(expected.items()):
+        found = [item for item in seen.items if item.id == item_id]
+        if any(item.visible and normalise(item.text) == normalise(text) for item in found):
+            continue
+        row.missing.append(item_id)
+        shown = [item for item in found if item.visible]
+        if not found:
+            row.notes.append(f"{item_id}: not found")
+        elif shown:
+            row.notes.append(f"{item_id}: text is {shown[0].text!r}, expected {text!r}")
+        else:
+            row.notes.append(f"{item_id}: hidden ({found[0].hidden_by})")
+
+
+def _check_pdf(
+    row: Row,
+    path: Path,
+    library: Library,
+    output: Output,
+    expected: dict[str, str],
+    known: set[str],
+) -> None:
+    seen = pdf_items(path)
+    if not _same_language(seen.lang, row.lang):
+        row.problems.append(f"the PDF's /Lang is {seen.lang!r}, expected {row.lang!r}")
+    if seen.unembedded_fonts:
+        row.problems.append(f"fonts not embedded: {', '.join(seen.unembedded_fonts)}")
+    handout = library.handouts.get(output.handout or "")
+    if handout is not None and seen.pages > handout.max_pages:
+        row.problems.append(f"{seen.pages} pages, the handout allows {handout.max_pages}")
+    row.unexpected = sorted(set(seen.item_ids) - known)
+    stood_in = 0
+    for item_id, text in sorted(expected.items()):
+        check, note = check_pdf_item(seen, item_id, text)
+        stood_in += check == SCRIPT_CHECK
+        if note:
+            row.missing.append(item_id)
+            row.notes.append(note)
+    if stood_in:
+        row.check = SCRIPT_CHECK
+        row.notes.append(
+            f"{stood_in} item{'s' if stood_in != 1 else ''} in a complex script: "
+            f"checked by {SCRIPT_CHECK}, not by text"
+        )
+
+
+def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | None]:
+    """Check one item in a PDF read back.
+
+    The ``"text"`` check: the PDF has the named destination ``item-<id>`` (WeasyPrint writes
+    one for each element id it laid out) and the item's normalised text is in the normalised
+    text of the page it points to (or of that page and the next, for an item split by a page
+    break).
+
+    The ``"anchor+script"`` check stands in for it when the item's text holds Bengali or
+    Arabic: complex-script shaping reorders, joins and ligates glyphs, so the text extracted
+    from a PDF does not round-trip (pypdf returns Arabic in visual order and breaks Bengali
+    clusters apart) and comparing text would fail on correct PDFs. Instead: the named
+    destination exists, the page it points to has text in that script, and every run of
+    letters or digits outside the complex script (Latin words, Western digits) is in that
+    page's text. That the glyphs themselves are right is the build's glyph-level check: the
+    shipped fonts must cover every character of the content, and a WeasyPrint missing-glyph
+    warning fails the build.
+
+    Returns:
+        The check used (``"text"`` or ``"anchor+script"``) and, when the item counts as
+        missing, a note saying why (else None).
+    """
+    script = has_complex_script(text)
+    check = SCRIPT_CHECK if script else TEXT_CHECK
+    page = seen.destinations.get(ITEM_ANCHOR + item_id)
+    if page is None:
+        return check, f"{item_id}: not found (no named destination {ITEM_ANCHOR}{item_id})"
+    if not 0 <= page < seen.pages:
+        return check, f"{item_id}: its named destination points to no page"
+    texts = [seen.page_texts[page]]
+    if page + 1 < seen.pages:
+        texts.append(seen.page_texts[page] + "\n" + seen.page_texts[page + 1])
+    variants = {variant for candidate in texts for variant in text_variants(candidate)}
+    if not script:
+        needle = normalise(text)
+        if any(needle in variant for variant in variants):
+            return check, None
+        return check, f"{item_id}: text {text!r} not found on page {page + 1}"
+    scripts = complex_scripts(text)
+    if not any(scripts <= complex_scripts(variant) for variant in variants):
+        wanted = " and ".join(sorted(scripts))
+        return check, f"{item_id}: no {wanted} text on page {page + 1}"
+    absent = [
+        token
+        for token in plain_tokens(text)
+        if not any(normalise(token) in variant for variant in variants)
+    ]
+    if absent:
+        return check, f"{item_id}: {', '.join(absent)} not found on page {page + 1}"
+    return check, None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def _same_language(found: str | None, expected: str) -> bool:
+    """``en`` matches ``en`` and ``en-GB``; case does not matter."""
+    if not found:
+        return False
+    found, expected = found.lower(), expected.lower()
+    return found == expected or found.startswith(expected + "-")
+
+
+def format_table(report: Report) -> str:
+    """The report as a plain-text table of every output, the details, then the summary line."""
+    header = ("output", "language", "clinic", "missing", "unexpected", "duplicated")
+    lines = [
+        (
+            row.output,
+            row.lang,
+            row.clinic,
+            ", ".join(row.missing) or "-",
+            ", ".join(row.unexpected) or "-",
+            ", ".join(row.duplicated) or "-",
+        )
+        for row in report.rows
+    ]
+    widths = [max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
+
+    def render(cells: tuple[str, ...]) -> str:
+        return "  ".join(
+            cell.ljust(width) for cell, width in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    out = [render(header), render(tuple("-" * width for width in widths))]
+    out += [render(cells) for cells in lines]
+    details = [f"  - {problem}" for problem in report.problems]
+    for row in report.rows:
+        details += [f"  - {row.output}: {problem}" for problem in row.problems]
+        details += [f"  - {row.output}: {note}" for note in row.notes]
+    if details:
+        out += ["", "Details:", *details]
+    out += ["", report.summary()]
+    return "\n".join(out)
