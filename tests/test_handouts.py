@@ -107,8 +107,14 @@ def test_qr_code_encodes_the_handout_address(real_site, handout: str) -> None:
 def test_consent_form_has_screening_boxes_and_signature_lines(real_site) -> None:
     _, site = real_site
     text = pdf_text(site / "handouts" / "consent-form.pdf")
-    for words in ("Does this apply to you?", "Dry needling is not acupuncture.",
-                  "Patient signature", "Clinician signature", "Patient name", "Date"):
+    for words in (
+        "Does this apply to you?",
+        "Dry needling is not acupuncture.",
+        "Patient signature",
+        "Clinician signature",
+        "Patient name",
+        "Date",
+    ):
         assert words in text
     assert "stop the treatment at any time" in text
 
@@ -127,8 +133,9 @@ def test_handouts_page_shows_each_handout_with_a_thumbnail(real_site) -> None:
 def test_information_pages_link_their_handout(real_site) -> None:
     _, site = real_site
     page = BeautifulSoup((site / "is-it-safe" / "index.html").read_text(), "html.parser")
-    assert page.select_one(".careleaf-handout-link a")["href"] == \
-        "../handouts/about-dry-needling.pdf"
+    assert (
+        page.select_one(".careleaf-handout-link a")["href"] == "../handouts/about-dry-needling.pdf"
+    )
 
 
 def test_dates_come_from_source_date_epoch(mini: Path, monkeypatch) -> None:
@@ -145,8 +152,19 @@ def test_dates_come_from_source_date_epoch(mini: Path, monkeypatch) -> None:
 
 def test_letter_paper_for_the_second_clinic(tmp_path: Path) -> None:
     project = copy_project(REPO, tmp_path / "project")
-    result = CliRunner().invoke(main, ["--project", str(project), "handout", "aftercare",
-                                       "--clinic", "lakeside", "-o", str(tmp_path / "a.pdf")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--project",
+            str(project),
+            "handout",
+            "aftercare",
+            "--clinic",
+            "lakeside",
+            "-o",
+            str(tmp_path / "a.pdf"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     page = pypdf.PdfReader(tmp_path / "a.pdf").pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
@@ -164,16 +182,21 @@ def test_build_all_clinics(tmp_path: Path) -> None:
             page = pypdf.PdfReader(site / "handouts" / f"{handout}.pdf").pages[0]
             assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == size
     lakeside = (project / "dist/lakeside/index.html").read_text()
-    assert "Lakeside Sports &amp; Spine" in lakeside and "#2b3a8c" in (
-        project / "dist/lakeside/assets/careleaf/brand.css").read_text()
+    assert (
+        "Lakeside Sports &amp; Spine" in lakeside
+        and "#2b3a8c" in (project / "dist/lakeside/assets/careleaf/brand.css").read_text()
+    )
 
 
-@pytest.mark.parametrize(("old", "new", "key", "message"), [
-    ("page_size: A4", "page_size: A4\nfax: '0'", "fax", "unknown key"),
-    ('primary: "#123456"', 'primary: "teal"', "colors.primary", "should match pattern"),
-    ("logo: logo.svg", "logo: missing.svg", "logo", "logo file not found: missing.svg"),
-    ("logo: logo.svg", "logo: ../../careleaf.yml", "logo", "inside the clinic's folder"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        ("page_size: A4", "page_size: A4\nfax: '0'", "fax", "unknown key"),
+        ('primary: "#123456"', 'primary: "teal"', "colors.primary", "should match pattern"),
+        ("logo: logo.svg", "logo: missing.svg", "logo", "logo file not found: missing.svg"),
+        ("logo: logo.svg", "logo: ../../careleaf.yml", "logo", "inside the clinic's folder"),
+    ],
+)
 def test_bad_clinic_profile(mini: Path, old: str, new: str, key: str, message: str) -> None:
     edit(mini / "clinics/demo/clinic.yml", old, new)
     with pytest.raises(ContentError) as caught:
@@ -217,7 +240,11 @@ def test_fetcher_reads_only_the_asset_folders(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("no")
     fetcher = ConfinedFetcher([allowed])
     assert fetcher.fetch((allowed / "ok.css").as_uri()).read() == b"p{}"
-    for url in ((tmp_path / "secret.txt").as_uri(), (allowed / ".." / "secret.txt").as_uri(),
-                "https://example.com/x.png", "data:text/plain,hi"):
+    for url in (
+        (tmp_path / "secret.txt").as_uri(),
+        (allowed / ".." / "secret.txt").as_uri(),
+        "https://example.com/x.png",
+        "data:text/plain,hi",
+    ):
         with pytest.raises(RefusedURL):
             fetcher.fetch(url)

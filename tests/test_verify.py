@@ -703,6 +703,12 @@ def test_cli_exit_2_when_outputs_cannot_be_read(project: Path, site: Path, damag
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.output
 
 
+def test_cli_exit_2_when_the_project_cannot_be_read(site: Path, tmp_path: Path) -> None:
+    result = run(tmp_path / "nowhere", str(site))
+    assert result.exit_code == 2
+    assert "careleaf.yml: not found" in result.stderr
+
+
 # A site built by the real build
 
 

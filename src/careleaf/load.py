@@ -315,16 +315,17 @@ def _check_source_language(
         if special not in blocks and not (root / CONTENT_DIR / lang / f"{special}.yml").is_file():
             problems.append(Problem(f"{CONTENT_DIR}/{lang}/{special}.yml", "file not found"))
     labels = blocks.get(LABELS)
-    for label_id in REQUIRED_LABELS if labels else ():
-        if labels.item(label_id) is None:
-            problems.append(
-                Problem(
-                    labels.path,
-                    "label is missing (the templates use it)",
-                    key="items",
-                    item=label_id,
+    if labels is not None:
+        for label_id in REQUIRED_LABELS:
+            if labels.item(label_id) is None:
+                problems.append(
+                    Problem(
+                        labels.path,
+                        "label is missing (the templates use it)",
+                        key="items",
+                        item=label_id,
+                    )
                 )
-            )
 
 
 def _check_unlisted_languages(root: Path, project: Project, problems: list[Problem]) -> None:

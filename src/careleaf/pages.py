@@ -98,25 +98,26 @@ def _check_call(node: nodes.Node, library: Library, lang: str, result: PageCheck
             f"{name}() takes {expected} argument{'s' if expected != 1 else ''}", node.lineno, name
         )
         return
-    for arg in [*node.args, *(kw.value for kw in node.kwargs)]:
-        if not isinstance(arg, nodes.Const):
-            problem(f"{name}() takes literal arguments only", node.lineno, name)
-            return
-    for kw in node.kwargs:
-        if kw.key not in keywords:
-            problem(f"{name}() has no argument '{kw.key}'", node.lineno, name)
-        elif kw.key == "style" and kw.value.value not in STYLES:
+    args = [arg.value for arg in node.args if isinstance(arg, nodes.Const)]
+    kwargs = {kw.key: kw.value.value for kw in node.kwargs if isinstance(kw.value, nodes.Const)}
+    if len(args) != len(node.args) or len(kwargs) != len(node.kwargs):
+        problem(f"{name}() takes literal arguments only", node.lineno, name)
+        return
+    for key, value in kwargs.items():
+        if key not in keywords:
+            problem(f"{name}() has no argument '{key}'", node.lineno, name)
+        elif key == "style" and value not in STYLES:
             problem(f"style must be one of {', '.join(STYLES)}", node.lineno, name)
-        elif kw.key == "level" and kw.value.value not in range(0, 7):
+        elif key == "level" and value not in range(0, 7):
             problem("level must be a number from 0 to 6", node.lineno, name)
     if names == "block":
-        block_id = node.args[0].value
+        block_id = args[0]
         if block_id not in library.content.get(library.source_language, {}):
             problem("unknown block", node.lineno, str(block_id))
         else:
             result.blocks.append(block_id)
     elif names == "handout":
-        handout_id = node.args[0].value
+        handout_id = args[0]
         if handout_id not in library.handouts:
             problem("unknown handout", node.lineno, str(handout_id))
         else:

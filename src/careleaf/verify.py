@@ -370,7 +370,9 @@ def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | N
     letters or digits outside the complex script (Latin words, Western digits) is in that
     page's text. That the glyphs themselves are right is the build's glyph-level check: the
     shipped fonts must cover every character of the content, and a WeasyPrint missing-glyph
-    warning fails the build.
+    warning fails the build. This check cannot see a changed word; the exact text of these
+    items is still checked on the site's pages, which the same partial renders from the same
+    content.
 
     Returns:
         The check used (``"text"`` or ``"anchor+script"``) and, when the item counts as
