@@ -48,3 +48,13 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The real project, built once for the whole run: (project, site). Read it, never edit."""
+    from careleaf.site import build_site
+
+    project = copy_project(REPO, tmp_path_factory.mktemp("real") / "project")
+    build_site(project, "example", project / "site")
+    return project, project / "site"

@@ -23,14 +23,6 @@ from careleaf.site import build_site
 HANDOUTS = ("about-dry-needling", "aftercare", "consent-form")
 
 
-@pytest.fixture(scope="module")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The real project, built once for this module: (project, site)."""
-    project = copy_project(REPO, tmp_path_factory.mktemp("real") / "project")
-    build_site(project, "example", project / "site")
-    return project, project / "site"
-
-
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
     text = re.sub(r"-\n(?=[a-z])", "", text)

@@ -66,8 +66,14 @@ def check(project: Path) -> None:
     default=None,
     help="Output folder (default: site/, or dist/ with --clinic all).",
 )
+@click.option(
+    "--allow-stale",
+    is_flag=True,
+    help="Publish languages whose safety items are missing or out of date, marked with a "
+    "visible 'translation out of date' notice and the current English.",
+)
 @click.pass_obj
-def build(project: Path, clinic_id: str | None, site_dir: Path | None) -> None:
+def build(project: Path, clinic_id: str | None, site_dir: Path | None, allow_stale: bool) -> None:
     """Build the site and every handout, verify them, then publish."""
     from .site import build_site  # the site engine is only needed here
 
@@ -76,7 +82,7 @@ def build(project: Path, clinic_id: str | None, site_dir: Path | None) -> None:
         if clinic_id == "all":
             out = site_dir or project / "dist"
             for cid in library.clinics:
-                build_site(project, cid, out / cid)
+                build_site(project, cid, out / cid, allow_stale=allow_stale)
                 click.echo(f"built {cid} into {out / cid}")
         else:
             cid = clinic_id or library.project.default_clinic
@@ -85,7 +91,7 @@ def build(project: Path, clinic_id: str | None, site_dir: Path | None) -> None:
                     f"unknown clinic '{cid}' (known: {', '.join(sorted(library.clinics))}, all)",
                     param_hint="--clinic",
                 )
-            build_site(project, cid, site_dir or project / "site")
+            build_site(project, cid, site_dir or project / "site", allow_stale=allow_stale)
     except CareleafError as error:
         raise _fail(error) from None
 

@@ -89,12 +89,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     clinic: Clinic
     lang: str
 
-    command = "build"
     # The folder the top-level build publishes to; None in a language's own build.
+    # (No on_startup hook on purpose: MkDocs would then share one instance between the
+    # configurations of the languages' builds.)
     final_dir: Path | None = None
-
-    def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.command = command
 
     @event_priority(100)  # before mkdocs-macros, which asks this plugin for the library
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -119,10 +117,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self.lang = self.config.lang or self.library.source_language
         if not self.config.lang:
             self._check_safety_policy()
-            if self.command == "build":
-                self.final_dir = Path(config.site_dir)
-                config.site_dir = str(staging_dir(self.final_dir))
-                shutil.rmtree(config.site_dir, ignore_errors=True)
+            self.final_dir = Path(config.site_dir)
+            config.site_dir = str(staging_dir(self.final_dir))
+            shutil.rmtree(config.site_dir, ignore_errors=True)
         self._configure_site(config, root)
         return config
 
@@ -141,7 +138,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 "out of date):\n" + "\n".join(f"  - {p}" for p in problems)
             )
         for problem in problems:
-            log.warning("careleaf: published out of date (--allow-stale): %s", problem)
+            # Not a warning: strict mode would stop the build that --allow-stale asked for.
+            log.info("careleaf: publishing out of date (--allow-stale): %s", problem)
 
     def _configure_site(self, config: MkDocsConfig, root: Path) -> None:
         """Point the build at this language's pages and brand it with the clinic."""
@@ -153,8 +151,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         language = self.library.project.languages[lang]
         config.theme["direction"] = language.direction
         search = config.plugins.get("material/search") or config.plugins.get("search")
-        if search is not None and lang in SEARCH_LANGUAGES:
-            search.config.lang = [lang]
+        if search is not None:
+            # Material's search instance is shared by the languages' builds: set it every time.
+            # A language without a stemmer gets the default pipeline, which splits on spaces.
+            search.config.lang = [lang if lang in SEARCH_LANGUAGES else "en"]
         languages = output_languages(self.library)
         here = "" if lang == self.library.source_language else "../"
         config.extra["alternate"] = (
@@ -260,6 +260,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         recorded = recorded_fingerprint(translated.read_text(encoding="utf-8-sig"))
         return recorded != page_fingerprint(english.read_text(encoding="utf-8"))
 
+    @event_priority(-100)  # last: the search index of this language is written by then
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
@@ -276,6 +277,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if not self.config.lang:
             self._build_other_languages(config)
             self._verify_and_publish(Path(config.site_dir))
+
+    def on_build_error(self, *, error: Exception) -> None:
+        # A failed build publishes nothing and leaves nothing behind: drop the staging folder.
+        if self.final_dir is not None and not self.config.lang:
+            shutil.rmtree(staging_dir(self.final_dir), ignore_errors=True)
 
     def _build_other_languages(self, config: MkDocsConfig) -> None:
         """Each further language is its own build from the same configuration, in <lang>/."""

@@ -121,6 +121,8 @@ def render_handout(
         version=library.project.content_version,
         reviewed_on=min(r.reviewed_on for r in reviews).isoformat() if reviews else "",
         draft=any(block.is_draft for block in source),
+        translation_draft=lang != library.source_language
+        and library.project.languages[lang].status == "draft",
         created=created,
         url=url,
         qr_svg=Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)),

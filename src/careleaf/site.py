@@ -12,8 +12,12 @@ from mkdocs.exceptions import MkDocsException
 from .errors import BuildError
 
 
-def build_site(root: Path, clinic_id: str, site_dir: Path) -> None:
+def build_site(root: Path, clinic_id: str, site_dir: Path, *, allow_stale: bool = False) -> None:
     """Build the site and handouts of one clinic into ``site_dir``, as `mkdocs build` would.
+
+    Every published language is built, the outputs are verified, and only then is
+    ``site_dir`` replaced. ``allow_stale`` publishes languages whose safety items are out of
+    date, marked as such.
 
     Raises:
         BuildError: the build failed; the message says why. ``site_dir`` is then untouched.
@@ -24,7 +28,8 @@ def build_site(root: Path, clinic_id: str, site_dir: Path) -> None:
     logger.addHandler(errors)
     try:
         config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
-        config.plugins["careleaf"].config.clinic = clinic_id
+        options = config.plugins["careleaf"].config
+        options.clinic, options.allow_stale = clinic_id, allow_stale
         build(config)
     except MkDocsException as error:
         # MkDocs logs the cause and raises a bare "Aborted"; the cause is what a person needs.
