@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# PDF dates from the last commit, so that a fresh clone builds the same bytes.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
 .PHONY: site serve test check lint clean
 
@@ -13,7 +15,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
-## site: install, then build the site and every handout into site/ (verified)
+## site: install, then build the site and every handout, in every language, into site/
+## (verified before it replaces the old site/)
 site: $(STAMP)
 	$(BIN)/careleaf build
 

@@ -18,7 +18,6 @@ from careleaf.cli import main
 from careleaf.errors import BuildError, ContentError
 from careleaf.load import load_library
 from careleaf.pdf import ConfinedFetcher, RefusedURL, handout_pdf
-from careleaf.site import build_site
 
 HANDOUTS = ("about-dry-needling", "aftercare", "consent-form")
 

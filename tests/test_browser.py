@@ -1,0 +1,133 @@
+"""The built site in a real browser (Debian's Chromium via Playwright): switcher, search, RTL,
+and not one request to another host."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import REPO, copy_project
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from careleaf.site import build_site
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium's own background traffic is off, so every request comes from the page.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run `make test`, which installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def serve(folder: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+@pytest.fixture(scope="module")
+def site_url(real_site) -> Iterator[str]:
+    url, server = serve(real_site[1])
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    page = browser.new_page()
+    page.requests = []  # type: ignore[attr-defined]
+    page.on("request", lambda request: page.requests.append(request.url))  # type: ignore
+    yield page
+    hosts = {urlsplit(url).hostname for url in page.requests}  # type: ignore[attr-defined]
+    page.close()
+    assert hosts <= {"127.0.0.1"}, f"requests left the machine: {hosts}"
+
+
+def search(page: Page, term: str) -> list[str]:
+    box = page.locator("input[data-md-component=search-query]")
+    box.click()
+    box.press_sequentially(term, delay=20)
+    page.keyboard.press("End")  # Material reads the query on key up
+    page.wait_for_selector(".md-search-result__item", timeout=10_000)
+    links = page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
+    return [urlsplit(link).path for link in links]
+
+
+def test_switcher_keeps_the_page(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/es/is-it-safe/")
+    page.hover(".md-header__option .md-select")
+    page.click('a.careleaf-alternate[hreflang="bn"]')
+    page.wait_for_url(f"{site_url}/bn/is-it-safe/")
+    assert page.get_attribute("html", "lang") == "bn"
+    page.hover(".md-header__option .md-select")
+    page.click('a.careleaf-alternate[hreflang="en"]')
+    page.wait_for_url(f"{site_url}/is-it-safe/")
+    assert page.get_attribute("html", "lang") == "en"
+
+
+def test_spanish_search_finds_the_spanish_safety_page_only(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/es/")
+    paths = search(page, "neumotórax")
+    assert "/es/is-it-safe/" in paths
+    assert all(path.startswith("/es/") for path in paths), paths
+
+
+def test_bengali_search_finds_the_bengali_page(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/bn/")
+    paths = search(page, "নিউমোথোরাক্স")
+    assert "/bn/is-it-safe/" in paths
+    assert all(path.startswith("/bn/") for path in paths), paths
+
+
+def test_english_search_stays_in_english(page: Page, site_url: str) -> None:
+    page.goto(f"{site_url}/")
+    paths = search(page, "pneumothorax")
+    assert "/is-it-safe/" in paths
+    assert not any(path.startswith(("/es/", "/bn/")) for path in paths), paths
+
+
+def test_every_page_loads_only_from_this_site(page: Page, site_url: str, real_site) -> None:
+    site = real_site[1]
+    for html in sorted(site.rglob("index.html")):
+        page.goto(f"{site_url}/{html.parent.relative_to(site).as_posix()}/".replace("/./", "/"))
+        page.wait_for_load_state("networkidle")
+
+
+def test_arabic_page_lays_out_right_to_left(browser: Browser, tmp_path: Path) -> None:
+    project = copy_project(REPO / "tests/projects/arabic", tmp_path / "arabic")
+    build_site(project, "demo", project / "site")
+    url, server = serve(project / "site")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{url}/")
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        content = page.locator("article.md-content__inner").bounding_box()
+        title = page.locator('[data-item="bruising"]').bounding_box()
+        # Right to left: the item starts at the right edge of the content column.
+        assert content and title
+        right_gap = content["x"] + content["width"] - (title["x"] + title["width"])
+        left_gap = title["x"] - content["x"]
+        assert right_gap < left_gap, (content, title)
+    finally:
+        page.close()
+        server.shutdown()
+        server.server_close()
