@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # PDF dates from the last commit, so that a fresh clone builds the same bytes.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+# Material prints a notice about MkDocs 2 on every build; careleaf's core already keeps MkDocs
+# at arm's length (see the README), so the notice is only noise here.
+export NO_MKDOCS_2_WARNING ?= 1
 
 .PHONY: site serve test check lint clean
 
