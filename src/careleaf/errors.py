@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -52,3 +55,25 @@ class ContentError(CareleafError):
 
 class BuildError(CareleafError):
     """A build step failed (rendering, a PDF warning, a missing glyph...)."""
+
+
+@contextmanager
+def logged_messages(logger_name: str, level: int) -> Iterator[list[str]]:
+    """Collect what a library logs at ``level`` or above while the block runs.
+
+    WeasyPrint reports missing images and glyphs, and MkDocs the cause of a failed build, as
+    log records rather than exceptions; this turns them into text careleaf can report.
+    """
+
+    class _Collector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    messages: list[str] = []
+    handler = _Collector(level)
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -16,7 +14,7 @@ import weasyprint
 from lxml import html as lxml_html
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .errors import BuildError
+from .errors import BuildError, logged_messages
 from .fonts import uncovered
 from .model import Clinic, Library
 from .render import render_handout
@@ -48,27 +46,6 @@ class ConfinedFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
 
 
-class _Warnings(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextmanager
-def _weasyprint_warnings() -> Iterator[list[str]]:
-    """Collect WeasyPrint's warnings (missing images, bad CSS...) while rendering."""
-    handler = _Warnings()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        yield handler.messages
-    finally:
-        logger.removeHandler(handler)
-
-
 def created_date() -> str:
     """The PDF date: from SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -96,7 +73,7 @@ def handout_pdf(
         sample = next(line.strip() for line in text.splitlines() if set(line) & missing)
         raise BuildError(f"{where}: no shipped font has a glyph for {chars} in: {sample!r}")
     allowed = [root / "fonts", root / "handouts", root / Path(clinic.path).parent]
-    with _weasyprint_warnings() as warnings:
+    with logged_messages("weasyprint", logging.WARNING) as warnings:
         try:
             document = weasyprint.HTML(
                 string=html,

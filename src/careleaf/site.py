@@ -9,7 +9,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
-from .errors import BuildError
+from .errors import BuildError, logged_messages
 
 
 def build_site(root: Path, clinic_id: str, site_dir: Path, *, allow_stale: bool = False) -> None:
@@ -23,30 +23,15 @@ def build_site(root: Path, clinic_id: str, site_dir: Path, *, allow_stale: bool 
         BuildError: the build failed; the message says why. ``site_dir`` is then untouched.
     """
     _show_mkdocs_messages()
-    errors = _ErrorCollector()
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(errors)
-    try:
-        config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
-        options = config.plugins["careleaf"].config
-        options.clinic, options.allow_stale = clinic_id, allow_stale
-        build(config)
-    except MkDocsException as error:
-        # MkDocs logs the cause and raises a bare "Aborted"; the cause is what a person needs.
-        raise BuildError("\n".join(errors.messages) or str(error)) from None
-    finally:
-        logger.removeHandler(errors)
-
-
-class _ErrorCollector(logging.Handler):
-    """Keeps the messages of the errors MkDocs logs during one build."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+    with logged_messages("mkdocs", logging.ERROR) as errors:
+        try:
+            config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
+            options = config.plugins["careleaf"].config
+            options.clinic, options.allow_stale = clinic_id, allow_stale
+            build(config)
+        except MkDocsException as error:
+            # MkDocs logs the cause and raises a bare "Aborted"; the cause is what people need.
+            raise BuildError("\n".join(errors) or str(error)) from None
 
 
 def _show_mkdocs_messages() -> None:
