@@ -12,6 +12,16 @@ REPO = Path(__file__).resolve().parents[1]
 # and the fonts. Sample projects take them from the repository.
 SHARED = ("fonts", "macros", "overrides")
 SHARED_FILES = ("handouts/print.css",)
+# The protected safety items of the real project: they must reach every output.
+SIDE_EFFECTS = ("bruising", "bleeding", "soreness", "infection", "nerve-damage", "pneumothorax")
+CONTRAINDICATIONS = (
+    "bleeding-disorders",
+    "needle-phobia",
+    "metal-allergy",
+    "skin-infection",
+    "implanted-device",
+    "pregnancy",
+)
 PROJECT_PARTS = ("careleaf.yml", "mkdocs.yml", "content", "docs", "handouts", "clinics", *SHARED)
 
 

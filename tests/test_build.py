@@ -10,21 +10,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import edit
+from conftest import CONTRAINDICATIONS, edit
 
 from careleaf.cli import main
 from careleaf.errors import BuildError
 from careleaf.load import load_library
 from careleaf.site import build_site
-
-CONTRAINDICATIONS = (
-    "bleeding-disorders",
-    "needle-phobia",
-    "metal-allergy",
-    "skin-infection",
-    "implanted-device",
-    "pregnancy",
-)
 
 
 def snapshot(folder: Path) -> dict[str, str]:

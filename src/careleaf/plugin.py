@@ -28,7 +28,7 @@ from .model import Clinic, Library
 from .pages import check_page, check_pages, split_front_matter
 from .pdf import handout_pdf, thumbnail
 from .render import render_block
-from .status import page_fingerprint, recorded_fingerprint, safety_problems
+from .status import page_is_stale, safety_problems
 from .verify import format_table, verify
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
@@ -224,9 +224,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if not self.config.enabled:
             return None
         source = Path(page.file.abs_src_path or "")
-        offset = 0
-        if source.is_file():
-            _, offset = split_front_matter(source.read_text(encoding="utf-8-sig"))
+        text = source.read_text(encoding="utf-8-sig") if source.is_file() else ""
+        _, offset = split_front_matter(text)
         uri = page.file.src_uri
         fallback = uri in self.fallback_pages
         page_lang = self.library.source_language if fallback else self.lang
@@ -240,7 +239,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if fallback:
             notices.append(("note", "fallback-page"))
         elif self.lang != self.library.source_language and (
-            self._page_is_stale(uri, source)
+            self._page_is_stale(uri, text)
             or any(
                 self.library.is_stale(self.lang, b) or not self.library.is_translated(self.lang, b)
                 for b in result.blocks
@@ -252,13 +251,12 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
         return markdown
 
-    def _page_is_stale(self, uri: str, translated: Path) -> bool:
+    def _page_is_stale(self, uri: str, translated_text: str) -> bool:
         """A translated page whose English page changed since it was translated."""
         english = Path(self.config.project_dir) / "docs" / self.library.source_language / uri
-        if not english.is_file():
-            return False
-        recorded = recorded_fingerprint(translated.read_text(encoding="utf-8-sig"))
-        return recorded != page_fingerprint(english.read_text(encoding="utf-8"))
+        return english.is_file() and page_is_stale(
+            english.read_text(encoding="utf-8"), translated_text
+        )
 
     @event_priority(-100)  # last: the search index of this language is written by then
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -45,6 +45,11 @@ def page_fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def page_is_stale(english_text: str, translated_text: str) -> bool:
+    """Whether a translated page records a fingerprint other than its English page's today."""
+    return recorded_fingerprint(translated_text) != page_fingerprint(english_text)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One unit of a translation that is missing, stale or extra.
@@ -186,7 +191,8 @@ def _content_status(library: Library, lang: str, entries: list[Entry], counts: l
             continue
         raw = _RawFile(root, theirs.path)
         _block_fields(block, theirs, raw, entries, counts)
-        _block_items(block, theirs, raw, safety, entries, counts)
+        stale = library.stale_items(lang, block_id)
+        _block_items(block, theirs, raw, safety, stale, entries, counts)
     for block_id, theirs in translated.items():
         if block_id not in english:
             entries.append(
@@ -293,6 +299,7 @@ def _block_items(
     theirs: Block,
     raw: _RawFile,
     safety: bool,
+    stale: set[str],
     entries: list[Entry],
     counts: list[int],
 ) -> None:
@@ -314,7 +321,7 @@ def _block_items(
                     line=raw.line("items"),
                 )
             )
-        elif mine.source != item.text:
+        elif item.id in stale:
             index = raw.item_index(item.id)
             where = f"items[{index}]" if index is not None else "items"
             entries.append(
@@ -402,8 +409,8 @@ def _page_status(
                 )
             )
             continue
-        old = recorded_fingerprint(text)
-        if old != new:
+        if page_is_stale(english_text, text):
+            old = recorded_fingerprint(text)
             entries.append(
                 Entry(
                     "page",
