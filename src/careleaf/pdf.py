@@ -54,7 +54,14 @@ def created_date() -> str:
 
 
 def handout_pdf(
-    library: Library, handout_id: str, lang: str, clinic: Clinic, url: str, target: Path
+    library: Library,
+    handout_id: str,
+    lang: str,
+    clinic: Clinic,
+    url: str,
+    target: Path,
+    *,
+    overdue: bool = False,
 ) -> int:
     """Render one handout to a tagged PDF at ``target``; returns its page count.
 
@@ -65,7 +72,7 @@ def handout_pdf(
     """
     where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}')"
     root = library.root
-    html = render_handout(library, handout_id, lang, clinic, url, created_date())
+    html = render_handout(library, handout_id, lang, clinic, url, created_date(), overdue=overdue)
     text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
     missing = uncovered(text, root)
     if missing:
