@@ -11,6 +11,7 @@ from .errors import ContentError, Problem
 from .markup import UnsafeMarkup, to_html
 from .model import (
     BLOCK_FIELDS,
+    CONSENT_STATEMENTS,
     HANDOUT_TITLES,
     ITEM_FIELDS,
     LABELS,
@@ -70,6 +71,7 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
         root, project.source_language, content.get(project.source_language, {}), problems
     )
     clinics = _load_clinics(root, problems)
+    _check_consent_statements(clinics, content.get(project.source_language, {}), problems)
     if not (root / CLINICS_DIR / project.default_clinic / "clinic.yml").is_file():
         problems.append(
             Problem(
@@ -375,13 +377,25 @@ def _check_registry(
                         item=protected_key(block_id, name),
                     )
                 )
+        for index, item in enumerate(block.items):
+            if item.id not in registered.items:
+                problems.append(
+                    Problem(
+                        file,
+                        "this item of a protected block is not in the registry: after clinical "
+                        "review, run `careleaf protect` to add it",
+                        line=line_of(data, ("items", index, "id")),
+                        key=f"items[{index}].id",
+                        item=f"{block_id}/{item.id}",
+                    )
+                )
         for item_id, fields in registered.items.items():
             if "--" in item_id or "--" in block_id:
                 problems.append(
                     Problem(PROJECT_FILE, "a protected id may not hold '--'", item=item_id)
                 )
-            item = block.item(item_id)
-            if item is None:
+            found = block.item(item_id)
+            if found is None:
                 problems.append(
                     Problem(
                         file,
@@ -391,9 +405,9 @@ def _check_registry(
                     )
                 )
                 continue
-            index = block.items.index(item)
+            index = block.items.index(found)
             for name in ITEM_FIELDS:
-                has = getattr(item, name) is not None
+                has = getattr(found, name) is not None
                 if has and name not in fields:
                     problems.append(
                         Problem(
@@ -497,6 +511,19 @@ def _load_handouts(
                     )
                 )
         handouts[handout.id] = handout
+    labels = source_blocks.get(LABELS)
+    if labels is not None:
+        for handout in handouts.values():
+            for label_id in handout.labels():
+                if labels.item(label_id) is None:
+                    problems.append(
+                        Problem(
+                            labels.path,
+                            f"label is missing (handout '{handout.id}' uses it)",
+                            key="items",
+                            item=label_id,
+                        )
+                    )
     titles = source_blocks.get(HANDOUT_TITLES)
     if titles is not None:
         for handout_id in handouts:
@@ -505,6 +532,27 @@ def _load_handouts(
                     Problem(titles.path, "handout has no title", key="items", item=handout_id)
                 )
     return handouts
+
+
+def _check_consent_statements(
+    clinics: dict[str, Clinic], blocks: dict[str, Block], problems: list[Problem]
+) -> None:
+    """A clinic switches on only statements the consent-statements block has."""
+    block = blocks.get(CONSENT_STATEMENTS)
+    known = {item.id for item in block.items} if block else set()
+    for clinic in clinics.values():
+        for index, statement in enumerate(clinic.consent_statements):
+            if statement not in known:
+                problems.append(
+                    Problem(
+                        clinic.path,
+                        f"unknown consent statement (the items of "
+                        f"{CONTENT_DIR}/<lang>/{CONSENT_STATEMENTS}.yml: "
+                        f"{', '.join(sorted(known)) or 'none'})",
+                        key=f"consent_statements[{index}]",
+                        item=statement,
+                    )
+                )
 
 
 def _load_clinics(root: Path, problems: list[Problem]) -> dict[str, Clinic]:

@@ -49,6 +49,11 @@ PROTECTED_ANCHOR = "p-"
 # Block ids with a fixed role: UI labels and handout titles are translated like blocks.
 LABELS = "labels"
 HANDOUT_TITLES = "handouts"
+# The statements a clinic switches on for its jurisdiction (clinic.yml: consent_statements).
+CONSENT_STATEMENTS = "consent-statements"
+# Who may sign a handout, and the fill-in fields about the patient a handout may have.
+Signer = Literal["patient", "clinician", "interpreter", "guardian"]
+PatientField = Literal["patient-name", "date-of-birth", "current-medicines", "treatment-area"]
 # Every label the templates use; the source language must define them all.
 REQUIRED_LABELS = (
     "draft-notice",
@@ -291,6 +296,10 @@ class Section(Strict):
 
     block: Id
     style: Literal["default", "screening", "risks", "statements"] = "default"
+    clinic_items: Annotated[bool, StrictType()] = Field(
+        default=False,
+        description="Only the items the clinic switches on (clinic.yml: consent_statements).",
+    )
 
 
 class Handout(Strict):
@@ -300,7 +309,23 @@ class Handout(Strict):
     path: str
     max_pages: Annotated[int, StrictType()] = Field(ge=1, le=20)
     sections: tuple[Section, ...] = Field(min_length=1)
-    signatures: tuple[Literal["patient", "clinician"], ...] = ()
+    signatures: tuple[Signer, ...] = ()
+    patient_fields: tuple[PatientField, ...] = Field(
+        default=(), description="Fill-in fields about the patient, before the sections."
+    )
+    fillable: Annotated[bool, StrictType()] = Field(
+        default=False, description="A PDF form: answers, statements and fields can be filled in."
+    )
+    patient_copy: Annotated[bool, StrictType()] = Field(
+        default=False, description="Say that the patient keeps a copy of it."
+    )
+
+    def labels(self) -> list[str]:
+        """The labels this handout's template needs beyond the required ones."""
+        needed = list(self.patient_fields) + (["patients-copy"] if self.patient_copy else [])
+        for who in self.signatures:
+            needed += [f"{who}-name", f"{who}-signature"]
+        return needed
 
 
 class Colors(Strict):
@@ -325,6 +350,10 @@ class Clinic(Strict):
     booking: WebUrl | None = None
     emergency_number: EmergencyNumber = Field(
         description="The number to call in an emergency where the clinic is (999, 112, 911...)."
+    )
+    consent_statements: tuple[Id, ...] = Field(
+        default=(),
+        description="Items of the consent-statements block the clinic's jurisdiction requires.",
     )
     page_size: Literal["A4", "Letter"] = "A4"
     margin: Length = "16mm"
