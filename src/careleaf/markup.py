@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as etree
 from urllib.parse import urlsplit
 
@@ -10,6 +12,25 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 SAFE_SCHEMES = {"", "http", "https", "mailto", "tel"}
+# What a browser ignores in a URL before reading its scheme: "java\tscript:" is "javascript:".
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+
+
+def url_problem(value: str, *, image: bool = False) -> str | None:
+    """Why a link (or, with ``image``, an image source) may not be used, or None if it may.
+
+    Links may be relative or use http, https, mailto or tel; images only relative paths, so a
+    page never loads anything from another host. ``value`` is read as a browser reads it:
+    entities decoded, spaces, tabs, newlines and control characters ignored.
+    """
+    url = _URL_IGNORED.sub("", html.unescape(value)).replace("\\", "/")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if image and (scheme or url.startswith("//")):
+        return f"an image must be a file beside the page, not '{value}'"
+    if scheme not in SAFE_SCHEMES:
+        return f"link scheme '{scheme}:' is not allowed ({value})"
+    return None
 
 
 class UnsafeMarkup(ValueError):
@@ -24,10 +45,9 @@ class _Guard(Treeprocessor):
             if element.tag == "img":
                 raise UnsafeMarkup("images are not allowed in content text")
             href = element.get("href")
-            if href is not None:
-                scheme = urlsplit(href.strip()).scheme.lower()
-                if scheme not in SAFE_SCHEMES:
-                    raise UnsafeMarkup(f"link scheme '{scheme}:' is not allowed ({href})")
+            problem = url_problem(href) if href is not None else None
+            if problem:
+                raise UnsafeMarkup(problem)
 
 
 class _SafeExtension(Extension):

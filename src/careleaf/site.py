@@ -10,6 +10,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
 from .errors import BuildError, logged_messages
+from .plugin import CareleafPlugin
 
 
 def build_site(root: Path, clinic_id: str, site_dir: Path, *, allow_stale: bool = False) -> None:
@@ -28,7 +29,13 @@ def build_site(root: Path, clinic_id: str, site_dir: Path, *, allow_stale: bool 
             config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
             options = config.plugins["careleaf"].config
             options.clinic, options.allow_stale = clinic_id, allow_stale
+            # Publish here, once build() has returned: MkDocs decides that a build failed
+            # (strict-mode warnings) only after its last hook.
+            options.publish = False
             build(config)
+            plugin = config.plugins["careleaf"]
+            assert isinstance(plugin, CareleafPlugin)
+            plugin.publish_staged()
         except MkDocsException as error:
             # MkDocs logs the cause and raises a bare "Aborted"; the cause is what people need.
             raise BuildError("\n".join(errors) or str(error)) from None
