@@ -20,12 +20,13 @@ from typing import Any
 import jinja2
 import markdown as markdown_lib
 from jinja2 import nodes
+from markdown.preprocessors import Preprocessor
 
 from .errors import Problem
 from .images import BadImage, Limits, check_image
 from .markup import url_problem
 from .model import Library
-from .yamlfile import UNREADABLE, YDict, char_name, forbidden_char, parse_yaml
+from .yamlfile import UNREADABLE, YDict, char_name, forbidden_char, parse_yaml, read_text
 
 STYLES = ("default", "risks", "screening", "statements")
 
@@ -261,11 +262,13 @@ def check_markdown(markdown: str, file: str, line_offset: int = 0) -> list[Probl
     md = markdown_lib.Markdown(extensions=list(MARKDOWN_EXTENSIONS))
     # Keep raw HTML out of the output: it is reported from the stash instead.
     md.postprocessors.deregister("raw_html")
+    fenced = _CountFenced(md)
+    md.preprocessors.register(fenced, "careleaf-count-fenced", 22)
     try:
         output = md.convert(source)
     except RecursionError:
         return [Problem(file, f"nesting deeper than {MAX_NESTING} levels")]
-    for raw in md.htmlStash.rawHtmlBlocks:
+    for raw in md.htmlStash.rawHtmlBlocks[fenced.count :]:
         text = str(raw).strip()
         if _ENTITY.match(text):
             continue
@@ -293,6 +296,20 @@ def check_markdown(markdown: str, file: str, line_offset: int = 0) -> list[Probl
                 # An entity-encoded value is not in the source as decoded: try its end too.
                 problems.append(problem(reason, value.strip()[:40], value.strip()[-8:]))
     return problems
+
+
+class _CountFenced(Preprocessor):
+    """Counts the stash entries of fenced code blocks (escaped code, stashed before raw HTML).
+
+    It runs between fenced_code (priority 25) and html_block (20): every later stash entry is
+    raw HTML from the page (or an entity, which is allowed).
+    """
+
+    count = 0
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.count = len(self.md.htmlStash.rawHtmlBlocks)
+        return lines
 
 
 class _Elements(HTMLParser):
@@ -324,22 +341,6 @@ def _find_line(lines: list[str], needles: tuple[str, ...], offset: int) -> int |
             if needle in line:
                 return number
     return None
-
-
-def read_page(path: Path, root: Path, problems: list[Problem]) -> str | None:
-    """A page's text, or None (with a problem) if it is too large or not UTF-8."""
-    file = path.relative_to(root).as_posix()
-    raw = path.read_bytes()
-    if len(raw) > MAX_PAGE_BYTES:
-        problems.append(Problem(file, f"is larger than {MAX_PAGE_BYTES // 1024} KiB"))
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        problems.append(Problem(file, f"is not UTF-8 (byte {error.start})"))
-        return None
-    # As MkDocs reads it (universal newlines).
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def check_docs_folder(root: Path, folder: Path) -> list[Problem]:
@@ -386,7 +387,7 @@ def check_pages(root: Path, library: Library, docs_dir: str = "docs") -> list[Pr
             if path.is_symlink() or not path.is_file():
                 continue  # reported by check_docs_folder
             file = path.relative_to(root).as_posix()
-            text = read_page(path, root, problems)
+            text = read_text(path, root, problems, MAX_PAGE_BYTES)
             if text is None:
                 continue
             problems += check_front_matter(text, file)

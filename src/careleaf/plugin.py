@@ -130,7 +130,12 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             self.verified = False
             self.warnings = CountHandler()
             self.warnings.setLevel(logging.WARNING)
-            logging.getLogger("mkdocs").addHandler(self.warnings)
+            logger = logging.getLogger("mkdocs")
+            # `mkdocs build -q` drops warnings before any handler sees them, so that not even
+            # strict mode counts them: a warning must always be seen, and stop publishing.
+            if logger.getEffectiveLevel() > logging.WARNING:
+                logger.setLevel(logging.WARNING)
+            logger.addHandler(self.warnings)
         # Unicode-aware heading anchors, set here rather than with a Python tag in mkdocs.yml.
         config.mdx_configs.setdefault("toc", {})["slugify"] = slugify
         self._configure_site(config, root)

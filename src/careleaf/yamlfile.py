@@ -115,28 +115,41 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
     Returns:
         The data (YDict, YList, a scalar, or None for an empty file), or UNREADABLE.
     """
+    text = read_text(path, root, problems, MAX_BYTES)
+    if text is None:
+        return UNREADABLE
+    return parse_yaml(text, display_path(path, root), problems)
+
+
+def read_text(path: Path, root: Path, problems: list[Problem], max_bytes: int) -> str | None:
+    """A contributed file's UTF-8 text (BOM dropped, newlines as ``\\n``), or None.
+
+    Refused with a problem: a file whose real path leaves ``root``, a link, anything but a
+    regular file, more than ``max_bytes``, or text that is not UTF-8.
+    """
     name = display_path(path, root)
     if not path.resolve().is_relative_to(root.resolve()):
         problems.append(Problem(name, "refused: the file's real path is outside the project"))
-        return UNREADABLE
+        return None
     if path.is_symlink() or not path.is_file():
         problems.append(Problem(name, "refused: not a regular file (links are not followed)"))
-        return UNREADABLE
+        return None
     try:
         with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+            raw = stream.read(max_bytes + 1)
     except OSError as error:
         problems.append(Problem(name, f"cannot be read: {error.strerror}"))
-        return UNREADABLE
-    if len(raw) > MAX_BYTES:
-        problems.append(Problem(name, f"is larger than {MAX_BYTES // 1024} KiB"))
-        return UNREADABLE
+        return None
+    if len(raw) > max_bytes:
+        problems.append(Problem(name, f"is larger than {max_bytes // 1024} KiB"))
+        return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         problems.append(Problem(name, f"is not UTF-8 (byte {error.start})"))
-        return UNREADABLE
-    return parse_yaml(text, name, problems)
+        return None
+    # Universal newlines, as MkDocs and Python read text.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_yaml(text: str, name: str, problems: list[Problem], line_offset: int = 0) -> Any:
@@ -154,7 +167,6 @@ def parse_yaml(text: str, name: str, problems: list[Problem], line_offset: int =
     Returns:
         The data, or UNREADABLE when it has a problem.
     """
-    text = text.replace("\r\n", "\n")
     count = len(problems)
     for number, row in enumerate(text.split("\n"), start=1 + line_offset):
         char = next((ch for ch in row if forbidden_char(ch)), None)
