@@ -115,6 +115,7 @@ def test_plain_markdown_passes() -> None:
         ("---\ntitle: [1, 2]\n---\n", "values must be text", 2),
         ("---\ntitle: !!python/object/apply:os.system [ls]\n---\n", "not valid YAML", 2),
         ("---\ntitle: a\ntitle: b\n---\n", "duplicate key 'title'", 3),
+        ("---\ntitle: '{{ config.site_dir }}'\n---\n", "template code is not allowed", 2),
         ("template: evil.html\n\n", "metadata 'template'", 1),
     ],
 )
@@ -328,6 +329,15 @@ def test_hostile_text_is_inert_everywhere_it_is_printed(mini: Path) -> None:
         encoding="utf-8",
     )
     edit(mini / "docs/en/safety.md", "# ", "# Safety `</title><script>alert(4)</script>` ")
+    # Text that a page shows through careleaf: a notice (inserted before mkdocs-macros renders
+    # the page as a template) and a block title (rendered as a Markdown heading).
+    edit(
+        mini / "content/en/labels.yml",
+        "text: This information is a draft. A clinician has not yet reviewed it.",
+        'text: "Draft {{ 7*7 }} {{ config.site_dir }} {% raw %}"',
+    )
+    title = 'Side [click](javascript:alert(5)) ![x](https://t.example/p.png) {: onclick="a()" }'
+    edit(mini / "content/en/side-effects.yml", "title: Side effects", f"title: '{title}'")
     build_site(mini, "demo", mini / "site")
     site = mini / "site"
     for page in site.rglob("*.html"):
@@ -344,6 +354,10 @@ def test_hostile_text_is_inert_everywhere_it_is_printed(mini: Path) -> None:
     assert name in soup.select_one(".careleaf-contact").get_text()
     safety = BeautifulSoup((site / "safety/index.html").read_text(encoding="utf-8"), "lxml")
     assert "</title><script>alert(4)</script>" in safety.title.get_text()
+    assert "Draft {{ 7*7 }} {{ config.site_dir }} {% raw %}" in safety.get_text()
+    heading = safety.find("h2", string=lambda text: text and text.startswith("Side"))
+    assert heading.get_text() == title and not heading.find(True)
+    assert not safety.select('a[href^="javascript"], img[src^="https"]')
     metadata = pypdf.PdfReader(site / "handouts/sheet.pdf").metadata
     assert metadata["/Author"] == name and name in metadata["/Title"]
 

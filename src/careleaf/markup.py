@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import escape
 
 SAFE_SCHEMES = {"", "http", "https", "mailto", "tel"}
 # What a browser ignores in a URL before reading its scheme: "java\tscript:" is "javascript:".
@@ -31,6 +32,25 @@ def url_problem(value: str, *, image: bool = False) -> str | None:
     if scheme not in SAFE_SCHEMES:
         return f"link scheme '{scheme}:' is not allowed ({value})"
     return None
+
+
+# Python-Markdown's backslash escapes (less <, > and &, which become entities, and braces).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#+\-.!])")
+
+
+def markdown_text(text: str) -> str:
+    """Content text to put into a page's Markdown so that it shows as this text and nothing else.
+
+    Markdown syntax is backslash-escaped (no link, image or ``{: attribute }`` can form), HTML
+    characters become entities, and so do braces: pages are rendered as templates after careleaf
+    inserts its notices, and ``{{ ... }}`` in a translated label must stay text.
+    """
+    return template_free(str(escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text))))
+
+
+def template_free(text: str) -> str:
+    """Already escaped HTML text with braces as entities, so no template engine reads code in it."""
+    return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
 class UnsafeMarkup(ValueError):

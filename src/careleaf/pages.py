@@ -218,6 +218,11 @@ def check_front_matter(text: str, file: str) -> list[Problem]:
             )
         elif not _plain_value(value):
             problems.append(Problem(file, "front matter values must be text", line=line, key=key))
+        elif any(mark in str(value) for mark in ("{{", "{%", "{#")):
+            # mkdocs-macros renders a page title holding "{{" as a template.
+            problems.append(
+                Problem(file, "template code is not allowed in front matter", line=line, key=key)
+            )
     return problems
 
 

@@ -25,6 +25,7 @@ from mkdocs.utils import CountHandler, get_relative_url
 from .errors import CareleafError, Problem
 from .load import check_project, load_library
 from .manifest import build_manifest, collect_outputs, output_languages, write_manifest
+from .markup import markdown_text, template_free
 from .model import Clinic, Library
 from .pages import FRONT_MATTER_KEYS, check_markdown, check_page, slugify, split_front_matter
 from .pdf import handout_pdf, thumbnail
@@ -263,7 +264,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         # before any page's navigation shows this page's title.
         for key, value in page.meta.items():
             if isinstance(value, str):
-                page.meta[key] = escape(value)
+                # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
+                # template (refused by the page check; this is the second line of defence).
+                page.meta[key] = Markup(template_free(str(escape(value))))
         notices = []
         if any(self.library.block(self.lang, b).is_draft for b in result.blocks):
             notices.append(("warning", "draft-notice"))
@@ -278,7 +281,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         ):
             notices.append(("note", "stale-translation"))
         for kind, label_id in reversed(notices):
-            notice = escape(self.library.label(self.lang, label_id))
+            notice = markdown_text(self.library.label(self.lang, label_id))
             markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
         return markdown
 
@@ -390,7 +393,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         html = render_block(self.library, self.lang, block_id, style=style, heading_level=0)
         if not level:
             return str(html)
-        title = escape(self.library.block(self.lang, block_id).title)
+        title = markdown_text(self.library.block(self.lang, block_id).title)
         return f"{'#' * level} {title}\n\n{html}\n"
 
     def macro_handout_link(self, handout_id: str, page: Page) -> str:
