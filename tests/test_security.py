@@ -96,6 +96,19 @@ def test_hostile_markdown_is_refused_with_its_line(payload: str, message: str, s
         assert shown in first.message
 
 
+def test_nesting_and_template_depth_are_bounded_in_pages_and_blocks(mini: Path) -> None:
+    page = mini / "docs/en/safety.md"
+    page.write_text(page.read_text() + "\n" + "[" * 5000 + "x" + "]" * 5000 + "\n")
+    (mini / "docs/en/deep.md").write_text("# Deep\n\n{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}\n")
+    number = page.read_text().count("\n")
+    output = check(mini)
+    assert f"docs/en/safety.md:{number}: nesting deeper than 20 levels" in output
+    assert "docs/en/deep.md: template code nested too deeply" in output
+    edit(mini / "content/en/about.yml", "  A short", "  " + ">" * 3000 + " A short")
+    output = check(mini)
+    assert "content/en/about.yml:2: key body: item 'about': line 1 of the text nests" in output
+
+
 def test_plain_markdown_passes() -> None:
     page = (
         "# Title {: #top .wide }\n\n[next](other.md) [mail](mailto:a@b.example) "

@@ -53,6 +53,36 @@ def template_free(text: str) -> str:
     return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
+MAX_NESTING = 20
+
+
+def too_deep(text: str) -> int | None:
+    """The first line (1-based) where Markdown nests deeper than MAX_NESTING levels, or None.
+
+    Python-Markdown recurses into quotes and lists (a RecursionError past about 300 levels)
+    and takes quadratic time over nested brackets (minutes for a few thousand), so depth is
+    bounded before it parses: quote markers, indentation, and open ``[`` or ``(`` within a
+    paragraph.
+    """
+    brackets = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            brackets = 0  # a blank line ends the paragraph
+            continue
+        quotes = len(line) - len(line.lstrip(" >\t"))
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+        if line.count(">", 0, quotes) > MAX_NESTING or indent > 4 * MAX_NESTING:
+            return number
+        for char in line:
+            if char in "[(":
+                brackets += 1
+                if brackets > MAX_NESTING:
+                    return number
+            elif char in "])" and brackets:
+                brackets -= 1
+    return None
+
+
 class UnsafeMarkup(ValueError):
     """Content Markdown asked for something it may not have (an image, a script link...)."""
 
@@ -85,5 +115,8 @@ def to_html(text: str) -> str:
         UnsafeMarkup: the text holds an image or a link with a scheme other than
             http, https, mailto or tel.
     """
+    line = too_deep(text)
+    if line is not None:
+        raise UnsafeMarkup(f"line {line} of the text nests deeper than {MAX_NESTING} levels")
     md = markdown.Markdown(extensions=[_SafeExtension(), "sane_lists"], output_format="html")
     return md.convert(text)

@@ -24,7 +24,7 @@ from markdown.preprocessors import Preprocessor
 
 from .errors import Problem
 from .images import BadImage, Limits, check_image
-from .markup import url_problem
+from .markup import MAX_NESTING, too_deep, url_problem
 from .model import Library
 from .yamlfile import UNREADABLE, YDict, char_name, forbidden_char, parse_yaml, read_text
 
@@ -50,7 +50,6 @@ TABLE_ALIGN = re.compile(r"text-align: (left|right|center);")
 # Attributes a page may give an element (attr_list); Markdown itself sets the others.
 PAGE_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "id", "class", "start"})
 MAX_PAGE_BYTES = 256 * 1024
-MAX_NESTING = 20
 DOCS_IMAGE_LIMITS = Limits(
     max_bytes=2 * 1024 * 1024,
     max_side=4096,
@@ -90,6 +89,9 @@ def check_page(
         tree = jinja2.Environment().parse(markdown)
     except jinja2.TemplateSyntaxError as error:
         problem(f"template syntax error: {error.message}", error.lineno)
+        return result
+    except RecursionError:
+        problem("template code nested too deeply", None)
         return result
     for node in tree.body:
         if not isinstance(node, nodes.Output):
@@ -258,10 +260,10 @@ def check_markdown(markdown: str, file: str, line_offset: int = 0) -> list[Probl
         char = next((ch for ch in line if forbidden_char(ch)), None)
         if char is not None:
             problems.append(Problem(file, f"{char_name(char)} is not allowed", line=number))
-        quotes = len(line) - len(line.lstrip(" >\t").lstrip())
-        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-        if line.count(">", 0, quotes) > MAX_NESTING or indent > 4 * MAX_NESTING:
-            problems.append(Problem(file, f"nesting deeper than {MAX_NESTING} levels", line=number))
+    deep = too_deep(source)
+    if deep is not None:
+        message = f"nesting deeper than {MAX_NESTING} levels (quotes, lists or brackets)"
+        problems.append(Problem(file, message, line=deep + line_offset))
     if problems:
         return problems
     md = markdown_lib.Markdown(extensions=list(MARKDOWN_EXTENSIONS))
