@@ -179,6 +179,13 @@ def test_docs_folder_refuses_everything_but_pages_and_images(mini: Path, tmp_pat
     outside = tmp_path / "secret.md"
     outside.write_text("# Secret\n")
     (docs / "linked.md").symlink_to(outside)
+    (mini / "docs/es").symlink_to(tmp_path)
+    edit(
+        mini / "careleaf.yml",
+        "  en:\n    name: English\n",
+        "  en:\n    name: English\n  es:\n    name: Español\n",
+    )
+    (mini / "content/es").mkdir()
     Image.new("RGB", (20, 10)).save(docs / "fine.png")
     output = check(mini)
     assert "docs/en/print.css: refused: docs/ holds only pages (.md) and images" in output
@@ -188,6 +195,7 @@ def test_docs_folder_refuses_everything_but_pages_and_images(mini: Path, tmp_pat
     assert "docs/en/evil.svg: refused" in output and "<script>" in output
     assert "docs/en/.hidden.md: file names may not hold a leading dot" in output
     assert "docs/en/linked.md: links are not allowed" in output
+    assert "docs/es/: links are not allowed" in output
     assert "fine.png" not in output and "Secret" not in output
 
 

@@ -387,6 +387,9 @@ def check_pages(root: Path, library: Library, docs_dir: str = "docs") -> list[Pr
     problems: list[Problem] = []
     for lang in library.content:
         folder = root / docs_dir / lang
+        if folder.is_symlink():
+            problems.append(Problem(f"{docs_dir}/{lang}/", "links are not allowed in docs/"))
+            continue
         if not folder.is_dir():
             continue
         problems += check_docs_folder(root, folder)
