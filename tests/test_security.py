@@ -280,8 +280,21 @@ def test_invisible_text_and_extra_ids_in_a_translation_are_refused(mini: Path) -
         (
             "logo.svg",
             b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            b'width="9" height="9"><use xlink:href="https://evil.example/x.svg#a"/></svg>',
+            b'width="9" height="9"><path xlink:href="https://evil.example/x.svg#a"/></svg>',
             "href",
+        ),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+            b'<g id="a"/><use href="#a"/></svg>',
+            "<use>",
+        ),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+            + b"<g/>" * 6000
+            + b"</svg>",
+            "at most 5000 elements",
         ),
         (
             "logo.svg",

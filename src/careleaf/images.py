@@ -21,11 +21,13 @@ FORMATS = {
     ".webp": "WEBP",
     ".svg": "SVG",
 }
-# Drawing elements only: no script, foreignObject, style, image, a, animate, iframe...
+# Drawing elements only: no script, foreignObject, style, image, a, animate, iframe... and no
+# use or symbol either: nested <use> references multiply ("billion laughs" for renderers).
 SVG_ELEMENTS = frozenset(
     "svg g defs title desc path circle ellipse rect line polyline polygon text tspan "
-    "linearGradient radialGradient stop clipPath symbol use".split()
+    "linearGradient radialGradient stop clipPath".split()
 )
+MAX_SVG_ELEMENTS = 5000
 SVG_SIZE = re.compile(r"^\s*(\d+(\.\d+)?)\s*(px)?\s*$")
 
 
@@ -101,6 +103,8 @@ def check_svg(data: bytes) -> tuple[float, float]:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         raise BadImage(f"is not a well-formed SVG file ({error.msg})") from None
+    if sum(1 for _ in root.iter()) > MAX_SVG_ELEMENTS:
+        raise BadImage(f"an SVG may hold at most {MAX_SVG_ELEMENTS} elements")
     for node in root.iter():
         if not isinstance(node.tag, str):  # comments, processing instructions
             if isinstance(node, etree._ProcessingInstruction):
