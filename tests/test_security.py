@@ -20,7 +20,7 @@ from conftest import REPO, edit
 from PIL import Image
 
 from careleaf.cli import main
-from careleaf.errors import BuildError
+from careleaf.errors import BuildError, CareleafError
 from careleaf.images import Limits, check_image
 from careleaf.load import load_library
 from careleaf.pages import check_front_matter, check_markdown, slugify
@@ -209,6 +209,7 @@ def test_docs_folder_refuses_everything_but_pages_and_images(mini: Path, tmp_pat
         ('title: a\nbody: "escaped \\a bell"\n', "U+0007", 2),
         ("title: a\nbody: b\u202eevil\n", "U+202E", 2),
         ("title: a\nbody: b\u2066x\u2069\n", "U+2066", 2),
+        ("title: a\n\nbody: b\ufffe\n", "U+FFFE", 3),
         ("title: a\nbody: " + "[" * 3000 + "]" * 3000 + "\n", "nesting deeper than 20", 2),
         ("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "aliases", 2),
         ("title: !!python/object/apply:os.system [ls]\n", "not valid YAML", 1),
@@ -411,6 +412,17 @@ _ConfigLoader.add_constructor("!ENV", lambda loader, node: None)
 )
 def test_mkdocs_yml_needs_no_python_tag(config: Path) -> None:
     assert isinstance(yaml.load(config.read_text(encoding="utf-8"), _ConfigLoader), dict)
+
+
+def test_a_python_tag_in_mkdocs_yml_is_refused_and_never_run(mini: Path) -> None:
+    marker = mini / "pwned"
+    with (mini / "mkdocs.yml").open("a") as config:
+        config.write(f"extra_javascript: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(CareleafError) as caught:
+        build_site(mini, "demo", mini / "site")
+    assert "mkdocs.yml:" in str(caught.value) and "only plain YAML" in str(caught.value)
+    assert "only plain YAML" in check(mini)
+    assert not marker.exists() and not (mini / "site").exists()
 
 
 def test_slugify_keeps_every_script_readable() -> None:

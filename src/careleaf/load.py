@@ -21,7 +21,16 @@ from .model import (
     Project,
 )
 from .pages import check_pages
-from .yamlfile import UNREADABLE, YDict, YList, display_path, key_path, line_of, read_yaml
+from .yamlfile import (
+    UNREADABLE,
+    YDict,
+    YList,
+    check_site_config,
+    display_path,
+    key_path,
+    line_of,
+    read_yaml,
+)
 
 PROJECT_FILE = "careleaf.yml"
 CONTENT_DIR = "content"
@@ -278,8 +287,10 @@ def _check_block(
 
 
 def check_project(root: Path, library: Library) -> list[Problem]:
-    """What loading does not check: pages and docs folders, and extra translated ids."""
-    return extra_translations(library) + check_pages(root, library)
+    """What loading does not check: mkdocs.yml, pages, docs folders, extra translated ids."""
+    config = root / "mkdocs.yml"
+    problems = check_site_config(config, root) if config.exists() else []
+    return problems + extra_translations(library) + check_pages(root, library)
 
 
 def extra_translations(library: Library) -> list[Problem]:

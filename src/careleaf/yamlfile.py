@@ -104,6 +104,46 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+class _SiteConfigLoader(yaml.SafeLoader):
+    """A safe loader that accepts MkDocs' own tags (their values do not matter here)."""
+
+
+_SiteConfigLoader.add_constructor("!ENV", lambda loader, node: None)
+_SiteConfigLoader.add_constructor("!relative", lambda loader, node: None)
+
+
+def check_site_config(path: Path, root: Path) -> list[Problem]:
+    """Refuse a site configuration (mkdocs.yml) that only an unsafe YAML loader would read.
+
+    MkDocs reads mkdocs.yml with PyYAML's full, unsafe loader, so a Python tag in it runs
+    code: careleaf reads it safely first, and refuses Python tags and ``INHERIT`` (another
+    file, read the same unsafe way) before MkDocs sees it.
+    """
+    problems: list[Problem] = []
+    text = read_text(path, root, problems, MAX_BYTES)
+    if text is None:
+        return problems
+    name = display_path(path, root)
+    try:
+        data = yaml.load(text, Loader=_SiteConfigLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        return [
+            Problem(
+                name,
+                f"only plain YAML (and MkDocs' !ENV) is allowed: {error.problem}",
+                line=mark.line + 1 if mark else None,
+            )
+        ]
+    except yaml.YAMLError as error:
+        return [Problem(name, f"is not valid YAML: {error}")]
+    if not isinstance(data, dict):
+        return [Problem(name, "must be a mapping of keys to values", line=1)]
+    if "INHERIT" in data:
+        return [Problem(name, "INHERIT is not allowed: keep the configuration in one file")]
+    return []
+
+
 def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
     """Read one YAML file safely; problems are appended, never raised.
 
@@ -176,8 +216,9 @@ def parse_yaml(text: str, name: str, problems: list[Problem], line_offset: int =
         return UNREADABLE
     try:
         loader = _Loader(text)
-    except yaml.YAMLError as error:  # the reader refuses some characters on construction
-        problems.append(Problem(name, f"is not valid YAML: {error}"))
+    except yaml.reader.ReaderError as error:  # characters YAML does not allow (U+FFFE...)
+        where = text[: error.position].count("\n") + 1 + line_offset
+        problems.append(Problem(name, f"U+{error.character:04X} is not allowed", line=where))
         return UNREADABLE
     try:
         data = loader.get_single_data()
