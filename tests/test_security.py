@@ -525,3 +525,17 @@ def test_two_offline_builds_are_byte_identical(mini: Path) -> None:
         assert result.returncode == 0, result.stderr
     one, two = snapshot(mini / "one"), snapshot(mini / "two")
     assert one == two and len(one) > 10
+
+
+def test_a_build_opens_no_socket(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process counterpart of the unshare test, for machines that do not permit it."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the build opened a network connection: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    build_site(mini, "demo", mini / "site")
+    assert (mini / "site/index.html").is_file()
