@@ -176,6 +176,8 @@ def test_docs_folder_refuses_everything_but_pages_and_images(mini: Path, tmp_pat
         "<script>alert(1)</script></svg>"
     )
     (docs / ".hidden.md").write_text("# Hidden\n")
+    (docs / 'x" onmouseover="alert(1).md').write_text("# Quote\n")
+    (docs / "পাতা-১.md").write_text("# পাতা\n")
     outside = tmp_path / "secret.md"
     outside.write_text("# Secret\n")
     (docs / "linked.md").symlink_to(outside)
@@ -194,6 +196,8 @@ def test_docs_folder_refuses_everything_but_pages_and_images(mini: Path, tmp_pat
     assert "docs/en/huge.png: refused" in output and "limit of 4096 pixels" in output
     assert "docs/en/evil.svg: refused" in output and "<script>" in output
     assert "docs/en/.hidden.md: file names may not hold a leading dot" in output
+    assert 'onmouseover="alert(1).md: file names may not hold U+0022 (quotation mark)' in output
+    assert "পাতা-১.md" not in output
     assert "docs/en/linked.md: links are not allowed" in output
     assert "docs/es/: links are not allowed" in output
     assert "fine.png" not in output and "Secret" not in output

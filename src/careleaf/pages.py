@@ -358,10 +358,16 @@ def check_docs_folder(root: Path, folder: Path) -> list[Problem]:
         for name in sorted(dirs + files):
             path = here / name
             file = path.relative_to(root).as_posix()
-            char = next((ch for ch in name if forbidden_char(ch)), None)
+            char = next((ch for ch in name if not _name_char(ch)), None)
             if char is not None or name.startswith("."):
                 what = char_name(char) if char else "a leading dot"
-                problems.append(Problem(file, f"file names may not hold {what}"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"file names may not hold {what} (only letters, digits, '-', '_' "
+                        "and '.': a name becomes a web address)",
+                    )
+                )
             elif path.is_symlink():
                 problems.append(Problem(file, "links are not allowed in docs/: copy the file"))
             elif path.is_dir():
@@ -380,6 +386,11 @@ def check_docs_folder(root: Path, folder: Path) -> list[Problem]:
                     )
         dirs[:] = [d for d in dirs if not (here / d).is_symlink() and not d.startswith(".")]
     return problems
+
+
+def _name_char(char: str) -> bool:
+    """Letters and digits of any script, combining marks, and - _ . (no quotes, <, &, %...)."""
+    return unicodedata.category(char)[0] in "LNM" or char in "-_."
 
 
 def check_pages(root: Path, library: Library, docs_dir: str = "docs") -> list[Problem]:
