@@ -377,6 +377,8 @@ def test_hostile_text_is_inert_everywhere_it_is_printed(mini: Path) -> None:
     )
     title = 'Side [click](javascript:alert(5)) ![x](https://t.example/p.png) {: onclick="a()" }'
     edit(mini / "content/en/side-effects.yml", "title: Side effects", f"title: '{title}'")
+    item = "A small bruise [x](javascript:alert(6)) {{ 7*7 }} <b>b</b>"
+    edit(mini / "content/en/side-effects.yml", "text: A small bruise", f"text: '{item}'")
     build_site(mini, "demo", mini / "site")
     site = mini / "site"
     for page in site.rglob("*.html"):
@@ -397,6 +399,7 @@ def test_hostile_text_is_inert_everywhere_it_is_printed(mini: Path) -> None:
     heading = safety.find("h2", string=lambda text: text and text.startswith("Side"))
     assert heading.get_text() == title and not heading.find(True)
     assert not safety.select('a[href^="javascript"], img[src^="https"]')
+    assert safety.select_one('[data-item="bruising"]').get_text() == item
     metadata = pypdf.PdfReader(site / "handouts/sheet.pdf").metadata
     assert metadata["/Author"] == name and name in metadata["/Title"]
 
