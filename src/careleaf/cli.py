@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from .errors import CareleafError
-from .load import load_library
-from .pages import check_pages
+from .load import check_project, load_library
 
 
 def _fail(error: CareleafError) -> click.ClickException:
@@ -65,7 +64,7 @@ def check(project: Path, allow_stale: bool, allow_overdue: bool) -> None:
         click.echo(f"warning: {warning}", err=True)
     for allowed in verdict.allowed:
         click.echo(f"allowed, outputs marked: {allowed}", err=True)
-    problems = check_pages(project, library) + verdict.problems
+    problems = check_project(project, library) + verdict.problems
     if problems:
         lines = [f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:"]
         raise click.ClickException("\n".join(lines + [f"  - {p}" for p in problems]))
