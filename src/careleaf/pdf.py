@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -12,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pypdfium2
 import weasyprint
 from lxml import html as lxml_html
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import BuildError, logged_messages
@@ -53,6 +56,130 @@ def created_date() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# Handouts are PDF/UA; a fillable one is also a PDF form. Part of the cache key (careleaf.build).
+PDF_VARIANT = "pdf/ua-1"
+# The project's stylesheets a handout uses; parsed once per renderer, not once per document.
+STYLESHEETS = ("fonts/fonts.css", "handouts/print.css")
+# WeasyPrint loads a font face from its first source it can read. WOFF2 (for browsers) must be
+# decompressed on every load, about three times the cost of TrueType: print takes the TTF.
+_WOFF2_SOURCE = re.compile(r'url\("[^"]*\.woff2"\)\s*format\("woff2"\)\s*,\s*')
+
+
+class Renderer:
+    """WeasyPrint with one font configuration and parsed stylesheets, for many handouts.
+
+    Loading the fonts is most of the cost of rendering a handout: a renderer loads them once
+    (in a worker process of `careleaf.build`, once per worker) and renders every handout
+    with them. The output is the same as rendering each handout on its own.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.font_config = FontConfiguration()
+        fetcher = ConfinedFetcher([self.root / "fonts", self.root / "handouts"])
+        self.stylesheets = []
+        for name in STYLESHEETS:
+            path = self.root / name
+            text = path.read_text(encoding="utf-8")
+            if name == "fonts/fonts.css":
+                text = _WOFF2_SOURCE.sub("", text)
+            self.stylesheets.append(
+                weasyprint.CSS(
+                    string=text,
+                    base_url=path.resolve().as_uri(),
+                    url_fetcher=fetcher,
+                    font_config=self.font_config,
+                )
+            )
+
+    def render(
+        self, html: str, allowed: list[Path], *, fillable: bool, max_pages: int, where: str
+    ) -> tuple[bytes, int]:
+        """Render one handout document; returns the PDF's bytes and its page count.
+
+        Raises:
+            BuildError: naming ``where``, when WeasyPrint warns, a file is refused, or the
+                handout has more pages than ``max_pages``.
+        """
+        with logged_messages("weasyprint", logging.WARNING) as warnings:
+            try:
+                document = weasyprint.HTML(
+                    string=html,
+                    base_url=f"{self.root.resolve().as_uri()}/",
+                    url_fetcher=ConfinedFetcher(allowed),
+                ).render(
+                    stylesheets=self.stylesheets,
+                    font_config=self.font_config,
+                    pdf_variant=PDF_VARIANT,
+                    pdf_forms=fillable,
+                )
+            except FatalURLFetchingError as error:
+                raise BuildError(f"{where}: {error}") from None
+        if warnings:
+            raise BuildError(f"{where}: WeasyPrint: " + "; ".join(warnings))
+        pages = len(document.pages)
+        if pages > max_pages:
+            raise BuildError(
+                f"{where}: {pages} pages, but its definition allows at most {max_pages}"
+            )
+        data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_forms=fillable)
+        assert data is not None  # no target: WeasyPrint returns the bytes
+        return data, pages
+
+
+@dataclass(frozen=True)
+class HandoutJob:
+    """One handout document, ready to render: its HTML and what the renderer needs."""
+
+    html: str
+    allowed: tuple[Path, ...]
+    fillable: bool
+    max_pages: int
+    where: str
+
+
+def handout_job(
+    library: Library,
+    handout_id: str,
+    lang: str,
+    clinic: Clinic,
+    url: str,
+    *,
+    overdue: bool = False,
+) -> HandoutJob:
+    """The handout's HTML, checked for characters no shipped font can draw.
+
+    Raises:
+        BuildError: naming the handout, the language and the clinic, when a character has no
+            glyph in the shipped fonts.
+    """
+    where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}')"
+    root = library.root
+    html = render_handout(library, handout_id, lang, clinic, url, created_date(), overdue=overdue)
+    text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
+    missing = uncovered(text, root)
+    if missing:
+        chars = " ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in sorted(missing))
+        sample = next(line.strip() for line in text.splitlines() if set(line) & missing)
+        raise BuildError(f"{where}: no shipped font has a glyph for {chars} in: {sample!r}")
+    definition = library.handouts[handout_id]
+    return HandoutJob(
+        html=html,
+        allowed=(root / "fonts", root / "handouts", root / Path(clinic.path).parent),
+        # A fillable handout is a PDF form (WeasyPrint's form support: `appearance: auto`).
+        fillable=definition.fillable,
+        max_pages=definition.max_pages,
+        where=where,
+    )
+
+
+def render_job(renderer: Renderer, job: HandoutJob) -> tuple[bytes, int]:
+    """Render a prepared handout with a renderer; returns the PDF's bytes and page count."""
+    return renderer.render(
+        job.html, list(job.allowed), fillable=job.fillable, max_pages=job.max_pages, where=job.where
+    )
+
+
 def handout_pdf(
     library: Library,
     handout_id: str,
@@ -70,40 +197,15 @@ def handout_pdf(
             glyph in the shipped fonts, WeasyPrint warns, a file is refused, or the handout
             has more pages than its definition allows.
     """
-    where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}')"
-    # A fillable handout is a PDF form (WeasyPrint's form support: `appearance: auto` inputs).
-    fillable = library.handouts[handout_id].fillable
-    root = library.root
-    html = render_handout(library, handout_id, lang, clinic, url, created_date(), overdue=overdue)
-    text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
-    missing = uncovered(text, root)
-    if missing:
-        chars = " ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in sorted(missing))
-        sample = next(line.strip() for line in text.splitlines() if set(line) & missing)
-        raise BuildError(f"{where}: no shipped font has a glyph for {chars} in: {sample!r}")
-    allowed = [root / "fonts", root / "handouts", root / Path(clinic.path).parent]
-    with logged_messages("weasyprint", logging.WARNING) as warnings:
-        try:
-            document = weasyprint.HTML(
-                string=html,
-                base_url=f"{root.resolve().as_uri()}/",
-                url_fetcher=ConfinedFetcher(allowed),
-            ).render(pdf_variant="pdf/ua-1", pdf_forms=fillable)
-        except FatalURLFetchingError as error:
-            raise BuildError(f"{where}: {error}") from None
-    if warnings:
-        raise BuildError(f"{where}: WeasyPrint: " + "; ".join(warnings))
-    pages = len(document.pages)
-    limit = library.handouts[handout_id].max_pages
-    if pages > limit:
-        raise BuildError(f"{where}: {pages} pages, but its definition allows at most {limit}")
+    job = handout_job(library, handout_id, lang, clinic, url, overdue=overdue)
+    data, pages = render_job(Renderer(library.root), job)
     target.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(target, pdf_variant="pdf/ua-1", pdf_forms=fillable)
+    target.write_bytes(data)
     return pages
 
 
-def thumbnail(pdf: Path, target: Path, width: int = THUMBNAIL_WIDTH) -> None:
-    """Write a PNG of the PDF's first page, ``width`` pixels wide."""
+def thumbnail(pdf: Path | bytes, target: Path, width: int = THUMBNAIL_WIDTH) -> None:
+    """Write a PNG of the PDF's (a file's or bytes') first page, ``width`` pixels wide."""
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]

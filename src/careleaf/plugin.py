@@ -22,17 +22,17 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, get_relative_url
 
+from .build import check_policy, finish, plan, publish, render_handouts, staging_dir
+from .cache import Cache
 from .errors import CareleafError, Problem
 from .load import check_project, load_library
-from .manifest import build_manifest, collect_outputs, output_languages, write_manifest
+from .manifest import output_languages
 from .markup import markdown_text, template_free
 from .model import Clinic, Library
 from .pages import FRONT_MATTER_KEYS, check_markdown, check_page, slugify, split_front_matter
-from .pdf import handout_pdf, thumbnail
-from .policy import overdue_blocks, safety_policy
+from .policy import overdue_blocks
 from .render import render_block
 from .status import page_is_stale
-from .verify import format_table, verify
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
@@ -146,25 +146,17 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         return config
 
     def _check_safety_policy(self) -> None:
-        """The safety policy of `careleaf check` (careleaf.policy): what it refuses, no build
-        publishes."""
-        verdict = safety_policy(
-            self.library,
-            allow_stale=self.config.allow_stale,
-            allow_overdue=self.config.allow_overdue,
-        )
-        if verdict.problems:
-            raise PluginError(
-                "careleaf: the safety policy refuses this build (fix the content, or for an "
-                "out-of-date translation or an overdue review build with --allow-stale or "
-                "--allow-overdue to publish it marked):\n"
-                + "\n".join(f"  - {p}" for p in verdict.problems)
+        """The safety policy of `careleaf check`: what it refuses, no build publishes."""
+        try:
+            check_policy(
+                self.library,
+                allow_stale=self.config.allow_stale,
+                allow_overdue=self.config.allow_overdue,
+                # Not warnings: strict mode would stop the build that the flag asked for.
+                progress=lambda line: log.info("careleaf: %s", line),
             )
-        for problem in verdict.allowed:
-            # Not a warning: strict mode would stop the build that the flag asked for.
-            log.info("careleaf: publishing marked (--allow-stale/--allow-overdue): %s", problem)
-        for problem in verdict.warnings:
-            log.info("careleaf: %s", problem)
+        except CareleafError as error:
+            raise PluginError(f"careleaf: {error}") from None
 
     def _configure_site(self, config: MkDocsConfig, root: Path) -> None:
         """Point the build at this language's pages and brand it with the clinic."""
@@ -315,22 +307,6 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
-        out = Path(config.site_dir) / "handouts"
-        for handout_id in self.library.handouts:
-            pdf = out / f"{handout_id}.pdf"
-            url = self.library.url(self.clinic, self.lang, f"handouts/{handout_id}.pdf")
-            try:
-                overdue = self.config.allow_overdue and bool(
-                    {s.block for s in self.library.handouts[handout_id].sections}
-                    & overdue_blocks(self.library)
-                )
-                pages = handout_pdf(
-                    self.library, handout_id, self.lang, self.clinic, url, pdf, overdue=overdue
-                )
-            except CareleafError as error:
-                raise PluginError(f"careleaf: {error}") from None
-            thumbnail(pdf, out / f"{handout_id}.png")
-            log.info("careleaf: handout %s (%s, %d pages)", pdf.name, self.lang, pages)
         if not self.config.lang:
             self._build_other_languages(config)
             self._verify(Path(config.site_dir))
@@ -386,19 +362,21 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             build(sub)
 
     def _verify(self, built: Path) -> None:
-        """Record the outputs and verify them; only a verified build may be published."""
-        languages = output_languages(self.library)
-        outputs = collect_outputs(built, self.library, languages, self.clinic.id)
-        write_manifest(built, build_manifest(built, self.library, self.clinic.id, outputs))
+        """Render the handouts (core), record the outputs and verify them; only a verified
+        build may be published."""
+        root = Path(self.config.project_dir)
         try:
-            report = verify(built, Path(self.config.project_dir), languages)
-        except CareleafError as error:
-            raise PluginError(f"careleaf: the outputs cannot be verified: {error}") from None
-        if not report.ok:
-            raise PluginError(
-                "careleaf: verification failed; nothing was published.\n" + format_table(report)
+            entries = render_handouts(
+                self.library,
+                plan(self.library, [self.clinic.id]),
+                Cache(root / ".careleaf-cache"),
+                allow_overdue=self.config.allow_overdue,
+                progress=lambda line: log.info("careleaf: %s", line),
             )
-        log.info("careleaf: verified %d outputs", len(report.rows))
+            count = finish(self.library, self.clinic.id, built, entries)
+        except CareleafError as error:
+            raise PluginError(f"careleaf: {error}") from None
+        log.info("careleaf: verified %d outputs", count)
         self.verified = True
 
     # The macros that pages may call (declared in macros/, checked by careleaf.pages).
@@ -484,18 +462,3 @@ def _empty_folder() -> Path:
     if not _EMPTY:
         _EMPTY.append(tempfile.TemporaryDirectory(prefix="careleaf-empty-"))
     return Path(_EMPTY[0].name)
-
-
-def staging_dir(final: Path) -> Path:
-    """Where a build goes before it is verified: beside the published folder."""
-    return final.with_name(f".{final.name}.careleaf-staging")
-
-
-def publish(built: Path, final: Path) -> None:
-    """Replace ``final`` with the verified ``built`` folder, keeping the old one until then."""
-    old = final.with_name(f".{final.name}.careleaf-old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    built.rename(final)
-    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,333 @@
+"""The build pipeline: plan units, render handouts (parallel, cached), build, verify, publish.
+
+The core never imports mkdocs: each language's site comes from a `SiteEngine` that the adapter
+(`careleaf.site`) passes in. A build renders every handout once, in a pool of worker processes
+that each load WeasyPrint and the fonts once, and copies an unchanged handout from the
+content-addressed cache (`careleaf.cache`) instead of rendering it again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from .cache import Cache, Entry, assets_digest, renderer_digest
+from .errors import BuildError, CareleafError
+from .load import check_project, load_library
+from .manifest import build_manifest, collect_outputs, output_languages, write_manifest
+from .model import Library
+from .pdf import HandoutJob, Renderer, handout_job, render_job, thumbnail
+from .policy import overdue_blocks, safety_policy
+from .verify import format_table, verify
+
+HANDOUTS_DIR = "handouts"
+# Below this many handouts to render, starting workers (each loads the fonts, about a second
+# of CPU) costs more than it saves: they are rendered in this process.
+POOL_THRESHOLD = 4
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """The default progress: say nothing."""
+
+
+@dataclass(frozen=True, order=True)
+class Unit:
+    """One handout PDF (with its thumbnail) of one clinic in one language."""
+
+    clinic: str
+    lang: str
+    handout: str
+
+    @property
+    def name(self) -> str:
+        """``clinic/lang/handout``: how progress and the cache index name the unit."""
+        return f"{self.clinic}/{self.lang}/{self.handout}"
+
+
+class SiteEngine(Protocol):
+    """Builds one language's site of one clinic into a folder (the adapter, e.g. MkDocs)."""
+
+    def __call__(self, clinic_id: str, lang: str, site_dir: Path) -> None:
+        """Build the site; raise `BuildError` when it failed or warned."""
+
+
+def plan(library: Library, clinic_ids: Iterable[str]) -> list[Unit]:
+    """Every handout unit of these clinics, in every published language, sorted."""
+    languages = output_languages(library)
+    return sorted(
+        Unit(clinic, lang, handout)
+        for clinic in clinic_ids
+        for lang in languages
+        for handout in library.handouts
+    )
+
+
+def check_policy(
+    library: Library, *, allow_stale: bool, allow_overdue: bool, progress: Progress = _quiet
+) -> None:
+    """Apply the safety policy of `careleaf check`: what it refuses, no build publishes.
+
+    Raises:
+        BuildError: listing every refused item.
+    """
+    verdict = safety_policy(library, allow_stale=allow_stale, allow_overdue=allow_overdue)
+    if verdict.problems:
+        raise BuildError(
+            "the safety policy refuses this build (fix the content, or for an out-of-date "
+            "translation or an overdue review build with --allow-stale or --allow-overdue to "
+            "publish it marked):\n" + "\n".join(f"  - {p}" for p in verdict.problems)
+        )
+    for problem in verdict.allowed:
+        progress(f"publishing marked (--allow-stale/--allow-overdue): {problem}")
+    for problem in verdict.warnings:
+        progress(str(problem))
+
+
+def handout_url(library: Library, unit: Unit) -> str:
+    """The address a handout is published at (its QR code points there)."""
+    clinic = library.clinics[unit.clinic]
+    return library.url(clinic, unit.lang, f"{HANDOUTS_DIR}/{unit.handout}.pdf")
+
+
+def prepare(library: Library, unit: Unit, *, allow_overdue: bool) -> HandoutJob:
+    """The unit's handout document, ready for a renderer."""
+    overdue = allow_overdue and bool(
+        {s.block for s in library.handouts[unit.handout].sections} & overdue_blocks(library)
+    )
+    return handout_job(
+        library,
+        unit.handout,
+        unit.lang,
+        library.clinics[unit.clinic],
+        handout_url(library, unit),
+        overdue=overdue,
+    )
+
+
+# One renderer per process: a worker's, or this process's for small builds. Keyed by the
+# project and its fonts and stylesheets, so that a changed one is never rendered stale.
+_RENDERER: tuple[tuple[str, str], Renderer] | None = None
+
+
+def _renderer(root: str, digest: str) -> Renderer:
+    global _RENDERER
+    if _RENDERER is None or _RENDERER[0] != (root, digest):
+        _RENDERER = ((root, digest), Renderer(Path(root)))
+    return _RENDERER[1]
+
+
+def _start_worker(root: str, digest: str) -> None:
+    """Worker initializer: load WeasyPrint, the fonts and the stylesheets once."""
+    _renderer(root, digest)
+
+
+def _render(root: str, digest: str, job: HandoutJob, entry: Entry) -> int:
+    """Render one handout and its thumbnail into the cache entry; returns its page count."""
+    try:
+        data, pages = render_job(_renderer(root, digest), job)
+        entry.store(data, pages, thumbnail)
+    except BuildError:
+        raise
+    except Exception as error:  # noqa: BLE001 (a worker's failure must name its handout)
+        raise BuildError(f"{job.where}: {type(error).__name__}: {error}") from None
+    return pages
+
+
+def default_jobs() -> int:
+    """The number of worker processes by default: the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def render_handouts(
+    library: Library,
+    units: Sequence[Unit],
+    cache: Cache,
+    *,
+    allow_overdue: bool = False,
+    jobs: int | None = None,
+    progress: Progress = _quiet,
+) -> dict[Unit, Entry]:
+    """Render every unit whose inputs changed; take the others from the cache.
+
+    Returns:
+        Each unit's cache entry (its PDF, thumbnail and page count).
+
+    Raises:
+        BuildError: naming the handout, language and clinic that failed (the first one).
+    """
+    root = str(library.root.resolve())
+    shared = renderer_digest(library.root)
+    digests = {c: assets_digest(library, c, shared) for c in {u.clinic for u in units}}
+    entries: dict[Unit, Entry] = {}
+    todo: list[tuple[Unit, HandoutJob, Entry]] = []
+    for unit in units:
+        job = prepare(library, unit, allow_overdue=allow_overdue)
+        entry = cache.entry(job, digests[unit.clinic])
+        entries[unit] = entry
+        if entry.ready():
+            progress(f"handout {unit.name}: unchanged (cached)")
+        else:
+            todo.append((unit, job, entry))
+    jobs = max(1, jobs or default_jobs())
+    if jobs > 1 and len(todo) >= POOL_THRESHOLD:
+        # forkserver: a worker never inherits the threads (a preview server's, say) and locks
+        # of this process, as a forked one would.
+        context = multiprocessing.get_context("forkserver")
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(jobs, len(todo)),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(root, shared),
+        ) as pool:
+            futures = {
+                pool.submit(_render, root, shared, job, entry): unit for unit, job, entry in todo
+            }
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    pages = future.result()
+                    progress(f"handout {futures[future].name}: rendered ({pages} pages)")
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    else:
+        for unit, job, entry in todo:
+            pages = _render(root, shared, job, entry)
+            progress(f"handout {unit.name}: rendered ({pages} pages)")
+    cache.record({unit.name: entry.key for unit, entry in entries.items()})
+    return entries
+
+
+def place_handouts(
+    entries: dict[Unit, Entry], library: Library, clinic_id: str, site: Path
+) -> None:
+    """Copy a clinic's rendered handouts and thumbnails into its built site."""
+    for unit, entry in entries.items():
+        if unit.clinic != clinic_id:
+            continue
+        folder = site / language_folder(library, unit.lang) / HANDOUTS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry.pdf, folder / f"{unit.handout}.pdf")
+        shutil.copyfile(entry.png, folder / f"{unit.handout}.png")
+
+
+def language_folder(library: Library, lang: str) -> str:
+    """Where a language's site goes inside the clinic's site: the source language at its root."""
+    return "" if lang == library.source_language else lang
+
+
+def finish(
+    library: Library,
+    clinic_id: str,
+    site: Path,
+    entries: dict[Unit, Entry],
+    progress: Progress = _quiet,
+) -> int:
+    """Put the handouts into a built site, write its manifest and verify every output.
+
+    Returns:
+        The number of outputs verified.
+
+    Raises:
+        BuildError: an output is missing, unreadable or lacks an item (the report's table).
+    """
+    place_handouts(entries, library, clinic_id, site)
+    languages = output_languages(library)
+    outputs = collect_outputs(site, library, languages, clinic_id)
+    write_manifest(site, build_manifest(site, library, clinic_id, outputs))
+    progress(f"verifying {clinic_id}: {len(outputs)} outputs")
+    try:
+        report = verify(site, library.root, languages)
+    except CareleafError as error:
+        raise BuildError(f"the outputs cannot be verified: {error}") from None
+    if not report.ok:
+        raise BuildError("verification failed; nothing was published.\n" + format_table(report))
+    return len(report.rows)
+
+
+def staging_dir(final: Path) -> Path:
+    """Where a build goes before it is verified: beside the published folder."""
+    return final.with_name(f".{final.name}.careleaf-staging")
+
+
+def publish(built: Path, final: Path) -> None:
+    """Replace ``final`` with the verified ``built`` folder, keeping the old one until then."""
+    old = final.with_name(f".{final.name}.careleaf-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    built.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build(
+    root: Path,
+    clinic_ids: Sequence[str],
+    site_dir_for: Callable[[str], Path],
+    engine: SiteEngine,
+    *,
+    allow_stale: bool = False,
+    allow_overdue: bool = False,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress = _quiet,
+) -> None:
+    """Build, verify and publish the sites and handouts of some clinics.
+
+    Each clinic's outputs go to ``site_dir_for(clinic)``, replaced only once every language's
+    site was built without a warning and every output verified: a failed build publishes
+    nothing and leaves no staging folder behind.
+
+    Args:
+        root: the project folder.
+        clinic_ids: the clinics to build.
+        site_dir_for: each clinic's output folder.
+        engine: builds one language's site (pages, theme) of one clinic.
+        allow_stale: publish out-of-date translations of safety items, marked.
+        allow_overdue: publish approved content past its review date, marked.
+        jobs: worker processes for the handouts (default: the number of cores).
+        cache_dir: the cache of rendered handouts (default: ``root/.careleaf-cache``).
+        progress: told each step, one line at a time.
+
+    Raises:
+        ContentError: the content cannot be loaded (every problem at once).
+        BuildError: the project's files are refused, or a step failed; the message names the handout, language and clinic.
+    """
+    library = load_library(root)
+    problems = check_project(root, library)
+    if problems:
+        raise BuildError(
+            "contributed files are refused:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+    check_policy(library, allow_stale=allow_stale, allow_overdue=allow_overdue, progress=progress)
+    for clinic in clinic_ids:
+        if clinic not in library.clinics:
+            known = ", ".join(sorted(library.clinics))
+            raise BuildError(f"unknown clinic '{clinic}' (known: {known})")
+    cache = Cache(cache_dir or Path(root) / ".careleaf-cache")
+    units = plan(library, clinic_ids)
+    entries = render_handouts(
+        library, units, cache, allow_overdue=allow_overdue, jobs=jobs, progress=progress
+    )
+    for clinic in clinic_ids:
+        final = Path(site_dir_for(clinic))
+        staging = staging_dir(final)
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            for lang in output_languages(library):
+                progress(f"site {clinic}/{lang}: building")
+                engine(clinic, lang, staging / language_folder(library, lang))
+            count = finish(library, clinic, staging, entries, progress)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        publish(staging, final)
+        progress(f"published {clinic}: {count} outputs verified, into {final}")

@@ -1,0 +1,150 @@
+"""A content-addressed cache of rendered handouts: an unchanged handout is copied, not rendered.
+
+An entry's key hashes everything that shapes the PDF and its thumbnail: the handout's HTML
+(content, clinic details, labels, date), the fonts and stylesheets, the clinic's folder
+(logo), the renderer's own code, WeasyPrint's and pdfium's versions and the PDF options.
+The cache lives outside the published folder (``.careleaf-cache/`` by default, git-ignored)
+and is safe to delete at any time: a missing entry is rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import weasyprint
+
+from . import pdf as pdf_module
+from .model import Library
+from .pdf import PDF_VARIANT, STYLESHEETS, THUMBNAIL_WIDTH, HandoutJob
+
+# Bump when the layout of an entry changes.
+FORMAT = "careleaf-cache-1"
+INDEX = "index.json"
+
+
+def _hash_files(digest: hashlib._Hash, paths: list[Path], base: Path) -> None:
+    for path in sorted(paths):
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def renderer_digest(root: Path) -> str:
+    """A hash of what every handout's rendering depends on besides its HTML and clinic."""
+    digest = hashlib.sha256(FORMAT.encode())
+    for part in (
+        weasyprint.__version__,
+        version("pypdfium2"),
+        PDF_VARIANT,
+        str(THUMBNAIL_WIDTH),
+        Path(pdf_module.__file__).read_text(encoding="utf-8"),
+    ):
+        digest.update(part.encode() + b"\0")
+    root = Path(root)
+    fonts = [p for p in (root / "fonts").rglob("*") if p.is_file()]
+    _hash_files(digest, fonts + [root / name for name in STYLESHEETS], root)
+    return digest.hexdigest()
+
+
+def assets_digest(library: Library, clinic_id: str, shared: str) -> str:
+    """``shared`` (`renderer_digest`) and the files of the clinic's folder (its logo)."""
+    digest = hashlib.sha256(shared.encode())
+    folder = library.root / Path(library.clinics[clinic_id].path).parent
+    _hash_files(digest, [p for p in folder.rglob("*") if p.is_file()], library.root)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One rendered handout in the cache: its PDF, thumbnail and page count."""
+
+    folder: Path
+    key: str
+
+    @property
+    def pdf(self) -> Path:
+        """The rendered PDF."""
+        return self.folder / f"{self.key}.pdf"
+
+    @property
+    def png(self) -> Path:
+        """The thumbnail of its first page."""
+        return self.folder / f"{self.key}.png"
+
+    @property
+    def meta(self) -> Path:
+        """Written last: an entry is complete only when this exists."""
+        return self.folder / f"{self.key}.json"
+
+    def ready(self) -> bool:
+        """Whether the entry is complete (a build interrupted mid-write leaves none)."""
+        return self.meta.is_file() and self.pdf.is_file() and self.png.is_file()
+
+    def pages(self) -> int:
+        """The PDF's page count, as recorded when it was rendered."""
+        return int(json.loads(self.meta.read_text(encoding="utf-8"))["pages"])
+
+    def store(self, data: bytes, pages: int, thumbnail: Callable[[Path, Path], None]) -> None:
+        """Write the PDF, its thumbnail (``thumbnail(pdf, png)``) and then the record."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write(self.pdf, data)
+        with tempfile.TemporaryDirectory(dir=self.folder) as scratch:
+            png = Path(scratch) / "thumb.png"
+            thumbnail(self.pdf, png)
+            os.replace(png, self.png)
+        _write(self.meta, json.dumps({"pages": pages}).encode())
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all (workers may write beside each other)."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    os.replace(name, path)
+
+
+class Cache:
+    """The cache folder: entries by key, and which unit uses which entry (for pruning)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def entry(self, job: HandoutJob, assets: str) -> Entry:
+        """The entry of a handout document, rendered or not yet."""
+        digest = hashlib.sha256(assets.encode())
+        digest.update(f"{job.fillable}\0{job.max_pages}\0".encode())
+        digest.update(job.html.encode("utf-8"))
+        key = digest.hexdigest()
+        return Entry(self.folder / key[:2], key)
+
+    def record(self, used: Mapping[str, str]) -> list[Path]:
+        """Note which entry each unit now uses, and prune the entries no unit uses any more.
+
+        Args:
+            used: unit name (``clinic/lang/handout``) -> entry key, for the units just built.
+                Units of other builds (other clinics) keep their entries.
+
+        Returns:
+            The files removed.
+        """
+        index_file = self.folder / INDEX
+        try:
+            index = json.loads(index_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            index = {}
+        index.update(used)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write(index_file, json.dumps(index, indent=1, sort_keys=True).encode())
+        keep = set(index.values())
+        removed = []
+        for path in self.folder.glob("??/*"):
+            if path.is_file() and path.name.split(".")[0] not in keep:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
