@@ -9,16 +9,19 @@ content-addressed cache (`careleaf.cache`) instead of rendering it again.
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
+import json
 import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
 from .cache import Cache, Entry, assets_digest, renderer_digest
-from .errors import BuildError, CareleafError
+from .errors import BuildError, CareleafError, ContentError
 from .load import check_project, load_library
 from .manifest import build_manifest, collect_outputs, output_languages, write_manifest
 from .model import Library
@@ -253,6 +256,88 @@ def finish(
     return len(report.rows)
 
 
+# What a clinic's site is made of, besides careleaf itself: a build whose inputs and published
+# files are unchanged has nothing to do.
+PROJECT_INPUTS = (
+    "careleaf.yml",
+    "mkdocs.yml",
+    "content",
+    "docs",
+    "handouts",
+    "clinics",
+    "fonts",
+    "macros",
+    "overrides",
+)
+# The engines' versions shape the outputs too.
+ENGINES = ("careleaf", "mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "weasyprint")
+
+
+def inputs_digest(root: Path, clinic_id: str, options: Sequence[object]) -> str | None:
+    """A hash of everything a clinic's build reads, or None when the build is not reproducible.
+
+    Without SOURCE_DATE_EPOCH every build dates its PDFs now: it always has work to do.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    digest = hashlib.sha256(f"{clinic_id}\0{epoch}\0{options!r}\0".encode())
+    for name in ENGINES:
+        digest.update(f"{name}={metadata.version(name)}\0".encode())
+    files = [
+        path
+        for part in PROJECT_INPUTS
+        for path in ([root / part] if (root / part).is_file() else (root / part).rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    package = Path(__file__).parent
+    for base, paths in ((root, files), (package, list(package.rglob("*")))):
+        for path in sorted(p for p in paths if p.is_file() and p.suffix != ".pyc"):
+            digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """Every file of a folder, by relative path, with its SHA-256."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+class BuildRecords:
+    """What each published folder was built from, and its files' hashes, in the cache folder."""
+
+    def __init__(self, cache: Path) -> None:
+        self.folder = Path(cache) / "builds"
+
+    def _file(self, final: Path) -> Path:
+        name = hashlib.sha256(str(final.resolve()).encode()).hexdigest()[:32]
+        return self.folder / f"{name}.json"
+
+    def unchanged(self, final: Path, inputs: str | None) -> bool:
+        """Whether ``final`` holds, untouched, the verified build of these very inputs."""
+        if inputs is None or not final.is_dir():
+            return False
+        try:
+            record = json.loads(self._file(final).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return record.get("inputs") == inputs and record.get("files") == tree_hashes(final)
+
+    def remember(self, final: Path, inputs: str | None) -> None:
+        """Record a published build (nothing for a build that is not reproducible)."""
+        path = self._file(final)
+        if inputs is None:
+            path.unlink(missing_ok=True)
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        record = {"folder": str(final.resolve()), "inputs": inputs, "files": tree_hashes(final)}
+        path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
 def staging_dir(final: Path) -> Path:
     """Where a build goes before it is verified: beside the published folder."""
     return final.with_name(f".{final.name}.careleaf-staging")
@@ -298,10 +383,14 @@ def build(
         progress: told each step, one line at a time.
 
     Raises:
-        ContentError: the content cannot be loaded (every problem at once).
-        BuildError: the project's files are refused, or a step failed; the message names the handout, language and clinic.
+        BuildError: the content cannot be loaded or is refused (every problem at once), or a
+            step failed; the message names the handout, language and clinic.
     """
-    library = load_library(root)
+    try:
+        library = load_library(root)
+    except ContentError as error:
+        # As from MkDocs: one build failure, whatever the step (the message lists them all).
+        raise BuildError(str(error)) from None
     problems = check_project(root, library)
     if problems:
         raise BuildError(
@@ -312,12 +401,26 @@ def build(
         if clinic not in library.clinics:
             known = ", ".join(sorted(library.clinics))
             raise BuildError(f"unknown clinic '{clinic}' (known: {known})")
-    cache = Cache(cache_dir or Path(root) / ".careleaf-cache")
-    units = plan(library, clinic_ids)
-    entries = render_handouts(
-        library, units, cache, allow_overdue=allow_overdue, jobs=jobs, progress=progress
-    )
+    cache_folder = Path(cache_dir or Path(root) / ".careleaf-cache")
+    records = BuildRecords(cache_folder)
+    inputs = {c: inputs_digest(Path(root), c, (allow_stale, allow_overdue)) for c in clinic_ids}
+    todo = []
     for clinic in clinic_ids:
+        if records.unchanged(Path(site_dir_for(clinic)), inputs[clinic]):
+            # Its published files are, byte for byte, the verified build of these inputs.
+            progress(f"{clinic}: nothing changed since the last build; kept as it is")
+        else:
+            todo.append(clinic)
+    units = plan(library, todo)
+    entries = render_handouts(
+        library,
+        units,
+        Cache(cache_folder),
+        allow_overdue=allow_overdue,
+        jobs=jobs,
+        progress=progress,
+    )
+    for clinic in todo:
         final = Path(site_dir_for(clinic))
         staging = staging_dir(final)
         shutil.rmtree(staging, ignore_errors=True)
@@ -330,4 +433,5 @@ def build(
             shutil.rmtree(staging, ignore_errors=True)
             raise
         publish(staging, final)
+        records.remember(final, inputs[clinic])
         progress(f"published {clinic}: {count} outputs verified, into {final}")

@@ -92,6 +92,14 @@ def check(project: Path, allow_stale: bool, allow_overdue: bool) -> None:
 )
 @ALLOW_STALE
 @ALLOW_OVERDUE
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes rendering handouts (default: the number of cores).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Say nothing but warnings and errors.")
 @click.pass_obj
 def build(
     project: Path,
@@ -99,19 +107,34 @@ def build(
     site_dir: Path | None,
     allow_stale: bool,
     allow_overdue: bool,
+    jobs: int | None,
+    quiet: bool,
 ) -> None:
-    """Build the site and every handout, verify them, then publish."""
-    from .site import build_site  # the site engine is only needed here
+    """Build the site and every handout, verify them, then publish.
+
+    Handouts are rendered in parallel, and only when something that shapes them changed
+    (the others come from .careleaf-cache/, which is safe to delete).
+    """
+    from .site import build_sites  # the site engine is only needed here
+
+    def progress(line: str) -> None:
+        if not quiet:
+            click.echo(f"careleaf: {line}", err=True)
 
     try:
         library = load_library(project)
         if clinic_id == "all":
             out = site_dir or project / "dist"
-            for cid in library.clinics:
-                build_site(
-                    project, cid, out / cid, allow_stale=allow_stale, allow_overdue=allow_overdue
-                )
-                click.echo(f"built {cid} into {out / cid}")
+            clinics = list(library.clinics)
+            build_sites(
+                project,
+                clinics,
+                lambda cid: out / cid,
+                allow_stale=allow_stale,
+                allow_overdue=allow_overdue,
+                jobs=jobs,
+                progress=progress,
+            )
         else:
             cid = clinic_id or library.project.default_clinic
             if cid not in library.clinics:
@@ -119,12 +142,14 @@ def build(
                     f"unknown clinic '{cid}' (known: {', '.join(sorted(library.clinics))}, all)",
                     param_hint="--clinic",
                 )
-            build_site(
+            build_sites(
                 project,
-                cid,
-                site_dir or project / "site",
+                [cid],
+                lambda _: site_dir or project / "site",
                 allow_stale=allow_stale,
                 allow_overdue=allow_overdue,
+                jobs=jobs,
+                progress=progress,
             )
     except CareleafError as error:
         raise _fail(error) from None

@@ -1,0 +1,124 @@
+"""The build pipeline: units, the worker pool, the cache of rendered handouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import edit
+
+from careleaf.build import plan, render_handouts
+from careleaf.cache import Cache
+from careleaf.errors import BuildError
+from careleaf.load import load_library
+
+
+def render(project: Path, cache: Cache, jobs: int) -> tuple[dict, list[str]]:
+    """Render every handout of the example clinic; returns the entries and what was rendered."""
+    library = load_library(project)
+    steps: list[str] = []
+    entries = render_handouts(
+        library, plan(library, ["example"]), cache, jobs=jobs, progress=steps.append
+    )
+    return entries, sorted(s.split()[1].rstrip(":") for s in steps if "rendered" in s)
+
+
+def test_plan_has_every_clinic_language_and_handout_once(project: Path) -> None:
+    library = load_library(project)
+    units = plan(library, sorted(library.clinics))
+    assert len(units) == len(set(units)) == len(library.clinics) * 3 * len(library.handouts)
+    assert {u.lang for u in units} == {"en", "es", "bn"}
+
+
+def test_an_unchanged_handout_is_copied_and_a_changed_one_rendered_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    cache = Cache(tmp_path / "cache")
+    # In worker processes first: every handout of every language is rendered.
+    entries, rendered = render(project, cache, jobs=2)
+    assert len(rendered) == 9
+    pooled = {unit.name: entry.pdf.read_bytes() for unit, entry in entries.items()}
+
+    # Nothing changed: nothing is rendered.
+    assert render(project, cache, jobs=2)[1] == []
+
+    # One Spanish item changes: only the Spanish handouts that show it are rendered again, and
+    # the entries they no longer use are pruned.
+    edit(
+        project / "content/es/side-effects.yml",
+        "text: Un moretón donde entró una aguja",
+        "text: Un pequeño moretón donde entró una aguja",
+    )
+    library = load_library(project)
+    showing = sorted(
+        f"example/es/{h}"
+        for h, handout in library.handouts.items()
+        if any(s.block == "side-effects" for s in handout.sections)
+    )
+    assert showing
+    entries, rendered = render(project, cache, jobs=1)
+    assert rendered == showing
+    on_disk = {p.name.split(".")[0] for p in cache.folder.glob("??/*")}
+    assert on_disk == {entry.key for entry in entries.values()}
+    # Rendered in this process, the unchanged handouts are the same bytes as the workers'.
+    for unit, entry in entries.items():
+        if unit.name not in showing:
+            assert entry.pdf.read_bytes() == pooled[unit.name], unit.name
+
+    # A deleted cache is only slower: the entry is rendered again, to the same bytes.
+    first = next(e for u, e in entries.items() if u.name not in showing)
+    first.meta.unlink()
+    again, rendered = render(project, cache, jobs=1)
+    assert len(rendered) == 1
+    assert (
+        next(e for e in again.values() if e.key == first.key).pdf.read_bytes()
+        == (pooled[next(u.name for u, e in entries.items() if e.key == first.key)])
+    )
+
+
+def test_a_changed_stylesheet_renders_every_handout_again(project: Path, tmp_path: Path) -> None:
+    library = load_library(project)
+    cache = Cache(tmp_path / "cache")
+    units = plan(library, ["example"])[:1]
+    render_handouts(library, units, cache, jobs=1)
+    with (project / "handouts/print.css").open("a") as css:
+        css.write("\nh1 { letter-spacing: .01em; }\n")
+    steps: list[str] = []
+    render_handouts(load_library(project), units, cache, jobs=1, progress=steps.append)
+    assert [s for s in steps if "rendered" in s]
+
+
+def test_a_worker_error_names_handout_language_and_clinic(project: Path, tmp_path: Path) -> None:
+    edit(project / "handouts/aftercare.yml", "max_pages: 2", "max_pages: 1")
+    with pytest.raises(BuildError) as caught:
+        render(project, Cache(tmp_path / "cache"), jobs=2)
+    message = str(caught.value)
+    assert "handout 'aftercare' (" in message and "clinic 'example')" in message
+    assert "2 pages, but its definition allows at most 1" in message
+    assert "Traceback" not in message
+
+
+def test_a_build_with_nothing_changed_keeps_the_published_site(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from careleaf.site import build_site
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    site = mini / "site"
+
+    def build() -> list[str]:
+        steps: list[str] = []
+        build_site(mini, "demo", site, progress=steps.append)
+        return steps
+
+    assert any("rendered" in s for s in build())
+    assert build() == ["demo: nothing changed since the last build; kept as it is"]
+    # A published file that differs from the verified build is rebuilt, from the cache.
+    (site / "index.html").write_text("tampered")
+    steps = build()
+    assert "tampered" not in (site / "index.html").read_text()
+    assert any("unchanged (cached)" in s for s in steps) and not any("rendered" in s for s in steps)
+    # So is an edited source.
+    edit(mini / "docs/en/safety.md", "# ", "# Changed ")
+    assert any("published demo" in s for s in build())
