@@ -9,7 +9,7 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 # at arm's length (see the README), so the notice is only noise here.
 export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: site serve test check lint clean
+.PHONY: site serve test check lint clean bench
 
 # The virtual environment, rebuilt when the pins change.
 $(STAMP): pyproject.toml requirements.lock
@@ -35,6 +35,12 @@ check: $(STAMP)
 test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || bash .ci/install-system-packages
 	$(BIN)/pytest -q
+
+## bench: measure builds on a synthetic chain of 20 clinics; writes bench-results.json
+## (several runs, medians; about half an hour on 2 cores). BENCH_ARGS="--clinics 2 --runs 1"
+## for a quick look.
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests macros

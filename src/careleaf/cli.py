@@ -115,26 +115,18 @@ def build(
     Handouts are rendered in parallel, and only when something that shapes them changed
     (the others come from .careleaf-cache/, which is safe to delete).
     """
+    from .manifest import output_languages
+    from .progress import reporter
     from .site import build_sites  # the site engine is only needed here
-
-    def progress(line: str) -> None:
-        if not quiet:
-            click.echo(f"careleaf: {line}", err=True)
 
     try:
         library = load_library(project)
         if clinic_id == "all":
-            out = site_dir or project / "dist"
             clinics = list(library.clinics)
-            build_sites(
-                project,
-                clinics,
-                lambda cid: out / cid,
-                allow_stale=allow_stale,
-                allow_overdue=allow_overdue,
-                jobs=jobs,
-                progress=progress,
-            )
+            out = site_dir or project / "dist"
+
+            def folder(cid: str) -> Path:
+                return out / cid
         else:
             cid = clinic_id or library.project.default_clinic
             if cid not in library.clinics:
@@ -142,10 +134,19 @@ def build(
                     f"unknown clinic '{cid}' (known: {', '.join(sorted(library.clinics))}, all)",
                     param_hint="--clinic",
                 )
+            clinics = [cid]
+
+            def folder(cid: str) -> Path:
+                return site_dir or project / "site"
+
+        languages = len(output_languages(library))
+        # Each clinic: its handouts in every language, each language's site, verification.
+        total = len(clinics) * (languages * len(library.handouts) + languages + 1)
+        with reporter(total, quiet=quiet) as progress:
             build_sites(
                 project,
-                [cid],
-                lambda _: site_dir or project / "site",
+                clinics,
+                folder,
                 allow_stale=allow_stale,
                 allow_overdue=allow_overdue,
                 jobs=jobs,

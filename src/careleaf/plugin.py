@@ -109,6 +109,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
+        # mkdocs-macros announces its settings at INFO on every language's build: noise here.
+        logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
         root = Path(self.config.project_dir)
         try:
             self.library = load_library(root)

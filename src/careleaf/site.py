@@ -128,10 +128,15 @@ def build_language(
 
 
 def _show_mkdocs_messages() -> None:
-    """MkDocs logs its warnings and errors; show them as the mkdocs command does."""
+    """Show MkDocs' warnings and errors as the mkdocs command does.
+
+    Not its INFO lines ("Building documentation...", once per language): careleaf reports each
+    step itself.
+    """
     logger = logging.getLogger("mkdocs")
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler.setLevel(logging.WARNING)
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

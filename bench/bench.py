@@ -1,0 +1,238 @@
+"""`make bench`: measure builds on a synthetic chain of clinics; writes bench-results.json.
+
+It measures, it asserts nothing. Compared variants run interleaved in one run (naive and
+careleaf rendering alternate; full, no-op and one-change builds follow each other), each
+several times, and the medians are reported, with the machine they ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import weasyprint
+
+from careleaf.build import PROJECT_INPUTS, default_jobs, plan, prepare, render_handouts
+from careleaf.cache import Cache
+from careleaf.load import load_library
+from careleaf.pdf import PDF_VARIANT, ConfinedFetcher, HandoutJob
+
+REPO = Path(__file__).resolve().parents[1]
+CARELEAF = Path(sys.executable).with_name("careleaf")
+# The Spanish item the one-change build edits, and its new text.
+CHANGE = (
+    "content/es/side-effects.yml",
+    "text: Un moretón donde entró una aguja",
+    "text: Un pequeño moretón donde entró una aguja",
+)
+
+
+def make_chain(dest: Path, clinics: int) -> Path:
+    """A copy of the project whose clinics/ holds ``clinics`` clinics made from the samples."""
+    dest.mkdir(parents=True)
+    for part in PROJECT_INPUTS:
+        origin = REPO / part
+        if origin.is_dir():
+            shutil.copytree(origin, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        elif origin.is_file():
+            shutil.copy2(origin, dest / part)
+    samples = sorted(p for p in (REPO / "clinics").iterdir() if (p / "clinic.yml").is_file())
+    shutil.rmtree(dest / "clinics")
+    default = "c01"
+    for number in range(1, clinics + 1):
+        sample = samples[(number - 1) % len(samples)]
+        target = dest / "clinics" / f"c{number:02d}"
+        shutil.copytree(sample, target)
+        text = (target / "clinic.yml").read_text(encoding="utf-8")
+        lines = [
+            f"name: Clinic number {number}" if line.startswith("name:") else line
+            for line in text.splitlines()
+        ]
+        (target / "clinic.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = dest / "careleaf.yml"
+    text = config.read_text(encoding="utf-8")
+    lines = [
+        f"default_clinic: {default}" if line.startswith("default_clinic:") else line
+        for line in text.splitlines()
+    ]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dest
+
+
+def naive(jobs: list[HandoutJob], root: Path) -> float:
+    """The documents rendered one after another with WeasyPrint's defaults (fonts each time)."""
+    links = (
+        '<link rel="stylesheet" href="fonts/fonts.css">\n'
+        '<link rel="stylesheet" href="handouts/print.css">\n<style>'
+    )
+    started = time.perf_counter()
+    for job in jobs:
+        weasyprint.HTML(
+            string=job.html.replace("<style>", links, 1),
+            base_url=f"{root.resolve().as_uri()}/",
+            url_fetcher=ConfinedFetcher(list(job.allowed)),
+        ).write_pdf(pdf_variant=PDF_VARIANT, pdf_forms=job.fillable)
+    return time.perf_counter() - started
+
+
+def pipelined(root: Path, cache: Path) -> float:
+    """The same documents through careleaf's worker pool, with an empty cache."""
+    shutil.rmtree(cache, ignore_errors=True)
+    library = load_library(root)
+    started = time.perf_counter()
+    render_handouts(library, plan(library, sorted(library.clinics)), Cache(cache))
+    return time.perf_counter() - started
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and its descendants, in bytes (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            status = (entry / "statm").read_text().split()
+        except OSError:
+            continue
+        children.setdefault(int(stat[1]), []).append(int(entry.name))
+        rss[int(entry.name)] = int(status[1]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def run_build(root: Path, *args: str) -> tuple[float, float, str]:
+    """`careleaf build --clinic all`: (wall seconds, peak RSS of the process tree in MiB, log)."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "NO_MKDOCS_2_WARNING": "1"}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(CARELEAF), "--project", str(root), "build", "--clinic", "all", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peak = 0
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout or []))
+    reader.start()
+    while process.poll() is None:
+        peak = max(peak, _tree_rss(process.pid))
+        time.sleep(0.1)
+    reader.join()
+    elapsed = time.perf_counter() - started
+    log = "".join(output)
+    if process.returncode:
+        raise SystemExit(f"careleaf build failed:\n{log}")
+    return elapsed, peak / 2**20, log
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on."""
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        model = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
+    return {
+        "cpu": model or platform.processor(),
+        "cores": default_jobs(),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "weasyprint": weasyprint.__version__,
+    }
+
+
+def main() -> None:
+    """Run the benchmark; print a table and write bench-results.json."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clinics", type=int, default=20, help="clinics in the chain")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each variant (medians)")
+    parser.add_argument("--output", type=Path, default=REPO / "bench-results.json")
+    options = parser.parse_args()
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
+    with tempfile.TemporaryDirectory(prefix="careleaf-bench-") as scratch:
+        root = make_chain(Path(scratch) / "chain", options.clinics)
+        library = load_library(root)
+        units = plan(library, sorted(library.clinics))
+        jobs = [prepare(library, unit, allow_overdue=False) for unit in units]
+        times: dict[str, list[float]] = {
+            k: [] for k in ("naive", "careleaf", "full", "noop", "change", "rss")
+        }
+        rendered: list[int] = []
+        for run in range(options.runs):
+            # Interleaved, and in turn first, so that a slower or busier moment hits both.
+            order = ("naive", "careleaf") if run % 2 == 0 else ("careleaf", "naive")
+            for variant in order:
+                seconds = naive(jobs, root) if variant == "naive" else pipelined(root, root / ".rc")
+                times[variant].append(seconds)
+                print(f"run {run + 1}: {variant} rendering {seconds:.1f} s", file=sys.stderr)
+            shutil.rmtree(root / "dist", ignore_errors=True)
+            shutil.rmtree(root / ".careleaf-cache", ignore_errors=True)
+            full, rss, _ = run_build(root)
+            noop, _, _ = run_build(root)
+            path, old, new = CHANGE
+            text = (root / path).read_text(encoding="utf-8")
+            (root / path).write_text(text.replace(old, new, 1), encoding="utf-8")
+            change, _, log = run_build(root)
+            (root / path).write_text(text, encoding="utf-8")
+            times["full"].append(full)
+            times["noop"].append(noop)
+            times["change"].append(change)
+            times["rss"].append(rss)
+            rendered.append(sum(1 for line in log.splitlines() if ": rendered (" in line))
+            print(
+                f"run {run + 1}: full {full:.1f} s, no-op {noop:.1f} s, one change {change:.1f} s",
+                file=sys.stderr,
+            )
+    median = {k: statistics.median(v) for k, v in times.items()}
+    results = {
+        "pdfs": len(units),
+        "clinics": options.clinics,
+        "runs": options.runs,
+        "naive_s": round(median["naive"], 2),
+        "careleaf_s": round(median["careleaf"], 2),
+        "speedup": round(median["naive"] / median["careleaf"], 2),
+        "full_build_s": round(median["full"], 2),
+        "noop_build_s": round(median["noop"], 2),
+        "noop_ratio": round(median["noop"] / median["full"], 3),
+        "one_change_rendered": int(statistics.median(rendered)),
+        "one_change_ratio": round(median["change"] / median["full"], 3),
+        # Measured by `careleaf serve` once it exists; None until then.
+        "preview_edit_s": None,
+        "peak_rss_mb": round(max(times["rss"]), 1),
+        "machine": machine(),
+        "samples": {k: [round(x, 2) for x in v] for k, v in times.items()},
+    }
+    options.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    width = max(len(k) for k in results)
+    print(f"\n{'figure':<{width}}  value")
+    for key, value in results.items():
+        if key not in ("machine", "samples"):
+            print(f"{key:<{width}}  {value}")
+    print(f"\nmachine: {results['machine']}\nwritten to {options.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""What a build shows while it runs: a progress bar on a terminal, one line per step elsewhere."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from .build import Progress
+
+# The steps `careleaf.build.build` reports, by the word each line starts with; each is one
+# unit of work on the bar.
+STEPS = ("handout ", "site ", "verifying ")
+
+
+def interactive(stream: TextIO) -> bool:
+    """A person watches ``stream``: a terminal, and not a CI runner (which logs lines)."""
+    return stream.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+
+
+@contextmanager
+def reporter(total: int, *, quiet: bool = False, stream: TextIO = sys.stderr) -> Iterator[Progress]:
+    """A `Progress` for a build of ``total`` steps (handouts, languages' sites, verifications).
+
+    On a terminal it draws a rich progress bar naming the current step; elsewhere (a pipe, a
+    CI log) it prints each step as one plain line. ``quiet`` prints nothing.
+    """
+    if quiet:
+        yield lambda _: None
+        return
+    if not interactive(stream):
+
+        def line(text: str) -> None:
+            print(f"careleaf: {text}", file=stream, flush=True)
+
+        yield line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    console = Console(file=stream)
+    with Bar(
+        TextColumn("[bold]careleaf[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("loading", total=total)
+
+        def step(text: str) -> None:
+            if text.startswith(STEPS):
+                bar.update(task, advance=1, description=text)
+            elif "nothing changed" in text:
+                bar.update(task, description=text)
+                console.print(f"careleaf: {text}")
+            else:
+                console.print(f"careleaf: {text}")
+
+        yield step
+        bar.update(task, completed=total)
