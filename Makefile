@@ -13,10 +13,16 @@ export NO_MKDOCS_2_WARNING ?= 1
 
 # The virtual environment, rebuilt when the pins change.
 $(STAMP): pyproject.toml requirements.lock
+	@echo "Setting up .venv: the pinned Python packages of requirements.lock (MkDocs, Material,"
+	@echo "WeasyPrint, pdfium, Playwright, the test tools; about 500 MB). This takes about 2-3"
+	@echo "minutes the first time, and happens again only when the pins change."
 	$(PYTHON) -m venv $(VENV)
+	@echo "[1/2] upgrading pip"
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	@echo "[2/2] installing careleaf and $$(grep -c '==' requirements.lock) pinned packages"
+	$(BIN)/pip install --progress-bar on -c requirements.lock -e '.[test]'
 	touch $(STAMP)
+	@echo "Installed. Building..."
 
 ## site: install, then build the site and every handout, in every language, into site/
 ## (verified before it replaces the old site/)

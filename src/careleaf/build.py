@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -129,7 +130,10 @@ def _renderer(root: str, digest: str) -> Renderer:
 
 def _start_worker(root: str, digest: str) -> None:
     """Worker initializer: load WeasyPrint, the fonts and the stylesheets once."""
-    _renderer(root, digest)
+    try:
+        _renderer(root, digest)
+    except Exception:  # noqa: BLE001, S110 (the first task fails again, naming its handout)
+        pass
 
 
 def _render(root: str, digest: str, job: HandoutJob, entry: Entry) -> int:
@@ -197,10 +201,14 @@ def render_handouts(
                 for future in concurrent.futures.as_completed(futures):
                     pages = future.result()
                     progress(f"handout {futures[future].name}: rendered ({pages} pages)")
-            except BaseException:
+            except BrokenProcessPool:
+                raise BuildError(
+                    "a worker process rendering handouts stopped (out of memory? try fewer "
+                    "--jobs); nothing was published"
+                ) from None
+            finally:
                 for future in futures:
                     future.cancel()
-                raise
     else:
         for unit, job, entry in todo:
             pages = _render(root, shared, job, entry)

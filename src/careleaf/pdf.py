@@ -76,8 +76,17 @@ class Renderer:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.font_config = FontConfiguration()
+        self.stylesheets: list[weasyprint.CSS] = []
+        # A stylesheet's warnings (an unknown property, a font not found) come while it is
+        # parsed, here, once: every handout rendered with it fails with them.
+        with logged_messages("weasyprint", logging.WARNING) as self.css_warnings:
+            try:
+                self._parse()
+            except FatalURLFetchingError as error:
+                self.css_warnings.append(str(error))
+
+    def _parse(self) -> None:
         fetcher = ConfinedFetcher([self.root / "fonts", self.root / "handouts"])
-        self.stylesheets = []
         for name in STYLESHEETS:
             path = self.root / name
             text = path.read_text(encoding="utf-8")
@@ -115,8 +124,8 @@ class Renderer:
                 )
             except FatalURLFetchingError as error:
                 raise BuildError(f"{where}: {error}") from None
-        if warnings:
-            raise BuildError(f"{where}: WeasyPrint: " + "; ".join(warnings))
+        if self.css_warnings or warnings:
+            raise BuildError(f"{where}: WeasyPrint: " + "; ".join(self.css_warnings + warnings))
         pages = len(document.pages)
         if pages > max_pages:
             raise BuildError(
