@@ -29,9 +29,10 @@ $(STAMP): pyproject.toml requirements.lock
 site: $(STAMP)
 	$(BIN)/careleaf build
 
-## serve: live preview of the site
+## serve: live preview of the site; every source folder is watched, an edit rebuilds what it
+## reaches
 serve: $(STAMP)
-	$(BIN)/mkdocs serve
+	$(BIN)/careleaf serve
 
 ## check: validate content, handouts and clinic profiles
 check: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,58 @@ def test_a_build_with_nothing_changed_keeps_the_published_site(
     # So is an edited source.
     edit(mini / "docs/en/safety.md", "# ", "# Changed ")
     assert any("published demo" in s for s in build())
+
+
+def test_the_preview_watches_every_source_folder(project: Path) -> None:
+    from careleaf.build import watch_list
+
+    paths = watch_list(project, load_library(project))
+    watched = {path.relative_to(project).as_posix() for path in paths}
+    assert {"content", "docs/en", "docs/es", "docs/bn", "handouts", "clinics", "fonts"} <= watched
+    assert {"careleaf.yml", "mkdocs.yml"} <= watched
+
+
+@pytest.mark.parametrize(
+    ("edited", "sites", "handouts"),
+    [
+        ("docs/es/index.md", ("es",), ()),
+        # Translations fall back to English pages and say when one changed since.
+        ("docs/en/index.md", ("en", "es", "bn"), ()),
+        ("content/bn/side-effects.yml", ("bn",), ("bn",)),
+        ("content/en/side-effects.yml", ("en", "es", "bn"), ("en", "es", "bn")),
+        ("clinics/example/logo.svg", ("en", "es", "bn"), ("en", "es", "bn")),
+        ("handouts/print.css", ("en", "es", "bn"), ("en", "es", "bn")),
+        ("site/index.html", (), ()),
+    ],
+)
+def test_an_edit_rebuilds_only_what_it_reaches(
+    project: Path, edited: str, sites: tuple, handouts: tuple
+) -> None:
+    from careleaf.build import affected
+
+    found = affected(project, load_library(project), [project / edited])
+    assert (found.sites, found.handouts) == (sites, handouts)
+
+
+def test_the_preview_rebuilds_an_edit_and_keeps_the_last_good_site(mini: Path) -> None:
+    from careleaf.build import Affected, affected
+    from careleaf.site import Preview
+
+    preview = Preview(mini, "demo")
+    preview.build(preview.library(), Affected(("en",), ("en",)))
+    home = preview.site / "index.html"
+    assert (preview.site / "handouts/sheet.pdf").is_file() and "Home" in home.read_text()
+
+    page = mini / "docs/en/index.md"
+    edit(page, "# Home", "# Edited home")
+    library = preview.library()
+    preview.build(library, affected(mini, library, [page]))
+    assert "Edited home" in home.read_text()
+    assert (preview.site / "handouts/sheet.pdf").is_file()
+
+    edit(page, "# Edited home", '# Broken home\n\n{{ block("nope") }}')
+    with pytest.raises(BuildError) as caught:
+        preview.build(preview.library(), affected(mini, library, [page]))
+    assert "docs/en/index.md" in str(caught.value)
+    assert "Edited home" in home.read_text()
+    shutil.rmtree(preview.work)

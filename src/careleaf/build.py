@@ -226,8 +226,13 @@ def place_handouts(
             continue
         folder = site / language_folder(library, unit.lang) / HANDOUTS_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(entry.pdf, folder / f"{unit.handout}.pdf")
-        shutil.copyfile(entry.png, folder / f"{unit.handout}.png")
+        for source, name in (
+            (entry.pdf, f"{unit.handout}.pdf"),
+            (entry.png, f"{unit.handout}.png"),
+        ):
+            # A new file, never written through a hard link (the preview links its sites).
+            (folder / name).unlink(missing_ok=True)
+            shutil.copyfile(source, folder / name)
 
 
 def language_folder(library: Library, lang: str) -> str:
@@ -443,3 +448,61 @@ def build(
         publish(staging, final)
         records.remember(final, inputs[clinic])
         progress(f"published {clinic}: {count} outputs verified, into {final}")
+
+
+# The live preview --------------------------------------------------------------------------
+
+# Folders and files whose every change reaches the whole site and every handout.
+EVERYTHING = ("careleaf.yml", "mkdocs.yml", "handouts", "clinics", "fonts", "macros", "overrides")
+
+
+def watch_list(root: Path, library: Library) -> list[Path]:
+    """What the preview watches: every source of the site and the handouts that exists."""
+    root = Path(root)
+    paths = [root / "content", *(root / "docs" / lang for lang in library.project.languages)]
+    paths += [root / name for name in EVERYTHING]
+    return [path for path in paths if path.exists()]
+
+
+@dataclass(frozen=True)
+class Affected:
+    """What a set of edits requires rebuilding: languages' sites, and handouts by language."""
+
+    sites: tuple[str, ...] = ()
+    handouts: tuple[str, ...] = ()
+
+
+def affected(root: Path, library: Library, changed: Iterable[Path]) -> Affected:
+    """The languages whose site, and those whose handouts, an edit of ``changed`` reaches.
+
+    A page of a translation reaches its language's site only; a page of the source language
+    every site (translations fall back to it, and say when it changed since they were made).
+    Content of a language reaches its site and handouts; the source language's, and every
+    other project file, all of them. Sites come in the order of `output_languages`, the
+    source language first.
+    """
+    languages = output_languages(library)
+    source = library.source_language
+    sites: set[str] = set()
+    handouts: set[str] = set()
+    for path in changed:
+        try:
+            parts = Path(path).resolve().relative_to(Path(root).resolve()).parts
+        except ValueError:
+            continue
+        if not parts:
+            continue
+        lang = parts[1] if len(parts) > 2 and parts[0] in ("docs", "content") else None
+        if parts[0] == "docs" and lang:
+            sites.update(languages if lang == source else [lang])
+        elif parts[0] == "content" and lang:
+            reach = languages if lang == source else [lang]
+            sites.update(reach)
+            handouts.update(reach)
+        elif parts[0] in EVERYTHING:
+            sites.update(languages)
+            handouts.update(languages)
+    return Affected(
+        tuple(lang for lang in languages if lang in sites),
+        tuple(lang for lang in languages if lang in handouts),
+    )

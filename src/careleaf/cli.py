@@ -157,6 +157,45 @@ def build(
 
 
 @main.command()
+@click.option("--clinic", "clinic_id", default=None, help="Clinic id (default: the project's).")
+@click.option(
+    "--dev-addr",
+    "-a",
+    default="127.0.0.1:8000",
+    show_default=True,
+    help="IP address and port to serve the preview on.",
+)
+@ALLOW_STALE
+@ALLOW_OVERDUE
+@click.pass_obj
+def serve(
+    project: Path, clinic_id: str | None, dev_addr: str, allow_stale: bool, allow_overdue: bool
+) -> None:
+    """Live preview: watches every source folder and rebuilds only what an edit reaches.
+
+    A build error is shown here, and the last good site stays served.
+    """
+    from .site import serve as serve_site
+
+    host, _, port = dev_addr.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("expected HOST:PORT, e.g. 127.0.0.1:8000", param_hint="--dev-addr")
+    try:
+        library = load_library(project)
+        cid = clinic_id or library.project.default_clinic
+        if cid not in library.clinics:
+            known = ", ".join(sorted(library.clinics))
+            raise click.BadParameter(
+                f"unknown clinic '{cid}' (known: {known})", param_hint="--clinic"
+            )
+        serve_site(
+            project, cid, host, int(port), allow_stale=allow_stale, allow_overdue=allow_overdue
+        )
+    except CareleafError as error:
+        raise _fail(error) from None
+
+
+@main.command()
 @click.argument("handout_id", metavar="HANDOUT")
 @click.option("--clinic", "clinic_id", default=None, help="Clinic id (default: the project's).")
 @click.option("--lang", default=None, help="Language code (default: the source language).")

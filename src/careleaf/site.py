@@ -7,16 +7,28 @@ this module is the `SiteEngine` it calls for each language's site.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import watchdog.events
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
+from mkdocs.livereload import LiveReloadServer
 
 from . import build as pipeline
-from .errors import BuildError, ContentError, logged_messages
+from .cache import Cache
+from .errors import BuildError, CareleafError, ContentError, logged_messages
+from .load import check_project, load_library
+from .manifest import output_languages
+from .model import Library
 from .yamlfile import check_site_config
+
+log = logging.getLogger("mkdocs.careleaf")
 
 
 def build_site(
@@ -127,16 +139,191 @@ def build_language(
         )
 
 
-def _show_mkdocs_messages() -> None:
+def _show_mkdocs_messages(level: int = logging.WARNING) -> None:
     """Show MkDocs' warnings and errors as the mkdocs command does.
 
-    Not its INFO lines ("Building documentation...", once per language): careleaf reports each
-    step itself.
+    Not its INFO lines ("Building documentation...", once per language) unless ``level`` asks:
+    careleaf reports each step itself.
     """
     logger = logging.getLogger("mkdocs")
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        handler.setLevel(logging.WARNING)
+        handler.setLevel(level)
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+
+
+class Preview:
+    """One clinic's site, built a language at a time, for the live preview.
+
+    Each language's site is built into its own folder; the served folder is assembled from
+    them (hard links) and the handouts, and swapped in only when a rebuild succeeded: an
+    error leaves the last good site served. The preview checks the content as a build does,
+    but verifies nothing (`careleaf build` verifies what it publishes).
+    """
+
+    def __init__(
+        self, root: Path, clinic_id: str, *, allow_stale: bool = False, allow_overdue: bool = False
+    ) -> None:
+        self.root = Path(root)
+        self.clinic_id = clinic_id
+        self.allow_stale, self.allow_overdue = allow_stale, allow_overdue
+        self.work = Path(tempfile.mkdtemp(prefix="careleaf-preview-"))
+        self.site = self.work / "site"
+        self.site.mkdir()
+        self.entries: dict[pipeline.Unit, pipeline.Entry] = {}
+
+    def library(self) -> Library:
+        """The project as it is now, checked as a build checks it.
+
+        Raises:
+            BuildError: the content cannot be loaded, or is refused.
+        """
+        try:
+            library = load_library(self.root)
+        except ContentError as error:
+            raise BuildError(str(error)) from None
+        problems = check_project(self.root, library) + check_site_config(
+            self.root / "mkdocs.yml", self.root
+        )
+        if problems:
+            raise BuildError("\n".join(f"  - {p}" for p in problems))
+        return library
+
+    def build(self, library: Library, wanted: pipeline.Affected) -> None:
+        """Rebuild the sites and handouts ``wanted`` names, then serve the result.
+
+        Raises:
+            BuildError: a handout or a language's site failed; the served site is unchanged.
+        """
+        pipeline.check_policy(
+            library, allow_stale=self.allow_stale, allow_overdue=self.allow_overdue
+        )
+        units = [u for u in pipeline.plan(library, [self.clinic_id]) if u.lang in wanted.handouts]
+        self.entries.update(
+            pipeline.render_handouts(
+                library,
+                units,
+                Cache(self.root / ".careleaf-cache"),
+                allow_overdue=self.allow_overdue,
+            )
+        )
+        for lang in wanted.sites:
+            target = self.work / "languages" / lang
+            build_language(
+                self.root,
+                self.clinic_id,
+                lang,
+                target,
+                allow_stale=self.allow_stale,
+                allow_overdue=self.allow_overdue,
+            )
+        assembled = self.work / "site.new"
+        shutil.rmtree(assembled, ignore_errors=True)
+        for lang in output_languages(library):
+            built = self.work / "languages" / lang
+            if built.is_dir():
+                shutil.copytree(
+                    built,
+                    assembled / pipeline.language_folder(library, lang),
+                    copy_function=os.link,
+                    dirs_exist_ok=True,
+                )
+        pipeline.place_handouts(self.entries, library, self.clinic_id, assembled)
+        old = self.work / "site.old"
+        shutil.rmtree(old, ignore_errors=True)
+        self.site.rename(old)
+        assembled.rename(self.site)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class _PreviewServer(LiveReloadServer):
+    """MkDocs' live-reload server, told which files changed so that it rebuilds only those."""
+
+    def __init__(self, preview: Preview, host: str, port: int) -> None:
+        super().__init__(builder=self._rebuild, host=host, port=port, root=str(preview.site))
+        self.preview = preview
+        self.changed: set[Path] = set()
+        self.later: tuple[str, ...] = ()
+
+    def watch_sources(self, paths: list[Path]) -> None:
+        handler = watchdog.events.FileSystemEventHandler()
+        handler.on_any_event = self._on_event  # type: ignore[method-assign]
+        for path in paths:
+            self._watched_paths[str(path)] = 1
+            self.observer.schedule(handler, str(path), recursive=path.is_dir())
+
+    def _on_event(self, event: watchdog.events.FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        with self._rebuild_cond:
+            for name in (event.src_path, getattr(event, "dest_path", "")):
+                if name:
+                    self.changed.add(Path(os.fsdecode(name)))
+            self._want_rebuild = True
+            self._rebuild_cond.notify_all()
+
+    def _rebuild(self) -> None:
+        with self._rebuild_cond:
+            changed, self.changed = self.changed, set()
+        started = time.perf_counter()
+        try:
+            library = self.preview.library()
+            wanted = pipeline.affected(self.preview.root, library, changed)
+            sites = tuple(dict.fromkeys(wanted.sites + self.later))
+            # The first language now, so the browser shows the edit; the others next.
+            self.preview.build(library, pipeline.Affected(sites[:1], wanted.handouts))
+        except CareleafError as error:
+            self.later = ()
+            log.error(
+                "careleaf: the preview was not rebuilt; still serving the last good site:\n%s",
+                error,
+            )
+            return
+        log.info(
+            "careleaf: rebuilt %s in %.1f s",
+            ", ".join(sites[:1]) or "the handouts",
+            time.perf_counter() - started,
+        )
+        self.later = sites[1:]
+        if self.later:
+            with self._rebuild_cond:
+                self._want_rebuild = True
+                self._rebuild_cond.notify_all()
+
+
+def serve(
+    root: Path,
+    clinic_id: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    allow_stale: bool = False,
+    allow_overdue: bool = False,
+) -> None:
+    """Serve a live preview of one clinic's site until interrupted.
+
+    Every source folder is watched (`careleaf.build.watch_list`); an edit rebuilds only the
+    sites and handouts it reaches (`careleaf.build.affected`).
+
+    Raises:
+        BuildError: the first build failed (later failures are shown, and the last good
+            site is served).
+    """
+    # The server's lines (where it serves, what it rebuilt) are the preview's interface.
+    _show_mkdocs_messages(logging.INFO)
+    preview = Preview(root, clinic_id, allow_stale=allow_stale, allow_overdue=allow_overdue)
+    try:
+        library = preview.library()
+        languages = tuple(output_languages(library))
+        preview.build(library, pipeline.Affected(languages, languages))
+        server = _PreviewServer(preview, host, port)
+        server.watch_sources(pipeline.watch_list(root, library))
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if "server" in locals():
+            server.shutdown()
+        shutil.rmtree(preview.work, ignore_errors=True)
