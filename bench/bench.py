@@ -12,12 +12,14 @@ import json
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import weasyprint
@@ -142,6 +144,48 @@ def run_build(root: Path, *args: str) -> tuple[float, float, str]:
     return elapsed, peak / 2**20, log
 
 
+def preview_edit(root: Path) -> float:
+    """Seconds from saving an English page to the preview serving it (`careleaf serve`)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen(
+        [str(CARELEAF), "--project", str(root), "serve", "-a", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+
+    def page() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            return ""
+
+    try:
+        deadline = time.perf_counter() + 600
+        while not page() and time.perf_counter() < deadline:
+            time.sleep(0.2)
+        source = root / "docs/en/index.md"
+        text = source.read_text(encoding="utf-8")
+        marker = f"Edited {time.time_ns()}"
+        source.write_text(text.replace("# ", f"# {marker} ", 1), encoding="utf-8")
+        started = time.perf_counter()
+        while marker not in page():
+            if time.perf_counter() - started > 120:
+                return float("nan")
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        source.write_text(text, encoding="utf-8")
+        return elapsed
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def machine() -> dict[str, object]:
     """What the figures were measured on."""
     model = ""
@@ -178,7 +222,7 @@ def main() -> None:
         units = plan(library, sorted(library.clinics))
         jobs = [prepare(library, unit, allow_overdue=False) for unit in units]
         times: dict[str, list[float]] = {
-            k: [] for k in ("naive", "careleaf", "full", "noop", "change", "rss")
+            k: [] for k in ("naive", "careleaf", "full", "noop", "change", "rss", "preview")
         }
         rendered: list[int] = []
         for run in range(options.runs):
@@ -201,9 +245,11 @@ def main() -> None:
             times["noop"].append(noop)
             times["change"].append(change)
             times["rss"].append(rss)
+            times["preview"].append(preview_edit(root))
             rendered.append(sum(1 for line in log.splitlines() if ": rendered (" in line))
             print(
-                f"run {run + 1}: full {full:.1f} s, no-op {noop:.1f} s, one change {change:.1f} s",
+                f"run {run + 1}: full {full:.1f} s, no-op {noop:.1f} s, one change {change:.1f} s, "
+                f"preview edit {times['preview'][-1]:.1f} s",
                 file=sys.stderr,
             )
     median = {k: statistics.median(v) for k, v in times.items()}
@@ -219,8 +265,7 @@ def main() -> None:
         "noop_ratio": round(median["noop"] / median["full"], 3),
         "one_change_rendered": int(statistics.median(rendered)),
         "one_change_ratio": round(median["change"] / median["full"], 3),
-        # Measured by `careleaf serve` once it exists; None until then.
-        "preview_edit_s": None,
+        "preview_edit_s": round(median["preview"], 2),
         "peak_rss_mb": round(max(times["rss"]), 1),
         "machine": machine(),
         "samples": {k: [round(x, 2) for x in v] for k, v in times.items()},
