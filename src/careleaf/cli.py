@@ -99,6 +99,13 @@ def check(project: Path, allow_stale: bool, allow_overdue: bool) -> None:
     default=None,
     help="Worker processes rendering handouts (default: the number of cores).",
 )
+@click.option(
+    "--shard",
+    default=None,
+    metavar="K/N",
+    help="With --clinic all: build only the K-th of N shards of the clinics (merge the "
+    "shards' dist/ folders with `careleaf merge`).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Say nothing but warnings and errors.")
 @click.pass_obj
 def build(
@@ -108,6 +115,7 @@ def build(
     allow_stale: bool,
     allow_overdue: bool,
     jobs: int | None,
+    shard: str | None,
     quiet: bool,
 ) -> None:
     """Build the site and every handout, verify them, then publish.
@@ -115,14 +123,20 @@ def build(
     Handouts are rendered in parallel, and only when something that shapes them changed
     (the others come from .careleaf-cache/, which is safe to delete).
     """
+    from .build import parse_shard
+    from .build import shard as shard_of
     from .manifest import output_languages
     from .progress import reporter
     from .site import build_sites  # the site engine is only needed here
 
     try:
         library = load_library(project)
+        if shard is not None and clinic_id != "all":
+            raise click.BadParameter("needs --clinic all", param_hint="--shard")
         if clinic_id == "all":
             clinics = list(library.clinics)
+            if shard is not None:
+                clinics = shard_of(clinics, *parse_shard(shard))
             out = site_dir or project / "dist"
 
             def folder(cid: str) -> Path:
@@ -154,6 +168,32 @@ def build(
             )
     except CareleafError as error:
         raise _fail(error) from None
+
+
+@main.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The merged folder (default: dist/).",
+)
+@click.pass_obj
+def merge(project: Path, shards: tuple[Path, ...], output: Path | None) -> None:
+    """Combine the dist/ folders of `careleaf build --clinic all --shard K/N` runs.
+
+    Every clinic must come from exactly one shard; each is verified again in the merged tree,
+    which replaces the output folder only when all pass.
+    """
+    from .build import merge as merge_shards
+
+    out = output or project / "dist"
+    try:
+        clinics = merge_shards(project, list(shards), out)
+    except CareleafError as error:
+        raise _fail(error) from None
+    click.echo(f"merged {len(clinics)} clinics from {len(shards)} shards into {out}")
 
 
 @main.command()
