@@ -1,7 +1,9 @@
-"""The MkDocs adapter: loads the library, checks pages, brands the theme, publishes atomically.
+"""The MkDocs adapter: composes pages from content blocks and brands the theme for one clinic.
 
-The only module besides `site` that imports mkdocs. It calls the core (load, pages, render,
-handouts, verify) and turns core errors into PluginError; it never decides content itself.
+The only module besides `site` that imports mkdocs. `careleaf build` runs it for one language
+at a time (`site.build_language`); under plain `mkdocs build` or `mkdocs serve` it also builds
+the other languages and calls the core (`careleaf.build`) for the handouts, verification and
+publishing. Core errors become PluginError; it never decides content itself.
 """
 
 from __future__ import annotations
@@ -80,14 +82,12 @@ class CareleafConfig(base.Config):
     clinic = c.Type(str, default="")
     """Clinic id (a folder under clinics/); empty means the project's default_clinic."""
     lang = c.Type(str, default="")
-    """Set by careleaf for each language's own build; leave empty in mkdocs.yml."""
+    """Set by careleaf for each language's own build; leave empty in mkdocs.yml (the build
+    of every language, its handouts, verification and publishing, as `mkdocs build`)."""
     allow_stale = c.Type(bool, default=False)
     """Publish languages whose safety items are missing or stale, marked as out of date."""
     allow_overdue = c.Type(bool, default=False)
     """Publish approved content past its review date, marked as overdue."""
-    publish = c.Type(bool, default=True)
-    """Replace site_dir at the end of the build. `careleaf build` sets it off and publishes
-    itself once MkDocs has returned (after MkDocs has counted its strict-mode warnings)."""
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -312,10 +312,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if not self.config.lang:
             self._build_other_languages(config)
             self._verify(Path(config.site_dir))
-            if self.config.publish:
-                # Plain `mkdocs build`: MkDocs counts strict-mode warnings only after this
-                # hook, so publish only if none was logged so far (this hook runs last).
-                self.publish_staged()
+            # MkDocs counts strict-mode warnings only after this hook, so publish only if
+            # none was logged so far (this hook runs last).
+            self._publish_staged()
 
     def on_build_error(self, *, error: Exception) -> None:
         # A failed build publishes nothing and leaves nothing behind: drop the staging folder.
@@ -332,11 +331,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if self.final_dir is not None:
             shutil.rmtree(staging_dir(self.final_dir), ignore_errors=True)
 
-    def publish_staged(self) -> None:
+    def _publish_staged(self) -> None:
         """Replace the published folder with the verified staged build, if nothing warned.
 
-        `careleaf build` calls this after MkDocs' build() has returned for every language;
-        plain `mkdocs build` calls it from the last post-build hook.
+        Plain `mkdocs build` calls it from the last post-build hook (`careleaf build`
+        publishes in the core, once every language's build() has returned).
 
         Raises:
             PluginError: the build was not verified or logged a warning; the staged build is
