@@ -108,6 +108,9 @@ class Item(Strict):
     source: ItemSource | None = Field(
         default=None, description="In a translation: the English each field was made from."
     )
+    note: Text | None = Field(
+        default=None, description="In the source language: a note for translators."
+    )
 
     def fields(self) -> dict[str, str]:
         """The item's translatable fields that have a value, by name."""
@@ -166,6 +169,9 @@ class Block(Strict):
     items: tuple[Item, ...] = ()
     review: Review | None = None
     source: BlockSource | None = None
+    note: Text | None = Field(
+        default=None, description="In the source language: a note for translators."
+    )
 
     @property
     def is_draft(self) -> bool:

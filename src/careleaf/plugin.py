@@ -35,6 +35,12 @@ from .verify import format_table, verify
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
 ASSETS = "assets/careleaf"
+# Shown on every page of a preview (`careleaf serve --lang`), in English: it is for the
+# translator and the reviewer, and it must be readable before any label is translated.
+PREVIEW_NOTICE = (
+    "PREVIEW of {name} ({lang}): a draft built on this computer for checking. It is not the "
+    "published site."
+)
 # Languages Material's search has a stemmer for; others search without stemming.
 SEARCH_LANGUAGES = {
     "ar",
@@ -83,6 +89,9 @@ class CareleafConfig(base.Config):
     """Publish languages whose safety items are missing or stale, marked as out of date."""
     allow_overdue = c.Type(bool, default=False)
     """Publish approved content past its review date, marked as overdue."""
+    preview = c.Type(str, default="")
+    """Set by `careleaf serve --lang`/`build --draft`: build this (draft) language with the
+    source language, every page marked as a preview. Leave empty in mkdocs.yml."""
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -117,6 +126,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             known = ", ".join(sorted(self.library.clinics))
             raise PluginError(f"careleaf: unknown clinic '{clinic_id}' (known: {known})")
         self.clinic = self.library.clinics[clinic_id]
+        if self.config.preview and self.config.preview not in self.library.project.languages:
+            known = ", ".join(self.library.project.languages)
+            raise PluginError(
+                f"careleaf: unknown language '{self.config.preview}' (known: {known})"
+            )
         self.lang = self.config.lang or self.library.source_language
         if not self.config.lang:
             self._check_safety_policy()
@@ -161,7 +175,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             # Material's search instance is shared by the languages' builds: set it every time.
             # A language without a stemmer gets the default pipeline, which splits on spaces.
             search.config.lang = [lang if lang in SEARCH_LANGUAGES else "en"]
-        languages = output_languages(self.library)
+        languages = self._languages()
         here = "" if lang == self.library.source_language else "../"
         config.extra["alternate"] = (
             [
@@ -193,7 +207,21 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 if lang != self.library.source_language and language.status == "draft"
                 else ""
             ),
+            "preview": (
+                PREVIEW_NOTICE.format(
+                    name=self.library.project.languages[self.config.preview].name,
+                    lang=self.config.preview,
+                )
+                if self.config.preview
+                else ""
+            ),
         }
+
+    def _languages(self) -> list[str]:
+        """The languages this build publishes; a preview: the source and the previewed one."""
+        if not self.config.preview:
+            return output_languages(self.library)
+        return list(dict.fromkeys([self.library.source_language, self.config.preview]))
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
@@ -297,7 +325,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
 
     def _build_other_languages(self, config: MkDocsConfig) -> None:
         """Each further language is its own build from the same configuration, in <lang>/."""
-        for lang in output_languages(self.library):
+        for lang in self._languages():
             if lang == self.lang:
                 continue
             sub = load_config(config.config_file_path, site_dir=str(Path(config.site_dir) / lang))
@@ -305,12 +333,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             options.lang, options.clinic = lang, self.clinic.id
             options.allow_stale = self.config.allow_stale
             options.allow_overdue = self.config.allow_overdue
+            options.preview = self.config.preview
             log.info("careleaf: building the %s site", lang)
             build(sub)
 
     def _verify_and_publish(self, built: Path) -> None:
         """Record the outputs, verify them, and only then replace the published folder."""
-        languages = output_languages(self.library)
+        languages = self._languages()
         outputs = collect_outputs(built, self.library, languages, self.clinic.id)
         write_manifest(built, build_manifest(built, self.library, self.clinic.id, outputs))
         try:

@@ -19,12 +19,15 @@ def build_site(
     *,
     allow_stale: bool = False,
     allow_overdue: bool = False,
+    preview: str = "",
 ) -> None:
     """Build the site and handouts of one clinic into ``site_dir``, as `mkdocs build` would.
 
     Every published language is built, the outputs are verified, and only then is
     ``site_dir`` replaced. ``allow_stale`` publishes languages whose safety items are out of
     date, marked as such; ``allow_overdue`` approved content past its review date, marked.
+    ``preview`` (a language code) builds that language, published or not, with the source
+    language only, every page marked as a preview: give it a ``site_dir`` of its own.
 
     Raises:
         BuildError: the build failed; the message says why. ``site_dir`` is then untouched.
@@ -36,6 +39,7 @@ def build_site(
             options = config.plugins["careleaf"].config
             options.clinic, options.allow_stale = clinic_id, allow_stale
             options.allow_overdue = allow_overdue
+            options.preview = preview
             build(config)
         except MkDocsException as error:
             # MkDocs logs the cause and raises a bare "Aborted"; the cause is what people need.
