@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -320,13 +321,20 @@ def verify_command(ctx: click.Context, site_dir: Path, output_format: str) -> No
     show_default=True,
     help="A table, JSON, or Markdown for a pull-request comment.",
 )
+@click.option(
+    "--changed-files",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Only the translations these changed files concern (one path a line; - for stdin): "
+    "a language's own files concern it, English files and careleaf.yml every translation.",
+)
 @click.pass_obj
-def status(project: Path, lang: str | None, fmt: str) -> None:
+def status(project: Path, lang: str | None, fmt: str, changed_files: TextIO | None) -> None:
     """Show what each translation is missing, what went stale and what is extra.
 
     It informs: the exit status is 0 however far a translation is behind.
     """
-    from .status import format_status, translation_status
+    from .status import format_status, touched_languages, translation_status
 
     try:
         library = load_library(project)
@@ -339,6 +347,12 @@ def status(project: Path, lang: str | None, fmt: str) -> None:
         why = "is the source language" if lang == source else "is not a language of the project"
         raise click.BadParameter(f"'{lang}' {why} (translations: {known})", param_hint="--lang")
     langs = [lang] if lang else translations
+    if changed_files is not None:
+        touched = touched_languages(library, changed_files.read().splitlines())
+        langs = [code for code in langs if code in touched]
+        if not langs:
+            click.echo("[]" if fmt == "json" else "No translation is concerned by this change.")
+            return
     click.echo(format_status([translation_status(library, code) for code in langs], fmt))
 
 

@@ -436,6 +436,12 @@ class Library:
         """Whether any part of the block's translation was made from older English."""
         return bool(self.block_changes(lang, block_id) or self.stale_items(lang, block_id))
 
+    def translator_notes(self, block_id: str, item_id: str | None = None) -> list[str]:
+        """The source language's notes for translators on a block (and on one of its items)."""
+        block = self.content[self.source_language].get(block_id)
+        item = block.item(item_id) if block is not None and item_id else None
+        return [note for note in (block and block.note, item and item.note) if note]
+
     def english_item(self, block_id: str, item_id: str) -> Item | None:
         """The source language's version of an item."""
         return self.content[self.source_language][block_id].item(item_id)

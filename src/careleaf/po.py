@@ -86,7 +86,7 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
             if english is None:
                 continue
             key = protected_key(block_id, name)
-            comments = [f"Note for translators: {block.note}"] if block.note else []
+            comments = [f"Note for translators: {n}" for n in library.translator_notes(block_id)]
             comments += _field_comments(name, key in keys)
             mine = (getattr(theirs, name) if theirs else None) or ""
             yield Unit(
@@ -103,7 +103,10 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
             changes = {n: old for n, old, _ in library.item_changes(lang, block_id, item.id)}
             for name, english in item.fields().items():
                 key = protected_key(block_id, name, item.id)
-                comments = [f"Note for translators: {n}" for n in (block.note, item.note) if n]
+                comments = [
+                    f"Note for translators: {n}"
+                    for n in library.translator_notes(block_id, item.id)
+                ]
                 if key in keys:
                     comments.append(
                         "Safety text (protected in careleaf.yml): translate every field of this "
@@ -247,33 +250,41 @@ def import_po(root: Path, lang: str, po_file: Path) -> list[Path]:
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     chosen: list[tuple[Unit, polib.POEntry]] = []
+    lines = po_file.read_text(encoding="utf-8", errors="replace").splitlines()
     for entry in po:
         if entry.obsolete:
             continue
         where = str(po_file)
+        line = _entry_line(lines, entry.linenum)
         if not entry.msgctxt:
-            problems.append(Problem(where, "entry without msgctxt", line=entry.linenum))
+            problems.append(Problem(where, "entry without msgctxt", line=line))
         elif entry.msgctxt not in known:
-            problems.append(
-                Problem(where, "unknown msgctxt", line=entry.linenum, item=entry.msgctxt)
-            )
+            problems.append(Problem(where, "unknown msgctxt", line=line, item=entry.msgctxt))
         elif entry.msgctxt in seen:
             problems.append(
                 Problem(
                     where,
                     f"duplicate msgctxt (also on line {seen[entry.msgctxt]})",
-                    line=entry.linenum,
+                    line=line,
                     item=entry.msgctxt,
                 )
             )
         else:
-            seen[entry.msgctxt] = entry.linenum
+            seen[entry.msgctxt] = line
             if entry.msgstr.strip():
                 chosen.append((known[entry.msgctxt], entry))
     if problems:
         raise ContentError(problems)
     files = _new_texts(library, lang, chosen)
     return _write_checked(root, files)
+
+
+def _entry_line(lines: list[str], start: int) -> int:
+    """The line of an entry's msgctxt (or msgid); polib gives the line its comments start on."""
+    for number in range(max(start, 1), len(lines) + 1):
+        if lines[number - 1].startswith(("msgctxt ", "msgid ")):
+            return number
+    return start
 
 
 def _recorded(entry: polib.POEntry) -> str | None:
