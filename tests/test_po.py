@@ -239,12 +239,12 @@ def test_translator_notes_reach_the_po_and_the_status(project: Path) -> None:
     assert "aspirin" in entry(po, "contraindications/bleeding-disorders/detail").comment
     edit(
         project / "content" / "en" / "contraindications.yml",
-        "text: You have a bleeding disorder or take blood thinners",
-        "text: You have a bleeding disorder or take any blood thinners",
+        "text: You have a bleeding disorder or take medicine that thins your blood",
+        "text: You have a bleeding disorder or take any medicine that thins your blood",
     )
     approve(project)
     result = CliRunner().invoke(main, ["-p", str(project), "status", "--lang", "es"])
-    assert 'note for translators: Keep "blood thinners" broad' in result.output
+    assert 'note for translators: Keep "medicine that thins your blood" broad' in result.output
     result = CliRunner().invoke(main, ["-p", str(project), "status", "--format", "markdown"])
     assert "| note for translators |" in result.output and "aspirin" in result.output
 

@@ -229,6 +229,19 @@ def test_the_build_refuses_a_page_without_its_block(mini: Path) -> None:
     assert not (mini / "site").exists()
 
 
+def test_the_build_refuses_changed_protected_english(mini: Path) -> None:
+    edit(
+        mini / "content/en/side-effects.yml", "detail: Rare but serious.", "detail: Never happens."
+    )
+    with pytest.raises(BuildError) as caught:
+        build_site(mini, "demo", mini / "site")
+    assert (
+        "content/en/side-effects.yml:9: key items[1].detail: item "
+        "'side-effects/pneumothorax/detail': protected text differs" in str(caught.value)
+    )
+    assert not (mini / "site").exists()
+
+
 # The emergency number
 
 

@@ -9,8 +9,7 @@ from typing import TextIO
 import click
 
 from .errors import CareleafError
-from .load import load_library
-from .pages import check_pages
+from .load import check_project, load_library
 
 # Where `careleaf build --draft` and `careleaf serve` put a language's preview.
 PREVIEW_DIR = ".preview"
@@ -69,7 +68,7 @@ def check(project: Path, allow_stale: bool, allow_overdue: bool) -> None:
         click.echo(f"warning: {warning}", err=True)
     for allowed in verdict.allowed:
         click.echo(f"allowed, outputs marked: {allowed}", err=True)
-    problems = check_pages(project, library) + verdict.problems
+    problems = check_project(project, library) + verdict.problems
     if problems:
         lines = [f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:"]
         raise click.ClickException("\n".join(lines + [f"  - {p}" for p in problems]))

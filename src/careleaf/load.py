@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, Problem
+from .images import BadImage, Limits, check_image
 from .markup import UnsafeMarkup, to_html
 from .model import (
     BLOCK_FIELDS,
+    CONSENT_STATEMENTS,
     HANDOUT_TITLES,
     ITEM_FIELDS,
     LABELS,
@@ -24,14 +26,28 @@ from .model import (
     pin,
     protected_key,
 )
-from .yamlfile import UNREADABLE, YDict, YList, display_path, key_path, line_of, read_yaml
+from .pages import check_pages
+from .yamlfile import (
+    UNREADABLE,
+    YDict,
+    YList,
+    check_site_config,
+    display_path,
+    key_path,
+    line_of,
+    read_yaml,
+)
 
 PROJECT_FILE = "careleaf.yml"
 CONTENT_DIR = "content"
 HANDOUTS_DIR = "handouts"
 CLINICS_DIR = "clinics"
-LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
-MAX_LOGO_BYTES = 512 * 1024
+# A logo is shown small: these bounds keep a hostile file from costing minutes and gigabytes.
+LOGO_LIMITS = Limits(
+    max_bytes=512 * 1024, max_side=2048, suffixes=frozenset({".svg", ".png", ".jpg", ".jpeg"})
+)
+# Profile fields printed on one line (site header, footer, PDF metadata).
+SHORT_FIELDS = ("name", "phone", "address")
 # Keys the loader sets itself; a file may not set them.
 DERIVED_KEYS = ("id", "lang", "path")
 
@@ -55,12 +71,10 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
     if project is None:
         raise ContentError(problems)
     raw: dict[str, Any] = {}
-    content = {
-        lang: _load_language(
-            root, lang, problems, translation=lang != project.source_language, raw=raw
-        )
-        for lang in sorted(project.languages, key=lambda code: code != project.source_language)
-    }
+    content: dict[str, dict[str, Block]] = {}
+    for lang in sorted(project.languages, key=lambda code: code != project.source_language):
+        source = content.get(project.source_language) if lang != project.source_language else None
+        content[lang] = _load_language(root, lang, problems, source=source, raw=raw)
     _check_source_language(root, project, content, problems)
     _check_registry(root, project, content.get(project.source_language, {}), raw, problems)
     if check_pins:
@@ -70,6 +84,7 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
         root, project.source_language, content.get(project.source_language, {}), problems
     )
     clinics = _load_clinics(root, problems)
+    _check_consent_statements(clinics, content.get(project.source_language, {}), problems)
     if not (root / CLINICS_DIR / project.default_clinic / "clinic.yml").is_file():
         problems.append(
             Problem(
@@ -169,9 +184,14 @@ def _load_language(
     root: Path,
     lang: str,
     problems: list[Problem],
-    translation: bool = False,
+    source: dict[str, Block] | None = None,
     raw: dict[str, Any] | None = None,
 ) -> dict[str, Block]:
+    """One language's blocks; ``source`` (the source language's) is given for a translation.
+
+    ``raw`` collects each file's data by its path, for the lines of later messages.
+    """
+    translation = source is not None
     folder = root / CONTENT_DIR / lang
     blocks: dict[str, Block] = {}
     if not folder.is_dir():
@@ -322,6 +342,65 @@ def _check_block(
             seen_texts[item.text] = item.id
 
 
+def check_project(root: Path, library: Library) -> list[Problem]:
+    """What loading does not check: mkdocs.yml, pages, docs folders, extra translated ids."""
+    config = root / "mkdocs.yml"
+    problems = check_site_config(config, root) if config.exists() else []
+    return problems + extra_translations(library) + check_pages(root, library)
+
+
+def extra_translations(library: Library) -> list[Problem]:
+    """Translated blocks and items the source language does not have.
+
+    They would be silently left out of every output, so `careleaf check` and the build refuse
+    them (`careleaf status` lists them as "extra" to help the translator).
+    """
+    problems: list[Problem] = []
+    english = library.content[library.source_language]
+    for lang, blocks in library.content.items():
+        if lang == library.source_language:
+            continue
+        for block in blocks.values():
+            source = english.get(block.id)
+            if source is None:
+                problems.append(
+                    Problem(
+                        block.path,
+                        f"unknown block: {CONTENT_DIR}/{library.source_language}/{block.id}.yml "
+                        "does not exist",
+                        item=block.id,
+                    )
+                )
+                continue
+            known = {item.id for item in source.items}
+            extra = [index for index, item in enumerate(block.items) if item.id not in known]
+            if not extra:
+                continue
+            data = read_yaml(library.root / block.path, library.root, [])
+            for index in extra:
+                item_id = block.items[index].id
+                problems.append(
+                    Problem(
+                        block.path,
+                        f"unknown id: {source.path} has no item '{item_id}' (remove it, or "
+                        "correct the id)",
+                        line=_line_of_item(data, item_id),
+                        key="items",
+                        item=item_id,
+                    )
+                )
+    return problems
+
+
+def _line_of_item(data: Any, item_id: str) -> int | None:
+    items = data.get("items") if isinstance(data, YDict) else None
+    if isinstance(items, YList):
+        for index, item in enumerate(items):
+            if isinstance(item, YDict) and item.get("id") == item_id:
+                return line_of(data, ("items", index, "id"))
+    return None
+
+
 def _check_source_language(
     root: Path, project: Project, content: dict[str, dict[str, Block]], problems: list[Problem]
 ) -> None:
@@ -395,13 +474,25 @@ def _check_registry(
                         item=protected_key(block_id, name),
                     )
                 )
+        for index, item in enumerate(block.items):
+            if item.id not in registered.items:
+                problems.append(
+                    Problem(
+                        file,
+                        "this item of a protected block is not in the registry: after clinical "
+                        "review, run `careleaf protect` to add it",
+                        line=line_of(data, ("items", index, "id")),
+                        key=f"items[{index}].id",
+                        item=f"{block_id}/{item.id}",
+                    )
+                )
         for item_id, fields in registered.items.items():
             if "--" in item_id or "--" in block_id:
                 problems.append(
                     Problem(PROJECT_FILE, "a protected id may not hold '--'", item=item_id)
                 )
-            item = block.item(item_id)
-            if item is None:
+            found = block.item(item_id)
+            if found is None:
                 problems.append(
                     Problem(
                         file,
@@ -411,9 +502,9 @@ def _check_registry(
                     )
                 )
                 continue
-            index = block.items.index(item)
+            index = block.items.index(found)
             for name in ITEM_FIELDS:
-                has = getattr(item, name) is not None
+                has = getattr(found, name) is not None
                 if has and name not in fields:
                     problems.append(
                         Problem(
@@ -517,6 +608,19 @@ def _load_handouts(
                     )
                 )
         handouts[handout.id] = handout
+    labels = source_blocks.get(LABELS)
+    if labels is not None:
+        for handout in handouts.values():
+            for label_id in handout.labels():
+                if labels.item(label_id) is None:
+                    problems.append(
+                        Problem(
+                            labels.path,
+                            f"label is missing (handout '{handout.id}' uses it)",
+                            key="items",
+                            item=label_id,
+                        )
+                    )
     titles = source_blocks.get(HANDOUT_TITLES)
     if titles is not None:
         for handout_id in handouts:
@@ -525,6 +629,27 @@ def _load_handouts(
                     Problem(titles.path, "handout has no title", key="items", item=handout_id)
                 )
     return handouts
+
+
+def _check_consent_statements(
+    clinics: dict[str, Clinic], blocks: dict[str, Block], problems: list[Problem]
+) -> None:
+    """A clinic switches on only statements the consent-statements block has."""
+    block = blocks.get(CONSENT_STATEMENTS)
+    known = {item.id for item in block.items} if block else set()
+    for clinic in clinics.values():
+        for index, statement in enumerate(clinic.consent_statements):
+            if statement not in known:
+                problems.append(
+                    Problem(
+                        clinic.path,
+                        f"unknown consent statement (the items of "
+                        f"{CONTENT_DIR}/<lang>/{CONSENT_STATEMENTS}.yml: "
+                        f"{', '.join(sorted(known)) or 'none'})",
+                        key=f"consent_statements[{index}]",
+                        item=statement,
+                    )
+                )
 
 
 def _load_clinics(root: Path, problems: list[Problem]) -> dict[str, Clinic]:
@@ -543,6 +668,18 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
     clinic = validate(Clinic, data, name, problems, id=path.parent.name, path=name)
     if clinic is None:
         return None
+    for key in SHORT_FIELDS:
+        if any(ch in "\n\t" for ch in getattr(clinic, key)):
+            problems.append(
+                Problem(
+                    name,
+                    "must be one line (no line breaks or tabs)",
+                    line=line_of(data, (key,)),
+                    key=key,
+                    item=clinic.id,
+                )
+            )
+            return None
     folder = path.parent.resolve()
     logo = (path.parent / clinic.logo).resolve()
     line = line_of(data, ("logo",))
@@ -562,26 +699,13 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
                 name, f"logo file not found: {clinic.logo}", line=line, key="logo", item=clinic.id
             )
         )
-    elif logo.suffix.lower() not in LOGO_TYPES:
-        problems.append(
-            Problem(
-                name,
-                "the logo must be an SVG, PNG or JPEG file",
-                line=line,
-                key="logo",
-                item=clinic.id,
-            )
-        )
-    elif logo.stat().st_size > MAX_LOGO_BYTES:
-        problems.append(
-            Problem(
-                name,
-                f"the logo is larger than {MAX_LOGO_BYTES // 1024} KiB",
-                line=line,
-                key="logo",
-                item=clinic.id,
-            )
-        )
     else:
+        try:
+            check_image(logo, LOGO_LIMITS)
+        except BadImage as error:
+            problems.append(
+                Problem(name, f"the logo {error}", line=line, key="logo", item=clinic.id)
+            )
+            return None
         return clinic
     return None

@@ -6,18 +6,43 @@ No I/O here: `load` reads files into these types, the renderers and the verifier
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic import Strict as StrictType
+
+# Characters that show nothing although they are not whitespace to str.strip().
+BLANKS = frozenset("\u115f\u1160\u034f\u2800\u3164\uffa0")
+
+
+def visible(text: str) -> str:
+    """Refuse text made only of whitespace and invisible characters (zero-width space...)."""
+    if not any(
+        not ch.isspace() and ch not in BLANKS and unicodedata.category(ch) not in ("Cf", "Cc", "Zs")
+        for ch in text
+    ):
+        raise ValueError("has no visible characters (only spaces or invisible characters)")
+    return text
+
 
 Id = Annotated[str, StrictType(), StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Text = Annotated[
-    str, StrictType(), StringConstraints(min_length=1, max_length=20_000, strip_whitespace=True)
+    str,
+    StrictType(),
+    StringConstraints(min_length=1, max_length=20_000, strip_whitespace=True),
+    AfterValidator(visible),
 ]
 Color = Annotated[str, StrictType(), StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 LangCode = Annotated[
@@ -49,6 +74,11 @@ PROTECTED_ANCHOR = "p-"
 # Block ids with a fixed role: UI labels and handout titles are translated like blocks.
 LABELS = "labels"
 HANDOUT_TITLES = "handouts"
+# The statements a clinic switches on for its jurisdiction (clinic.yml: consent_statements).
+CONSENT_STATEMENTS = "consent-statements"
+# Who may sign a handout, and the fill-in fields about the patient a handout may have.
+Signer = Literal["patient", "clinician", "interpreter", "guardian"]
+PatientField = Literal["patient-name", "date-of-birth", "current-medicines", "treatment-area"]
 # Every label the templates use; the source language must define them all.
 REQUIRED_LABELS = (
     "draft-notice",
@@ -297,6 +327,10 @@ class Section(Strict):
 
     block: Id
     style: Literal["default", "screening", "risks", "statements"] = "default"
+    clinic_items: Annotated[bool, StrictType()] = Field(
+        default=False,
+        description="Only the items the clinic switches on (clinic.yml: consent_statements).",
+    )
 
 
 class Handout(Strict):
@@ -306,7 +340,23 @@ class Handout(Strict):
     path: str
     max_pages: Annotated[int, StrictType()] = Field(ge=1, le=20)
     sections: tuple[Section, ...] = Field(min_length=1)
-    signatures: tuple[Literal["patient", "clinician"], ...] = ()
+    signatures: tuple[Signer, ...] = ()
+    patient_fields: tuple[PatientField, ...] = Field(
+        default=(), description="Fill-in fields about the patient, before the sections."
+    )
+    fillable: Annotated[bool, StrictType()] = Field(
+        default=False, description="A PDF form: answers, statements and fields can be filled in."
+    )
+    patient_copy: Annotated[bool, StrictType()] = Field(
+        default=False, description="Say that the patient keeps a copy of it."
+    )
+
+    def labels(self) -> list[str]:
+        """The labels this handout's template needs beyond the required ones."""
+        needed = list(self.patient_fields) + (["patients-copy"] if self.patient_copy else [])
+        for who in self.signatures:
+            needed += [f"{who}-name", f"{who}-signature"]
+        return needed
 
 
 class Colors(Strict):
@@ -331,6 +381,10 @@ class Clinic(Strict):
     booking: WebUrl | None = None
     emergency_number: EmergencyNumber = Field(
         description="The number to call in an emergency where the clinic is (999, 112, 911...)."
+    )
+    consent_statements: tuple[Id, ...] = Field(
+        default=(),
+        description="Items of the consent-statements block the clinic's jurisdiction requires.",
     )
     page_size: Literal["A4", "Letter"] = "A4"
     margin: Length = "16mm"

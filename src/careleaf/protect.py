@@ -19,9 +19,9 @@ def repin(root: Path, add_blocks: tuple[str, ...] = ()) -> tuple[str, list[str]]
     """The text of careleaf.yml with every protected field pinned to today's English.
 
     Run it only after a clinician has approved the English: the pins are what `careleaf check`
-    and the build compare protected text with. Every field of a registered item is pinned
-    (an item is protected whole); ``add_blocks`` registers whole blocks (every block field
-    and every item) first.
+    and the build compare protected text with. Every item of a protected block is registered,
+    and every field of an item is pinned (an item is protected whole); ``add_blocks``
+    registers whole blocks (every block field too) first.
 
     Args:
         root: the project folder.
@@ -66,7 +66,10 @@ def repin(root: Path, add_blocks: tuple[str, ...] = ()) -> tuple[str, list[str]]
                 pinned[name] = _pin(f"{block_id}/{name}", value, entry[name], changed)
         items = {item["id"]: item for item in block.get("items", [])}
         pinned_items: dict[str, Any] = {}
-        for item_id, fields in (entry.get("items") or {}).items():
+        listed_items = dict(entry.get("items") or {})
+        # A protected block protects every item it has: new items join the registry.
+        listed_items.update({item_id: {} for item_id in items if item_id not in listed_items})
+        for item_id, fields in listed_items.items():
             item = items.get(item_id)
             if item is None:
                 raise CareleafError(

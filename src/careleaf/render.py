@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,6 +49,8 @@ def render_block(
     clinic: Clinic | None = None,
     style: str = "default",
     heading_level: int = 2,
+    form: bool = False,
+    only: Collection[str] | None = None,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
 
@@ -63,8 +66,12 @@ def render_block(
         style: "default" (a list), "risks" (a table with how common each is), "screening"
             (yes/no questions) or "statements" (tick boxes before each statement).
         heading_level: 1-6 for the block's title as a heading; 0 to leave the title out.
+        form: for a fillable PDF: each screening question gets Yes/No form fields and each
+            statement a check box (named ``screening-<id>`` and ``statement-<id>``).
+        only: the ids of the items to show (default: all).
     """
     view = block_view(library, lang, block_id, clinic)
+    shown = [e for e in view.entries if only is None or e.item.id in only]
     keys = set(library.project.protected_keys(block_id))
 
     def mark(name: str, item_id: str | None = None) -> Markup:
@@ -77,8 +84,9 @@ def render_block(
     html = template.render(
         block=view.block,
         fields=view.fields,
-        entries=view.entries,
+        entries=shown,
         fallback=view.fallback,
+        form=form,
         source_language=library.source_language,
         style=style,
         heading_level=heading_level,
@@ -226,8 +234,18 @@ def render_handout(
     dates = [b.review.reviewed_on for b in source if b.review and b.review.reviewed_on]
     label = _labels(library, lang)
     sections = [
-        render_block(library, lang, section.block, clinic=clinic, style=section.style)
+        render_block(
+            library,
+            lang,
+            section.block,
+            clinic=clinic,
+            style=section.style,
+            form=handout.fillable,
+            only=clinic.consent_statements if section.clinic_items else None,
+        )
         for section in handout.sections
+        # A section of the clinic's statements is left out when it switches none on.
+        if not (section.clinic_items and not clinic.consent_statements)
     ]
     template = environment().get_template("handout.html")
     return template.render(

@@ -1,4 +1,4 @@
-"""The safety verifier: reads every published output back and checks each safety item is in it.
+"""The safety verifier: reads every published output back and checks each protected field is in it.
 
 It trusts nothing from the build but the manifest's list of files, and checks that list too:
 each listed file must exist with the hash the build recorded, and every output the project's
@@ -63,10 +63,11 @@ class Row:
         kind: ``"page"`` or ``"pdf"``.
         lang: its language.
         clinic: the clinic it is branded for.
-        missing: safety item ids not found visible with their exact text.
-        unexpected: item ids found that the content of this language does not know.
-        duplicated: item ids found more than once.
-        notes: why each missing item counts as missing, and which check stood in for text.
+        missing: protected keys (``block/item/field``, ``block/field``) not found visible with
+            their exact text.
+        unexpected: protected keys found that the registry does not know.
+        duplicated: protected keys found more than once.
+        notes: why each missing key counts as missing, and which check stood in for text.
         problems: failures not about one item (file changed or absent, wrong language...).
         check: ``"text"``, or ``"anchor+script"`` when some item's text is in a complex
             script and that check stood in for the text check (see `check_pdf_item`).
