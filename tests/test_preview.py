@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import REPO, copy_project
+from pypdf import PdfReader
 
 from careleaf.cli import PREVIEW_DIR, main
 
@@ -78,7 +80,9 @@ def test_serve_shows_a_draft_language_marked_as_a_preview(served: tuple[Path, st
     assert "PREVIEW" in preview_notice(fetch(f"{url}/"))
     assert "PREVIEW" in preview_notice(fetch(f"{url}/fr/handouts/"))
     with urllib.request.urlopen(f"{url}/fr/handouts/aftercare.pdf", timeout=30) as response:
-        assert response.read(5) == b"%PDF-"
+        pdf = PdfReader(io.BytesIO(response.read()))
+    # Every page of every handout too.
+    assert all("PREVIEW: not published" in page.extract_text() for page in pdf.pages)
 
 
 def test_a_preview_never_touches_the_published_site(served: tuple[Path, str]) -> None:
@@ -90,12 +94,18 @@ def test_a_preview_never_touches_the_published_site(served: tuple[Path, str]) ->
     assert "published: false" in (root / "careleaf.yml").read_text(encoding="utf-8")
     pages = sorted(preview.rglob("*.html"))
     assert pages and all("data-careleaf-preview" in p.read_text(encoding="utf-8") for p in pages)
+    pdfs = sorted(preview.rglob("*.pdf"))
+    assert len(pdfs) == 6  # three handouts, in English and in French
+    for pdf in pdfs:
+        assert all("PREVIEW: not published" in p.extract_text() for p in PdfReader(pdf).pages)
 
 
 def test_a_normal_build_is_not_a_preview(real_site: tuple[Path, Path]) -> None:
     _, site = real_site
     for page in (site / "index.html", site / "es" / "is-it-safe" / "index.html"):
         assert "data-careleaf-preview" not in page.read_text(encoding="utf-8")
+    for pdf in (site / "handouts" / "aftercare.pdf", site / "es" / "handouts" / "aftercare.pdf"):
+        assert all("PREVIEW" not in p.extract_text() for p in PdfReader(pdf).pages)
     assert not (site / "fr").exists()
 
 

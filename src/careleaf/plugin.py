@@ -39,6 +39,7 @@ log = logging.getLogger("mkdocs.plugins.careleaf")
 ASSETS = "assets/careleaf"
 # Shown on every page of a preview (`careleaf serve --lang`), in English: it is for the
 # translator and the reviewer, and it must be readable before any label is translated.
+PDF_PREVIEW_NOTICE = "PREVIEW: not published"
 PREVIEW_NOTICE = (
     "PREVIEW of {name} ({lang}): a draft built on this computer for checking. It is not the "
     "published site."
@@ -353,7 +354,14 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                     & overdue_blocks(self.library)
                 )
                 pages = handout_pdf(
-                    self.library, handout_id, self.lang, self.clinic, url, pdf, overdue=overdue
+                    self.library,
+                    handout_id,
+                    self.lang,
+                    self.clinic,
+                    url,
+                    pdf,
+                    overdue=overdue,
+                    preview=PDF_PREVIEW_NOTICE if self.config.preview else "",
                 )
             except CareleafError as error:
                 raise PluginError(f"careleaf: {error}") from None
