@@ -276,3 +276,16 @@ def test_an_imported_translation_reaches_the_built_site(project: Path) -> None:
     html = (project / "site" / "es" / "is-it-safe" / "index.html").read_text(encoding="utf-8")
     text = BeautifulSoup(html, "html.parser").get_text(" ")
     assert new in text and "Un moretón donde entró una aguja" not in text
+
+
+def test_a_page_with_raw_html_is_refused_and_nothing_changes(project: Path) -> None:
+    po_file = export(project)
+    po = polib.pofile(str(po_file))
+    page = entry(po, "page:index.md")
+    page.msgstr += '\n<script>alert("hi")</script>\n'
+    po.save()
+    before = tree(project)
+    result = CliRunner().invoke(main, ["-p", str(project), "import-po", "es", str(po_file)])
+    assert result.exit_code == 1
+    assert "docs/es/index.md" in result.output and "Traceback" not in result.output
+    assert tree(project) == before

@@ -23,7 +23,7 @@ import polib
 import yaml
 
 from .errors import CareleafError, ContentError, Problem
-from .load import CONTENT_DIR, load_library
+from .load import CONTENT_DIR, check_project, load_library
 from .model import (
     BLOCK_FIELDS,
     ITEM_FIELDS,
@@ -33,7 +33,7 @@ from .model import (
     protected_key,
     split_key,
 )
-from .pages import FRONT_MATTER, check_pages
+from .pages import FRONT_MATTER
 from .status import DOCS_DIR, SOURCE_KEY, page_body, page_is_stale, recorded_source
 from .translate import HEADER, dump_yaml, translation_template
 
@@ -223,8 +223,8 @@ def import_po(root: Path, lang: str, po_file: Path) -> list[Path]:
 
     Every entry's context must be a unit the language has; an empty ``msgstr`` changes
     nothing; a fuzzy entry records its previous English as its source (or keeps the source
-    recorded today), so it stays stale. The project is loaded and its pages checked after
-    writing; if that fails, every file is put back as it was.
+    recorded today), so it stays stale. The project is loaded and checked (pages, docs
+    folders) after writing; if that fails, every file is put back as it was.
 
     Args:
         root: the project folder.
@@ -420,14 +420,15 @@ def _page_text(path: Path, entry: polib.POEntry) -> str | None:
 
 
 def _write_checked(root: Path, texts: dict[Path, str]) -> list[Path]:
-    """Write the files, then load the project and check its pages; undo all if that fails."""
+    """Write the files, then load and check the project as `careleaf check` does; undo all if
+    that fails."""
     before = {path: path.read_bytes() if path.is_file() else None for path in texts}
     try:
         for path, text in texts.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         library = load_library(root)
-        problems = check_pages(root, library)
+        problems = check_project(root, library)
         if problems:
             raise ContentError(problems)
     except BaseException:
