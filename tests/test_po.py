@@ -289,3 +289,19 @@ def test_a_page_with_raw_html_is_refused_and_nothing_changes(project: Path) -> N
     assert result.exit_code == 1
     assert "docs/es/index.md" in result.output and "Traceback" not in result.output
     assert tree(project) == before
+
+
+def test_an_old_po_file_records_the_english_it_was_made_from(project: Path) -> None:
+    po_file = export(project)  # exported before the English changed
+    change_bruising(project)
+    po = polib.pofile(str(po_file))
+    entry(po, BRUISE).msgstr = "Frecuente. Más o menos 1 de cada 13 sesiones."
+    po.save()
+    import_po(project, "es", po_file)
+    library = load_library(project)
+    item = library.content["es"]["side-effects"].item("bruising")
+    assert item is not None and item.frequency == "Frecuente. Más o menos 1 de cada 13 sesiones."
+    # Made from the old English: recorded as such, so it is stale, never silently current.
+    assert library.item_changes("es", "side-effects", "bruising") == [
+        ("frequency", OLD_FREQUENCY, NEW_FREQUENCY)
+    ]
