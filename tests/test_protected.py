@@ -6,9 +6,10 @@ Each change the issue lists is made on a copy of the project and must be refused
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import pypdf
 import pytest
 import yaml
 from bs4 import BeautifulSoup
@@ -360,6 +361,17 @@ def test_review_warns_30_days_before_and_fails_after(mini: Path) -> None:
     assert allowed.problems == [] and allowed.allowed == [problem]
 
 
+def test_check_warns_of_a_review_due_soon(mini: Path) -> None:
+    due = date.today() + timedelta(days=10)
+    approved(mini, due.isoformat())
+    result = CliRunner().invoke(main, ["-p", str(mini), "check"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: content/en/side-effects.yml: key review.next_review_due: item 'side-effects': "
+        f"the clinical review is due on {due.isoformat()} (in 10 days)" in result.stderr
+    )
+
+
 def test_overdue_content_fails_check_and_build_unless_the_output_is_marked(mini: Path) -> None:
     approved(mini, "2020-01-01")
     refused(mini, "content/en/side-effects.yml: key review.next_review_due: item 'side-effects'")
@@ -370,6 +382,8 @@ def test_overdue_content_fails_check_and_build_unless_the_output_is_marked(mini:
     page = BeautifulSoup((mini / "site/safety/index.html").read_text(), "html.parser")
     overdue = load_library(mini).label("en", "review-overdue")
     assert overdue in page.select_one(".admonition.warning").get_text()
+    pdf = pypdf.PdfReader(mini / "site/handouts/sheet.pdf")
+    assert overdue in " ".join(p.extract_text() for p in pdf.pages).replace("\n", " ")
 
 
 def test_draft_handouts_say_not_yet_reviewed_and_show_no_date(mini: Path) -> None:

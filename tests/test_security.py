@@ -245,15 +245,16 @@ def test_invisible_text_and_extra_ids_in_a_translation_are_refused(mini: Path) -
     (mini / "docs/es").mkdir()
     (mini / "content/es/side-effects.yml").write_text(
         "title: Efectos\nitems:\n"
-        '  - id: bruising\n    source: A small bruise\n    text: "\\u200b\\u00a0"\n'
-        "  - id: made-up\n    source: Nothing\n    text: Inventado\n",
+        '  - id: bruising\n    source: {text: A small bruise}\n    text: "\\u200b\\u00a0"\n'
+        "  - id: made-up\n    source: {text: Nothing}\n    text: Inventado\n",
         encoding="utf-8",
     )
     output = check(mini)
     assert "content/es/side-effects.yml:5: key items[0].text: item 'bruising'" in output
     assert "no visible characters" in output
     (mini / "content/es/side-effects.yml").write_text(
-        "title: Efectos\nitems:\n  - id: made-up\n    source: Nothing\n    text: Inventado\n",
+        "title: Efectos\nitems:\n"
+        "  - id: made-up\n    source: {text: Nothing}\n    text: Inventado\n",
         encoding="utf-8",
     )
     output = check(mini)

@@ -498,7 +498,8 @@ def _front_matter_line(text: str, key: str) -> int | None:
     match = FRONT_MATTER.match(text)
     if not match:
         return None
-    for number, line in enumerate(match.group(1).splitlines(), start=1):
+    # The YAML starts on the line after the opening "---".
+    for number, line in enumerate(match.group(1).splitlines(), start=2):
         if line.startswith(f"{key}:"):
             return number
     return None
