@@ -672,8 +672,12 @@ def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
             yield "Everything is translated and current."
             yield ""
             continue
-        yield "| state | file | item | old English | new English | note for translators |"
-        yield "| --- | --- | --- | --- | --- | --- |"
+        # The notes column only when a note concerns one of the rows.
+        notes = any(entry.translator_notes for entry in status.entries)
+        yield "| state | file | item | old English | new English |" + (
+            " note for translators |" if notes else ""
+        )
+        yield "| --- | --- | --- | --- | --- |" + (" --- |" if notes else "")
         for entry in status.entries:
             old, new = entry.old_english, entry.new_english
             if entry.kind == "page":
@@ -683,7 +687,8 @@ def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
             state = f"**{entry.state}**" if entry.safety else entry.state
             yield (
                 f"| {state} | `{entry.file}` | {_cell(_label(entry))} | {_cell(old)} "
-                f"| {_cell(new)} | {_cell(' '.join(entry.translator_notes))} |"
+                f"| {_cell(new)} |"
+                + (f" {_cell(' '.join(entry.translator_notes))} |" if notes else "")
             )
         yield ""
         for entry in status.entries:
