@@ -177,8 +177,17 @@ def export_po(library: Library, lang: str) -> polib.POFile:
     """
     _check_language(library, lang)
     po = polib.POFile(wrapwidth=100)
+    po.header = (
+        f"careleaf: the {library.project.languages[lang].name} ({lang}) translation.\n"
+        f"Import it back with `careleaf import-po {lang} FILE`. msgctxt is where each text goes:\n"
+        "block/item/field, block/field, or page:<path> for a whole page. Do not change it."
+    )
+    # No dates: the same content exports the same file. A translator's tool fills in the rest.
     po.metadata = {
         "Project-Id-Version": f"careleaf {library.project.content_version}",
+        "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
+        "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
+        "Language-Team": f"{library.project.languages[lang].name} ({lang})",
         "Language": lang,
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
