@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -125,3 +126,19 @@ def test_preview_refuses_what_it_cannot_do(project: Path, args: list[str], messa
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
     assert not (project / "site").exists() and not (project / PREVIEW_DIR).exists()
+
+
+def test_serve_rebuilds_when_a_translation_changes(served: tuple[Path, str]) -> None:
+    root, url = served
+    page = root / "docs" / "fr" / "index.md"
+    text = page.read_text(encoding="utf-8")
+    body_start = text.index("\n---\n") + len("\n---\n")  # after the front matter
+    page.write_text(
+        text[:body_start] + text[body_start:].replace("# ", "# La puncture sèche — ", 1),
+        encoding="utf-8",
+    )
+    deadline = time.monotonic() + 300
+    while "La puncture sèche" not in fetch(f"{url}/fr/").get_text():
+        assert time.monotonic() < deadline, "the preview was not rebuilt"
+        time.sleep(2)
+    assert "PREVIEW" in preview_notice(fetch(f"{url}/fr/"))

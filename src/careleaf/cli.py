@@ -209,29 +209,35 @@ def serve(
     """Build a preview of one language (draft or not) and serve it on this computer.
 
     Every page says it is a preview; nothing is written into the published folder (the
-    preview goes to .preview/<lang>/). Run it again to see later changes; Ctrl+C stops it.
+    preview goes to .preview/<lang>/). It is rebuilt when a file of the project changes
+    (content/, docs/, handouts/, clinics/, careleaf.yml); Ctrl+C stops it.
     """
-    import functools
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from .serve import serve as serve_folder
 
     host, _, port = dev_addr.rpartition(":")
     if not host or not port.isdigit():
         raise click.BadParameter("give an address as IP:PORT", param_hint="--dev-addr")
     out = _preview(project, lang, clinic_id, allow_overdue)
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(out))
-    try:
-        server = ThreadingHTTPServer((host, int(port)), handler)
-    except OSError as error:
-        raise click.ClickException(f"cannot serve on {dev_addr}: {error.strerror}") from None
     library = load_library(project)
     path = "" if lang == library.source_language else f"{lang}/"
-    click.echo(f"Serving the preview of '{lang}' on http://{dev_addr}/{path} (Ctrl+C stops)")
+
+    def rebuild() -> None:
+        click.echo("a file changed: rebuilding the preview…")
+        try:
+            _preview(project, lang, clinic_id, allow_overdue)
+        except click.ClickException as error:
+            # Keep serving the last good preview; say what is wrong with the new one.
+            click.echo(f"not rebuilt, still serving the last preview:\n{error.format_message()}")
+            return
+        click.echo("rebuilt: reload the page")
+
+    def ready() -> None:
+        click.echo(f"Serving the preview of '{lang}' on http://{dev_addr}/{path} (Ctrl+C stops)")
+
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        serve_folder(out, (host, int(port)), project, rebuild, ready)
+    except OSError as error:
+        raise click.ClickException(f"cannot serve on {dev_addr}: {error.strerror}") from None
 
 
 @main.command()
