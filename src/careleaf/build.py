@@ -36,6 +36,9 @@ HANDOUTS_DIR = "handouts"
 POOL_THRESHOLD = 4
 
 Progress = Callable[[str], None]
+# On every page of a preview's handouts (`careleaf serve --lang`, `build --draft`), in English:
+# it is for the translator and the reviewer, readable before any label is translated.
+PDF_PREVIEW_NOTICE = "PREVIEW: not published"
 
 
 def _quiet(_: str) -> None:
@@ -63,9 +66,19 @@ class SiteEngine(Protocol):
         """Build the site; raise `BuildError` when it failed or warned."""
 
 
-def plan(library: Library, clinic_ids: Iterable[str]) -> list[Unit]:
-    """Every handout unit of these clinics, in every published language, sorted."""
-    languages = output_languages(library)
+def build_languages(library: Library, preview: str = "") -> list[str]:
+    """The languages a build publishes; a preview's: the source and the previewed one."""
+    if not preview:
+        return output_languages(library)
+    return list(dict.fromkeys([library.source_language, preview]))
+
+
+def plan(
+    library: Library, clinic_ids: Iterable[str], languages: Sequence[str] | None = None
+) -> list[Unit]:
+    """Every handout unit of these clinics, in these languages (default: every published
+    one), sorted."""
+    languages = output_languages(library) if languages is None else languages
     return sorted(
         Unit(clinic, lang, handout)
         for clinic in clinic_ids
@@ -101,8 +114,8 @@ def handout_url(library: Library, unit: Unit) -> str:
     return library.url(clinic, unit.lang, f"{HANDOUTS_DIR}/{unit.handout}.pdf")
 
 
-def prepare(library: Library, unit: Unit, *, allow_overdue: bool) -> HandoutJob:
-    """The unit's handout document, ready for a renderer."""
+def prepare(library: Library, unit: Unit, *, allow_overdue: bool, preview: str = "") -> HandoutJob:
+    """The unit's handout document, ready for a renderer (``preview``: marked as one)."""
     overdue = allow_overdue and bool(
         {s.block for s in library.handouts[unit.handout].sections} & overdue_blocks(library)
     )
@@ -113,6 +126,7 @@ def prepare(library: Library, unit: Unit, *, allow_overdue: bool) -> HandoutJob:
         library.clinics[unit.clinic],
         handout_url(library, unit),
         overdue=overdue,
+        preview=PDF_PREVIEW_NOTICE if preview else "",
     )
 
 
@@ -159,6 +173,7 @@ def render_handouts(
     cache: Cache,
     *,
     allow_overdue: bool = False,
+    preview: str = "",
     jobs: int | None = None,
     progress: Progress = _quiet,
 ) -> dict[Unit, Entry]:
@@ -176,7 +191,7 @@ def render_handouts(
     entries: dict[Unit, Entry] = {}
     todo: list[tuple[Unit, HandoutJob, Entry]] = []
     for unit in units:
-        job = prepare(library, unit, allow_overdue=allow_overdue)
+        job = prepare(library, unit, allow_overdue=allow_overdue, preview=preview)
         entry = cache.entry(job, digests[unit.clinic])
         entries[unit] = entry
         if entry.ready():
@@ -248,6 +263,8 @@ def finish(
     site: Path,
     entries: dict[Unit, Entry],
     progress: Progress = _quiet,
+    *,
+    languages: Sequence[str] | None = None,
 ) -> int:
     """Put the handouts into a built site, write its manifest and verify every output.
 
@@ -258,7 +275,7 @@ def finish(
         BuildError: an output is missing, unreadable or lacks an item (the report's table).
     """
     place_handouts(entries, library, clinic_id, site)
-    languages = output_languages(library)
+    languages = output_languages(library) if languages is None else list(languages)
     outputs = collect_outputs(site, library, languages, clinic_id)
     write_manifest(site, build_manifest(site, library, clinic_id, outputs))
     progress(f"verifying {clinic_id}: {len(outputs)} outputs")
@@ -378,6 +395,7 @@ def build(
     allow_overdue: bool = False,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    preview: str = "",
     progress: Progress = _quiet,
 ) -> None:
     """Build, verify and publish the sites and handouts of some clinics.
@@ -395,6 +413,8 @@ def build(
         allow_overdue: publish approved content past its review date, marked.
         jobs: worker processes for the handouts (default: the number of cores).
         cache_dir: the cache of rendered handouts (default: ``root/.careleaf-cache``).
+        preview: a language to preview (published or not) with the source language, every
+            page and handout marked as a preview.
         progress: told each step, one line at a time.
 
     Raises:
@@ -418,7 +438,9 @@ def build(
             raise BuildError(f"unknown clinic '{clinic}' (known: {known})")
     cache_folder = Path(cache_dir or Path(root) / ".careleaf-cache")
     records = BuildRecords(cache_folder)
-    inputs = {c: inputs_digest(Path(root), c, (allow_stale, allow_overdue)) for c in clinic_ids}
+    options = (allow_stale, allow_overdue, preview)
+    inputs = {c: inputs_digest(Path(root), c, options) for c in clinic_ids}
+    languages = build_languages(library, preview)
     todo = []
     for clinic in clinic_ids:
         if records.unchanged(Path(site_dir_for(clinic)), inputs[clinic]):
@@ -426,12 +448,13 @@ def build(
             progress(f"{clinic}: nothing changed since the last build; kept as it is")
         else:
             todo.append(clinic)
-    units = plan(library, todo)
+    units = plan(library, todo, languages)
     entries = render_handouts(
         library,
         units,
         Cache(cache_folder),
         allow_overdue=allow_overdue,
+        preview=preview,
         jobs=jobs,
         progress=progress,
     )
@@ -440,10 +463,10 @@ def build(
         staging = staging_dir(final)
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            for lang in output_languages(library):
+            for lang in languages:
                 progress(f"site {clinic}/{lang}: building")
                 engine(clinic, lang, staging / language_folder(library, lang))
-            count = finish(library, clinic, staging, entries, progress)
+            count = finish(library, clinic, staging, entries, progress, languages=languages)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

@@ -155,6 +155,7 @@ def handout_job(
     url: str,
     *,
     overdue: bool = False,
+    preview: str = "",
 ) -> HandoutJob:
     """The handout's HTML, checked for characters no shipped font can draw.
 
@@ -164,7 +165,9 @@ def handout_job(
     """
     where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}')"
     root = library.root
-    html = render_handout(library, handout_id, lang, clinic, url, created_date(), overdue=overdue)
+    html = render_handout(
+        library, handout_id, lang, clinic, url, created_date(), overdue=overdue, preview=preview
+    )
     text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
     missing = uncovered(text, root)
     if missing:
@@ -198,15 +201,18 @@ def handout_pdf(
     target: Path,
     *,
     overdue: bool = False,
+    preview: str = "",
 ) -> int:
     """Render one handout to a tagged PDF at ``target``; returns its page count.
+
+    ``overdue`` and ``preview`` mark every page (see `render_handout`).
 
     Raises:
         BuildError: naming the handout, the language and the clinic, when a character has no
             glyph in the shipped fonts, WeasyPrint warns, a file is refused, or the handout
             has more pages than its definition allows.
     """
-    job = handout_job(library, handout_id, lang, clinic, url, overdue=overdue)
+    job = handout_job(library, handout_id, lang, clinic, url, overdue=overdue, preview=preview)
     data, pages = render_job(Renderer(library.root), job)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)

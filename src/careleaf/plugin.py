@@ -24,11 +24,18 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, get_relative_url
 
-from .build import check_policy, finish, plan, publish, render_handouts, staging_dir
+from .build import (
+    build_languages,
+    check_policy,
+    finish,
+    plan,
+    publish,
+    render_handouts,
+    staging_dir,
+)
 from .cache import Cache
 from .errors import CareleafError, Problem
 from .load import check_project, load_library
-from .manifest import output_languages
 from .markup import markdown_text, template_free
 from .model import Clinic, Library
 from .pages import FRONT_MATTER_KEYS, check_markdown, check_page, slugify, split_front_matter
@@ -39,6 +46,12 @@ from .status import page_is_stale
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
 ASSETS = "assets/careleaf"
+# Shown on every page of a preview (`careleaf serve --lang`), in English: it is for the
+# translator and the reviewer, and it must be readable before any label is translated.
+PREVIEW_NOTICE = (
+    "PREVIEW of {name} ({lang}): a draft built on this computer for checking. It is not the "
+    "published site."
+)
 # Languages Material's search has a stemmer for; others search without stemming.
 SEARCH_LANGUAGES = {
     "ar",
@@ -88,6 +101,9 @@ class CareleafConfig(base.Config):
     """Publish languages whose safety items are missing or stale, marked as out of date."""
     allow_overdue = c.Type(bool, default=False)
     """Publish approved content past its review date, marked as overdue."""
+    preview = c.Type(str, default="")
+    """Set by `careleaf serve --lang`/`build --draft`: build this (draft) language with the
+    source language, every page marked as a preview. Leave empty in mkdocs.yml."""
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -127,6 +143,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             known = ", ".join(sorted(self.library.clinics))
             raise PluginError(f"careleaf: unknown clinic '{clinic_id}' (known: {known})")
         self.clinic = self.library.clinics[clinic_id]
+        if self.config.preview and self.config.preview not in self.library.project.languages:
+            known = ", ".join(self.library.project.languages)
+            raise PluginError(
+                f"careleaf: unknown language '{self.config.preview}' (known: {known})"
+            )
         self.lang = self.config.lang or self.library.source_language
         if not self.config.lang:
             self._check_safety_policy()
@@ -178,7 +199,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             # Material's search instance is shared by the languages' builds: set it every time.
             # A language without a stemmer gets the default pipeline, which splits on spaces.
             search.config.lang = [lang if lang in SEARCH_LANGUAGES else "en"]
-        languages = output_languages(self.library)
+        languages = self._languages()
         here = "" if lang == self.library.source_language else "../"
         config.extra["alternate"] = (
             [
@@ -210,7 +231,19 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 if lang != self.library.source_language and language.status == "draft"
                 else ""
             ),
+            "preview": (
+                PREVIEW_NOTICE.format(
+                    name=self.library.project.languages[self.config.preview].name,
+                    lang=self.config.preview,
+                )
+                if self.config.preview
+                else ""
+            ),
         }
+
+    def _languages(self) -> list[str]:
+        """The languages this build publishes; a preview: the source and the previewed one."""
+        return build_languages(self.library, self.config.preview)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
@@ -351,7 +384,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
 
     def _build_other_languages(self, config: MkDocsConfig) -> None:
         """Each further language is its own build from the same configuration, in <lang>/."""
-        for lang in output_languages(self.library):
+        for lang in self._languages():
             if lang == self.lang:
                 continue
             sub = load_config(config.config_file_path, site_dir=str(Path(config.site_dir) / lang))
@@ -359,6 +392,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             options.lang, options.clinic = lang, self.clinic.id
             options.allow_stale = self.config.allow_stale
             options.allow_overdue = self.config.allow_overdue
+            options.preview = self.config.preview
             log.info("careleaf: building the %s site", lang)
             build(sub)
 
@@ -367,14 +401,16 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         build may be published."""
         root = Path(self.config.project_dir)
         try:
+            languages = self._languages()
             entries = render_handouts(
                 self.library,
-                plan(self.library, [self.clinic.id]),
+                plan(self.library, [self.clinic.id], languages),
                 Cache(root / ".careleaf-cache"),
                 allow_overdue=self.config.allow_overdue,
+                preview=self.config.preview,
                 progress=lambda line: log.info("careleaf: %s", line),
             )
-            count = finish(self.library, self.clinic.id, built, entries)
+            count = finish(self.library, self.clinic.id, built, entries, languages=languages)
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
         log.info("careleaf: verified %d outputs", count)

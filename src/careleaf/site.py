@@ -38,6 +38,7 @@ def build_site(
     *,
     allow_stale: bool = False,
     allow_overdue: bool = False,
+    preview: str = "",
     jobs: int | None = None,
     progress: pipeline.Progress = pipeline._quiet,
 ) -> None:
@@ -46,6 +47,8 @@ def build_site(
     Every published language is built, the outputs are verified, and only then is
     ``site_dir`` replaced. ``allow_stale`` publishes languages whose safety items are out of
     date, marked as such; ``allow_overdue`` approved content past its review date, marked.
+    ``preview`` (a language code) builds that language, published or not, with the source
+    language only, every page marked as a preview: give it a ``site_dir`` of its own.
 
     Raises:
         ContentError: mkdocs.yml holds a Python tag or INHERIT (nothing is run), or the
@@ -58,6 +61,7 @@ def build_site(
         lambda _: site_dir,
         allow_stale=allow_stale,
         allow_overdue=allow_overdue,
+        preview=preview,
         jobs=jobs,
         progress=progress,
     )
@@ -70,6 +74,7 @@ def build_sites(
     *,
     allow_stale: bool = False,
     allow_overdue: bool = False,
+    preview: str = "",
     jobs: int | None = None,
     progress: pipeline.Progress = pipeline._quiet,
 ) -> None:
@@ -82,7 +87,13 @@ def build_sites(
 
     def engine(clinic_id: str, lang: str, site_dir: Path) -> None:
         build_language(
-            root, clinic_id, lang, site_dir, allow_stale=allow_stale, allow_overdue=allow_overdue
+            root,
+            clinic_id,
+            lang,
+            site_dir,
+            allow_stale=allow_stale,
+            allow_overdue=allow_overdue,
+            preview=preview,
         )
 
     pipeline.build(
@@ -92,6 +103,7 @@ def build_sites(
         engine,
         allow_stale=allow_stale,
         allow_overdue=allow_overdue,
+        preview=preview,
         jobs=jobs,
         progress=progress,
     )
@@ -105,8 +117,10 @@ def build_language(
     *,
     allow_stale: bool = False,
     allow_overdue: bool = False,
+    preview: str = "",
 ) -> None:
-    """Run MkDocs for one language's site of one clinic into ``site_dir``.
+    """Run MkDocs for one language's site of one clinic into ``site_dir`` (``preview``: the
+    language a preview shows, every page marked).
 
     Raises:
         BuildError: MkDocs failed or logged a warning (all of them, strict mode or not: a
@@ -125,6 +139,7 @@ def build_language(
             options = config.plugins["careleaf"].config
             options.clinic, options.lang = clinic_id, lang
             options.allow_stale, options.allow_overdue = allow_stale, allow_overdue
+            options.preview = preview
             build(config)
             failed = ""
         except MkDocsException as error:
