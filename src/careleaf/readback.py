@@ -45,6 +45,15 @@ _HIDING_VALUES = {
 _SCREEN_MEDIA = {"", "all", "screen"}
 
 
+def locate(key: str) -> tuple[str, str]:
+    """Where a protected element is found: its CSS selector in a page, its PDF destination.
+
+    The one place that knows how the renderer marks protected elements (today the item
+    text's ``data-item="<id>"`` and ``id="item-<id>"``).
+    """
+    return f'[data-item="{key}"]', ITEM_ANCHOR + key
+
+
 class UnreadableOutput(CareleafError):
     """An output (or the site folder, or its manifest) cannot be read or parsed."""
 

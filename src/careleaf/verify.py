@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .browser import PageProver, Wanted
 from .load import load_library
 from .manifest import (
     Output,
@@ -31,6 +32,7 @@ from .readback import (
     UnreadableOutput,
     complex_scripts,
     has_complex_script,
+    locate,
     normalise,
     pdf_items,
     plain_tokens,
@@ -141,7 +143,9 @@ class Report:
         }
 
 
-def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -> Report:
+def verify(
+    site_dir: Path, root: Path, languages: Iterable[str] | None = None, *, browser: bool = True
+) -> Report:
     """Verify a built site against the project's content.
 
     Reads ``site_dir/careleaf-manifest.json`` first. Every file it lists must exist and match
@@ -154,6 +158,9 @@ def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -
         root: the project the site was built from.
         languages: the languages the site must hold; by default the source language and every
             published one (`careleaf.manifest.output_languages`).
+        browser: also open every page that must show protected elements in Chromium and
+            prove each element as a reader gets it (`careleaf.browser`); only tests of the
+            other checks turn it off.
 
     Raises:
         UnreadableOutput: the site folder, the manifest or an output cannot be read or parsed.
@@ -174,6 +181,7 @@ def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -
     langs = list(languages) if languages is not None else output_languages(library)
     expected = {output.path: output for output in collect_outputs(site_dir, library, langs, clinic)}
     rows = []
+    shown: dict[str, Output] = {}  # the pages there are to open in the browser
     listed: set[str] = set()
     for entry in manifest["outputs"]:
         path = entry["path"]
@@ -207,6 +215,8 @@ def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -
         row = check_output(site_dir, library, output, entry["sha256"])
         row.problems[:0] = entry_problems
         rows.append(row)
+        if output.kind == "page" and output_file(site_dir, path).is_file():
+            shown[path] = output
     for path, output in expected.items():
         if path in listed:
             continue
@@ -218,8 +228,38 @@ def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -
             "not listed in the manifest" + ("" if built else ", and the file does not exist")
         )
         rows.append(row)
+    if browser:
+        _prove_pages(site_dir, library, shown, {row.output: row for row in rows})
     rows.sort(key=lambda row: row.output)
     return Report(str(site_dir), clinic, rows, problems)
+
+
+def _prove_pages(
+    site_dir: Path, library: Library, outputs: dict[str, Output], by_path: dict[str, Row]
+) -> None:
+    """Open every page that must show protected elements in Chromium, and note what fails.
+
+    An element that fails any property counts as missing, with one note per property.
+    """
+    pages: dict[str, list[Wanted]] = {}
+    for path, output in outputs.items():
+        wanted, _problems = expected_items(library, output)
+        if wanted:
+            pages[path] = [Wanted(key, text, locate(key)[0]) for key, text in wanted.items()]
+    if not pages:
+        return
+    with PageProver(site_dir) as prover:
+        results = prover.check(pages)
+    for path, failures in results.items():
+        row = by_path[path]
+        for key, properties in sorted(failures.items()):
+            if not key:
+                row.problems += [f"in the browser: {failure}" for failure in properties]
+                continue
+            if key not in row.missing:
+                row.missing.append(key)
+            row.notes += [f"{key}: in the browser, {failure}" for failure in properties]
+        row.missing.sort()
 
 
 def expected_items(library: Library, output: Output) -> tuple[dict[str, str], list[str]]:
