@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 900
 # How long a page may take to load, and how long it is watched afterwards for scripts that
 # change it (timers, observers) before its elements are measured.
 LOAD_TIMEOUT_MS = 15_000
@@ -95,7 +95,7 @@ class PageProver:
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS
             )
             self._context = self._browser.new_context(
-                viewport=VIEWPORT, java_script_enabled=True, service_workers="block"
+                viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT}, java_script_enabled=True, service_workers="block"
             )
         except Error as error:
             self.__exit__(None, None, None)
@@ -110,7 +110,7 @@ class PageProver:
             self._playwright.stop()
         self._served.__exit__(None, None, None)
 
-    def check(self, pages: dict[str, Sequence[Wanted]]) -> dict[str, dict[str, list[str]]]:
+    def check(self, pages: Mapping[str, Sequence[Wanted]]) -> dict[str, dict[str, list[str]]]:
         """Open pages and check every wanted element on each, as rendered.
 
         All pages are opened first, then watched together for `SETTLE_MS` (a script that
@@ -239,9 +239,9 @@ class PageProver:
                     "Accessibility.getPartialAXTree",
                     {"nodeId": nodes[0], "fetchRelatives": False},
                 )["nodes"]
-                node = tree[0] if tree else {"ignored": True}
+                node: dict[str, Any] = tree[0] if tree else {"ignored": True}
                 if node.get("ignored"):
-                    reasons = [r.get("name", "") for r in node.get("ignoredReasons", [])]
+                    reasons = [r.get("name", "") for r in node.get("ignoredReasons") or []]
                     ignored[want.key] = ", ".join(reasons) or "ignored"
             return ignored
         finally:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .browser import PageProver, Wanted
+from .drawn import DrawnPdf
 from .load import load_library
 from .manifest import (
     Output,
@@ -386,11 +387,18 @@ def _check_pdf(
         if note:
             row.missing.append(item_id)
             row.notes.append(note)
+    with DrawnPdf(path, library.root) as drawn:
+        for item_id, text in sorted(expected.items()):
+            failures = drawn.check(item_id, text, locate(item_id)[1])
+            if failures and item_id not in row.missing:
+                row.missing.append(item_id)
+            row.notes += [f"{item_id}: as drawn, {failure}" for failure in failures]
+    row.missing.sort()
     if stood_in:
         row.check = SCRIPT_CHECK
         row.notes.append(
-            f"{stood_in} item{'s' if stood_in != 1 else ''} in a complex script: "
-            f"checked by {SCRIPT_CHECK}, not by text"
+            f"{stood_in} item{'s' if stood_in != 1 else ''} in a complex script: extracted "
+            f"text checked by {SCRIPT_CHECK}, drawn glyphs against the text shaped by HarfBuzz"
         )
 
 
