@@ -4,7 +4,6 @@ of a real built page, is named with the item and the property; legitimate text s
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -118,7 +117,9 @@ GOOD = {
     "soft-hyphens": [(f">{TEXT}<", ">A col\u00adlapsed lung (pneu\u00admo\u00adthorax)<")],
     "wrapped": [style(f"{TARGET} {{ display: inline-block; max-width: 4em }}")],
     "ligatures": [style(f"{TARGET} {{ font-variant-ligatures: common-ligatures }}")],
-    "closed-details-elsewhere": [("</article>", "<details><summary>x</summary>y</details></article>")],
+    "closed-details-elsewhere": [
+        ("</article>", "<details><summary>x</summary>y</details></article>")
+    ],
 }
 
 

@@ -95,7 +95,9 @@ class PageProver:
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS
             )
             self._context = self._browser.new_context(
-                viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT}, java_script_enabled=True, service_workers="block"
+                viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT},
+                java_script_enabled=True,
+                service_workers="block",
             )
         except Error as error:
             self.__exit__(None, None, None)

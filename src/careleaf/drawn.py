@@ -22,8 +22,10 @@ MIN_CONTRAST = 4.5
 # wide, so each glyph has pixels fully inside it.
 SCALE = 3.0
 _INVISIBLE_MODES = {raw.FPDF_TEXTRENDERMODE_INVISIBLE, raw.FPDF_TEXTRENDERMODE_CLIP}
-# pdfium marks characters it generated itself (line breaks between lines, spaces).
-_LINE_BREAK = "\n"
+# How far below its destination's top an item's first baseline may be, in points, and how
+# many glyphs of that line are tried as its first.
+_LINE_WINDOW = 40.0
+_STARTS = 60
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Glyph:
     generated: bool
     obj: Any
     font: str
+    page: int
 
 
 class DrawnPdf:
@@ -84,9 +87,14 @@ class DrawnPdf:
         if not 0 <= page_index < len(self.doc):
             return ["its named destination points to no page"]
         glyphs, drawn = self._match(page_index, x, y, text)
-        if glyphs is None:
-            return [f"the text drawn at its destination is {drawn!r}, expected {normalise(text)!r}"]
-        return self._inspect(glyphs)
+        if glyphs is not None:
+            return self._inspect(glyphs)
+        failure = f"the text drawn at its destination is {drawn!r}, expected {normalise(text)!r}"
+        # Drawn elsewhere on the page (moved off it, say): say what else is wrong with it.
+        elsewhere = self._find_anywhere(page_index, text)
+        if elsewhere is None:
+            return [failure]
+        return ["not drawn at its named destination", *self._inspect(elsewhere)]
 
     def _named_destinations(self) -> dict[str, tuple[int, float, float]]:
         found = {}
@@ -107,28 +115,61 @@ class DrawnPdf:
         return found
 
     def _page(self, index: int) -> tuple[Any, Any, list[Glyph]]:
+        """A page, its text page, and its glyphs in the order the content stream draws them.
+
+        pdfium's own text order follows its reading-order guesses (it interleaves the lines
+        of side-by-side columns); the drawing order keeps each element's lines together.
+        A line break is put between two glyphs on different baselines.
+        """
         if index not in self._pages:
             page = self.doc[index]
             text_page = page.get_textpage()
-            glyphs = []
+            order = _drawing_order(page.raw)
+            found = []
             left, bottom, right, top = (ctypes.c_double() for _ in range(4))
             x, y = ctypes.c_double(), ctypes.c_double()
             for i in range(text_page.count_chars()):
+                if raw.FPDFText_IsGenerated(text_page.raw, i):
+                    continue
                 code = raw.FPDFText_GetUnicode(text_page.raw, i)
                 raw.FPDFText_GetCharBox(text_page.raw, i, left, right, bottom, top)
                 raw.FPDFText_GetCharOrigin(text_page.raw, i, x, y)
                 obj = raw.FPDFText_GetTextObject(text_page.raw, i)
-                glyphs.append(
-                    Glyph(
-                        i,
+                rank = order.get(ctypes.cast(obj, ctypes.c_void_p).value or 0, len(order))
+                found.append(
+                    (
+                        (rank, i),
                         chr(code) if code else "",
                         (left.value, bottom.value, right.value, top.value),
                         (x.value, y.value),
                         raw.FPDFText_GetFontSize(text_page.raw, i),
-                        bool(raw.FPDFText_IsGenerated(text_page.raw, i)),
                         obj,
-                        _font_name(obj),
                     )
+                )
+            found.sort(key=lambda entry: entry[0])
+            glyphs: list[Glyph] = []
+            for _rank, char, box, origin, size, obj in found:
+                if (
+                    glyphs
+                    and not glyphs[-1].generated
+                    and abs(glyphs[-1].origin[1] - origin[1]) > 1
+                ):
+                    last = glyphs[-1]
+                    glyphs.append(
+                        Glyph(
+                            len(glyphs),
+                            "\n",
+                            last.box,
+                            last.origin,
+                            last.size,
+                            True,
+                            None,
+                            "",
+                            index,
+                        )
+                    )
+                glyphs.append(
+                    Glyph(len(glyphs), char, box, origin, size, False, obj, _font_name(obj), index)
                 )
             self._pages[index] = (page, text_page, glyphs)
         return self._pages[index]
@@ -136,32 +177,63 @@ class DrawnPdf:
     def _match(
         self, page_index: int, x: float, y: float, text: str
     ) -> tuple[list[Glyph] | None, str]:
-        """The glyphs that spell the item from its destination on, or None and what is there."""
-        _page, _text_page, glyphs = self._page(page_index)
-        # The first glyph drawn at the destination: drawn from its left edge, on a baseline
-        # less than two lines below its top.
-        candidates = [
+        """The glyphs that spell the item from its destination on, or None and what is there.
+
+        The item's first glyph is on the first line below the destination's top, from its
+        left edge on (right to left, the first glyph is at the line's other end).
+        """
+        glyphs = self._page(page_index)[2]
+        drawn = [g for g in glyphs if not g.generated and g.char.strip()]
+        below = [
             g
-            for g in glyphs
-            if not g.generated
-            and g.char.strip()
-            and abs(g.origin[0] - x) <= 1.5
-            and y - 2 * max(g.size, 1.0) <= g.origin[1] <= y
+            for g in drawn
+            if y - _LINE_WINDOW <= g.origin[1] <= y + 0.5 and g.origin[0] >= x - 1.5
         ]
-        if not candidates:
+        if not below:
             return None, ""
-        start = min(candidates, key=lambda g: (round(y - g.origin[1]), g.index)).index
-        following = glyphs[start:]
+        # Its first line: the highest drawn from the destination's left edge (right to left,
+        # where no glyph starts there, the highest to its right).
+        at_edge = [g for g in below if g.origin[0] <= x + 1.5] or below
+        first_line = max(g.origin[1] for g in at_edge)
+        starts = sorted(
+            (g for g in below if abs(g.origin[1] - first_line) <= 1),
+            key=lambda g: (abs(g.origin[0] - x), g.index),
+        )
+        spelled = ""
+        for number, glyph in enumerate(starts[:_STARTS]):
+            found, tried = self._spell(page_index, glyph.index, text)
+            if found is not None:
+                return found, ""
+            if number == 0:
+                spelled = tried
+        return None, spelled
+
+    def _find_anywhere(self, page_index: int, text: str) -> list[Glyph] | None:
+        """The glyphs that spell the item anywhere on this page, or None."""
+        target = _compare_key(text, text)[:1]
+        for glyph in self._page(page_index)[2]:
+            if glyph.char and _compare_key(glyph.char, text)[:1] == target:
+                found, _tried = self._spell(page_index, glyph.index, text)
+                if found is not None:
+                    return found
+        return None
+
+    def _spell(self, page_index: int, start: int, text: str) -> tuple[list[Glyph] | None, str]:
+        """The glyphs from ``start`` on that spell the text (line breaks allowed), or None and
+        the text they spell instead."""
+        following = self._page(page_index)[2][start:]
         if page_index + 1 < len(self.doc):
             following = following + self._page(page_index + 1)[2]
-        targets = self._targets(text, following[: 4 * len(text) + 40])
+        following = following[: 4 * len(text) + 40]
+        targets = self._targets(text, following)
+        longest = max(len(target) for target in targets)
         spelled = ""
-        for count, glyph in enumerate(following[: 4 * len(text) + 40], 1):
-            spelled += _LINE_BREAK if glyph.generated and glyph.char in "\r\n" else glyph.char
+        for count, glyph in enumerate(following, 1):
+            spelled += glyph.char
             key = _compare_key(spelled, text)
-            if key in targets:
+            if key in targets and not _goes_on(glyph, following[count:]):
                 return [g for g in following[:count] if g.char.strip() and not g.generated], ""
-            if len(key) > max(map(len, targets)) + 2:
+            if len(key) > longest + 2:
                 break
         return None, _compare_key(spelled, text)[: len(normalise(text)) + 10]
 
@@ -176,9 +248,6 @@ class DrawnPdf:
             font = fonts[0] if is_complex and fonts else None
             shaped.append(shaped_text(font, run) if font else run)
         forms = {"".join(shaped)}
-        if "Arabic" in complex_scripts(text):  # extraction may give Arabic in either order
-            forms.add("".join(part if not c else part[::-1] for part, (_, c) in zip(
-                shaped, _runs(normalise(text)), strict=True)))
         return {_compare_key(form, text) for form in forms}
 
     def _inspect(self, glyphs: list[Glyph]) -> list[str]:
@@ -207,16 +276,10 @@ class DrawnPdf:
             failures.append(f"fill opacity {min(alphas) / 255:.2f}")
         by_page: dict[int, list[Glyph]] = {}
         for glyph in glyphs:
-            by_page.setdefault(self._page_of(glyph), []).append(glyph)
+            by_page.setdefault(glyph.page, []).append(glyph)
         for page_index, on_page in by_page.items():
             failures += self._visible(page_index, on_page)
         return failures
-
-    def _page_of(self, glyph: Glyph) -> int:
-        for index, (_page, _text_page, glyphs) in self._pages.items():
-            if glyph.index < len(glyphs) and glyphs[glyph.index] is glyph:
-                return index
-        raise LookupError(glyph)
 
     def _visible(self, page_index: int, glyphs: list[Glyph]) -> list[str]:
         """Inside the crop box, and each glyph a visible mark against what is behind it."""
@@ -258,7 +321,7 @@ class DrawnPdf:
                 int((top - glyph.box[1]) * SCALE) + 1,
             )
             region = difference.crop(box)
-            values = list(region.getdata())
+            values: list[int] = list(region.get_flattened_data())  # type: ignore[arg-type]
             if not values:
                 continue
             peak = values.index(max(values))
@@ -282,14 +345,43 @@ class DrawnPdf:
         ]
 
 
+def _goes_on(last: Glyph, rest: Sequence[Glyph]) -> bool:
+    """True when the text object of the item's last glyph draws more words after it: the item
+    as drawn says more than its text (its element's text ends its text object)."""
+    following = next((g for g in rest if g.char.strip()), None)
+    return following is not None and following.obj is not None and _same(following.obj, last.obj)
+
+
+def _same(one: Any, other: Any) -> bool:
+    return bool(
+        ctypes.cast(one, ctypes.c_void_p).value == ctypes.cast(other, ctypes.c_void_p).value
+    )
+
+
+def _drawing_order(page: Any) -> dict[int, int]:
+    """Each page object (and each object inside a form) -> its place in the drawing order."""
+    order: dict[int, int] = {}
+
+    def walk(count: int, get: Any) -> None:
+        for i in range(count):
+            obj = get(i)
+            order[ctypes.cast(obj, ctypes.c_void_p).value or 0] = len(order)
+            if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_FORM:
+                walk(
+                    raw.FPDFFormObj_CountObjects(obj),
+                    lambda j, form=obj: raw.FPDFFormObj_GetObject(form, j),
+                )
+
+    walk(raw.FPDFPage_CountObjects(page), lambda i: raw.FPDFPage_GetObject(page, i))
+    return order
+
+
 def _runs(text: str) -> list[tuple[str, bool]]:
     """The text cut into runs of complex-script characters (with the spaces between them)
     and of other characters."""
     runs: list[tuple[str, bool]] = []
     for char in text:
-        is_complex = script_of(char) is not None or (
-            char.isspace() and bool(runs) and runs[-1][1]
-        )
+        is_complex = script_of(char) is not None or (char.isspace() and bool(runs) and runs[-1][1])
         if runs and runs[-1][1] == is_complex:
             runs[-1] = (runs[-1][0] + char, is_complex)
         else:
@@ -298,11 +390,16 @@ def _runs(text: str) -> list[tuple[str, bool]]:
 
 
 def _compare_key(spelled: str, text: str) -> str:
-    """The form in which drawn and expected text are compared: `normalise`d, and for complex
-    scripts without any whitespace (a line may break between any two clusters)."""
+    """The form in which drawn and expected text are compared: `normalise`d; for complex
+    scripts without any whitespace (a line may break between any two clusters); for Arabic,
+    whose extracted order pdfium rearranges (visual, logical, marks moved), as the sorted
+    glyph texts, so that the same glyphs are required but not their order."""
     variants = sorted(text_variants(spelled))
     form = variants[0] if len(variants) == 1 else normalise(spelled)
-    if complex_scripts(text):
+    scripts = complex_scripts(text)
+    if "Arabic" in scripts:
+        return "".join(sorted("".join(form.split())))
+    if scripts:
         return "".join(form.split())
     return form
 

@@ -113,7 +113,7 @@ def _check_font(name: str, font: Any, root: Path) -> FontFacts:
         facts.unchecked = f"cannot read it: {error}"
         return facts
     facts.source = _source_font(embedded, root, sorted(facts.to_unicode))
-    cmap_font = TTFont(facts.source, lazy=True) if facts.source else embedded
+    cmap_font = _project_font(str(facts.source)) if facts.source else embedded
     reverse: dict[int, set[str]] = {}
     glyph_ids = {glyph: index for index, glyph in enumerate(cmap_font.getGlyphOrder())}
     for code, glyph in (cmap_font.getBestCmap() or {}).items():
@@ -174,9 +174,9 @@ def _source_font(embedded: Any, root: Path, glyphs: list[int]) -> Path | None:
     """The project font an embedded subset was made from, or None."""
     name = _postscript_name(embedded)
     for path in font_files(root):
-        if _postscript_name_of(str(path)) != name:
+        source = _project_font(str(path))
+        if _postscript_name(source) != name:
             continue
-        source = TTFont(path, lazy=True)
         if "glyf" not in embedded or "glyf" not in source:
             return None
         kept, full = embedded["glyf"], source["glyf"]
@@ -197,9 +197,10 @@ def _postscript_name(font: Any) -> str | None:
     return font["name"].getDebugName(6) if "name" in font else None
 
 
-@functools.cache
-def _postscript_name_of(path: str) -> str | None:
-    return _postscript_name(TTFont(path, lazy=True))
+@functools.lru_cache(maxsize=32)
+def _project_font(path: str) -> Any:
+    """A project font, read once per run (read from bytes: no file is left open)."""
+    return TTFont(io.BytesIO(Path(path).read_bytes()))
 
 
 @functools.cache
