@@ -277,8 +277,11 @@ class DrawnPdf:
         by_page: dict[int, list[Glyph]] = {}
         for glyph in glyphs:
             by_page.setdefault(glyph.page, []).append(glyph)
+        explained = bool(modes & _INVISIBLE_MODES) or min(alphas) < 255
         for page_index, on_page in by_page.items():
-            failures += self._visible(page_index, on_page)
+            seen = self._visible(page_index, on_page)
+            # An invisible or transparent glyph also makes no mark: say so once.
+            failures += [f for f in seen if not explained or "crop box" in f]
         return failures
 
     def _visible(self, page_index: int, glyphs: list[Glyph]) -> list[str]:

@@ -19,6 +19,8 @@ from .drawn import DrawnPdf
 from .load import load_library
 from .manifest import (
     Output,
+    check_files,
+    check_sources,
     collect_outputs,
     output_file,
     output_languages,
@@ -179,6 +181,10 @@ def verify(
             f"built from content version {manifest['content_version']}, "
             f"the project is at {library.project.content_version}"
         )
+    problems += check_sources(library.root, manifest["sources"])
+    problems += check_files(
+        site_dir, manifest["files"], (entry["path"] for entry in manifest["outputs"])
+    )
     langs = list(languages) if languages is not None else output_languages(library)
     expected = {output.path: output for output in collect_outputs(site_dir, library, langs, clinic)}
     rows = []
