@@ -16,6 +16,8 @@ from .readback import UnreadableOutput, normalise
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's own background traffic is off, so every request comes from the page.
 CHROMIUM_ARGS = [
+    # Only the served site can be reached: every other host fails at once, without a lookup.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -47,6 +49,13 @@ class Wanted:
     key: str
     text: str
     selector: str
+
+
+def _navigated(url: str, page: Any, navigations: list[str], frame: Any) -> None:
+    """Note where the page went if it left the page being checked (a redirect is a failure:
+    the reader would not see this page at all)."""
+    if frame == page.main_frame and frame.url.split("#")[0] != url:
+        navigations.append(frame.url)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -131,23 +140,27 @@ class PageProver:
         opened = []
         results: dict[str, dict[str, list[str]]] = {}
         try:
+            # Every page starts loading at once; Chromium loads them side by side.
             for path in pages:
                 url = f"{self.base}/{path}"
                 page = self._context.new_page()
                 navigations: list[str] = []
-                page.route("**/*", functools.partial(self._route, url, page, navigations))
+                page.on("framenavigated", functools.partial(_navigated, url, page, navigations))
                 opened.append((path, url, page, navigations))
                 try:
-                    response = page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+                    response = page.goto(url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
                 except Error as error:
                     results[path] = {"": [f"the page does not load: {error.message}"]}
                     continue
                 if response is None or not response.ok:
                     status = response.status if response else "no response"
                     results[path] = {"": [f"the page does not load ({status})"]}
+            for path, _url, page, navigations in opened:
+                if path in results:
                     continue
-                # Looked at before the page settles: the refresh may be aborted by then.
                 try:
+                    page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
+                    # Looked at before the page settles: the refresh may be aborted by then.
                     refresh = page.evaluate(_REFRESH)
                 except Error:  # the page is being replaced: it navigates away
                     refresh = [] if navigations else ["(navigation while loading)"]
@@ -165,22 +178,6 @@ class PageProver:
             for _path, _url, page, _navigations in opened:
                 page.close()
         return results
-
-    def _route(self, url: str, page: Any, navigations: list[str], route: Any) -> None:
-        """Serve only this site, and follow no navigation away from the page being checked."""
-        request = route.request
-        if not request.url.startswith(self.base + "/"):
-            route.abort()
-        elif (
-            request.is_navigation_request()
-            and request.frame == page.main_frame
-            and request.url.split("#")[0] != url
-        ):
-            # A redirect is a failure: the reader would not see this page at all.
-            navigations.append(request.url)
-            route.abort()
-        else:
-            route.continue_()
 
     def _measure(
         self, page: Any, url: str, navigations: list[str], wanted: Sequence[Wanted]
@@ -427,9 +424,12 @@ _PROBE = r"""
       }
       // Covered: hit-test points across each line of text.
       if (!coverName) {
-        window.scrollTo(0, Math.max(0, r.top + scrollY - innerHeight / 2));
-        const rr = [...textRects(parent)].find(([t]) => t === textNode);
-        const q = rr ? rr[1] : r;
+        let q = r;
+        if (r.top < 0 || r.bottom > innerHeight) {  // hit-testing sees only the viewport
+          window.scrollTo(0, Math.max(0, r.top + scrollY - innerHeight / 2));
+          const moved = textRects(parent).find(([t]) => t === textNode);
+          q = moved ? moved[1] : r;
+        }
         for (const fx of [0.1, 0.3, 0.5, 0.7, 0.9]) {
           const x = q.left + q.width * fx, y = q.top + q.height / 2;
           if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;

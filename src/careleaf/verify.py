@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,7 +189,17 @@ def verify(
     langs = list(languages) if languages is not None else output_languages(library)
     expected = {output.path: output for output in collect_outputs(site_dir, library, langs, clinic)}
     rows = []
-    shown: dict[str, Output] = {}  # the pages there are to open in the browser
+    # The browser proves the pages while the PDFs are read here: Chromium works in its own
+    # processes, so the two overlap.
+    pool = ThreadPoolExecutor(max_workers=1)
+    pages = [
+        expected[entry["path"]]
+        for entry in manifest["outputs"]
+        if entry["path"] in expected
+        and expected[entry["path"]].kind == "page"
+        and output_file(site_dir, entry["path"]).is_file()
+    ]
+    proof = pool.submit(_browser_proof, site_dir, library, pages) if browser else None
     listed: set[str] = set()
     for entry in manifest["outputs"]:
         path = entry["path"]
@@ -222,8 +233,6 @@ def verify(
         row = check_output(site_dir, library, output, entry["sha256"])
         row.problems[:0] = entry_problems
         rows.append(row)
-        if output.kind == "page" and output_file(site_dir, path).is_file():
-            shown[path] = output
     for path, output in expected.items():
         if path in listed:
             continue
@@ -235,28 +244,33 @@ def verify(
             "not listed in the manifest" + ("" if built else ", and the file does not exist")
         )
         rows.append(row)
-    if browser:
-        _prove_pages(site_dir, library, shown, {row.output: row for row in rows})
+    if proof is not None:
+        _note_browser_failures(proof.result(), rows)
+        pool.shutdown()
     rows.sort(key=lambda row: row.output)
     return Report(str(site_dir), clinic, rows, problems)
 
 
-def _prove_pages(
-    site_dir: Path, library: Library, outputs: dict[str, Output], by_path: dict[str, Row]
-) -> None:
-    """Open every page that must show protected elements in Chromium, and note what fails.
-
-    An element that fails any property counts as missing, with one note per property.
-    """
+def _browser_proof(
+    site_dir: Path, library: Library, outputs: Iterable[Output]
+) -> dict[str, dict[str, list[str]]]:
+    """Open every page that must show protected elements in Chromium: path -> key -> the
+    properties that failed (see `careleaf.browser.PageProver.check`)."""
     pages: dict[str, list[Wanted]] = {}
-    for path, output in outputs.items():
+    for output in outputs:
         wanted, _problems = expected_items(library, output)
         if wanted:
-            pages[path] = [Wanted(key, text, locate(key)[0]) for key, text in wanted.items()]
+            pages[output.path] = [Wanted(key, text, locate(key)[0]) for key, text in wanted.items()]
     if not pages:
-        return
+        return {}
     with PageProver(site_dir) as prover:
-        results = prover.check(pages)
+        return prover.check(pages)
+
+
+def _note_browser_failures(results: dict[str, dict[str, list[str]]], rows: list[Row]) -> None:
+    """An element that fails any property in the browser counts as missing, with one note per
+    property; a page that navigates away is a problem of the page."""
+    by_path = {row.output: row for row in rows}
     for path, failures in results.items():
         row = by_path[path]
         for key, properties in sorted(failures.items()):
