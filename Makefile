@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 ## site: install, then build the site and every handout, in every language, into site/
-## (verified before it replaces the old site/)
+## (verified, in Chromium for the pages, before it replaces the old site/)
 site: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || bash .ci/install-system-packages
 	$(BIN)/careleaf build
 
 ## serve: live preview of the site
