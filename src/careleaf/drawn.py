@@ -196,7 +196,8 @@ class DrawnPdf:
         at_edge = [g for g in below if g.origin[0] <= x + 1.5] or below
         first_line = max(g.origin[1] for g in at_edge)
         starts = sorted(
-            (g for g in below if abs(g.origin[1] - first_line) <= 1),
+            # Marks raised or lowered by a text rise stay on their line.
+            (g for g in below if abs(g.origin[1] - first_line) <= max(1.0, g.size / 2)),
             key=lambda g: (abs(g.origin[0] - x), g.index),
         )
         spelled = ""
