@@ -179,11 +179,10 @@ def _source_font(embedded: Any, root: Path, glyphs: list[int]) -> Path | None:
             continue
         if "glyf" not in embedded or "glyf" not in source:
             return None
-        kept, full = embedded["glyf"], source["glyf"]
-        order, full_order = embedded.getGlyphOrder(), source.getGlyphOrder()
+        kept, order = embedded["glyf"], embedded.getGlyphOrder()
         try:
             same = all(
-                kept[order[gid]].compile(kept) == full[full_order[gid]].compile(full)
+                kept[order[gid]].compile(kept) == _glyph_program(str(path), gid)
                 for gid in glyphs
                 if gid < len(order)
             )
@@ -191,6 +190,14 @@ def _source_font(embedded: Any, root: Path, glyphs: list[int]) -> Path | None:
             same = False
         return path if same else None
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _glyph_program(path: str, gid: int) -> bytes:
+    """One glyph of a project font, compiled (what a subset that kept it holds)."""
+    font = _project_font(path)
+    glyf = font["glyf"]
+    return bytes(glyf[font.getGlyphOrder()[gid]].compile(glyf))
 
 
 def _postscript_name(font: Any) -> str | None:
