@@ -148,11 +148,11 @@ class DrawnPdf:
                 )
             found.sort(key=lambda entry: entry[0])
             glyphs: list[Glyph] = []
-            names: dict[int, str] = {}
-            for (rank, _i), _char, _box, _origin, _size, obj in found:
-                if rank not in names:
-                    names[rank] = _font_name(obj)
-            for (obj_id, _i), char, box, origin, size, obj in found:
+            names: dict[int, str] = {}  # each text object's font, read once
+            for _order, char, box, origin, size, obj in found:
+                address = ctypes.cast(obj, ctypes.c_void_p).value or 0
+                if address not in names:
+                    names[address] = _font_name(obj)
                 if (
                     glyphs
                     and not glyphs[-1].generated
@@ -173,7 +173,7 @@ class DrawnPdf:
                         )
                     )
                 glyphs.append(
-                    Glyph(len(glyphs), char, box, origin, size, False, obj, names[obj_id], index)
+                    Glyph(len(glyphs), char, box, origin, size, False, obj, names[address], index)
                 )
             self._pages[index] = (page, text_page, glyphs)
         return self._pages[index]
