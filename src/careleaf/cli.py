@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from .errors import CareleafError
-from .load import load_library
-from .pages import check_pages
+from .load import check_project, load_library
 
 
 def _fail(error: CareleafError) -> click.ClickException:
@@ -40,7 +39,7 @@ def check(project: Path) -> None:
         library = load_library(project)
     except CareleafError as error:
         raise _fail(error) from None
-    problems = check_pages(project, library)
+    problems = check_project(project, library)
     if problems:
         lines = [f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:"]
         raise click.ClickException("\n".join(lines + [f"  - {p}" for p in problems]))
