@@ -3,6 +3,9 @@ and not one request to another host."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,23 +14,47 @@ import pytest
 from conftest import REPO, copy_project
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from careleaf.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from careleaf.site import build_site
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium's own background traffic is off, so every request comes from the page.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "Chromium is missing: run `make test`, which installs it"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
 
 
+def serve(folder: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
 @pytest.fixture(scope="module")
 def site_url(real_site) -> Iterator[str]:
-    with serve(real_site[1]) as url:
-        yield url
+    url, server = serve(real_site[1])
+    yield url
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -94,17 +121,19 @@ def test_every_page_loads_only_from_this_site(page: Page, site_url: str, real_si
 def test_arabic_page_lays_out_right_to_left(browser: Browser, tmp_path: Path) -> None:
     project = copy_project(REPO / "tests/projects/arabic", tmp_path / "arabic")
     build_site(project, "demo", project / "site")
-    with serve(project / "site") as url:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        try:
-            page.goto(f"{url}/")
-            assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-            content = page.locator("article.md-content__inner").bounding_box()
-            title = page.locator('[data-item="bruising"]').bounding_box()
-            # Right to left: the item starts at the right edge of the content column.
-            assert content and title
-            right_gap = content["x"] + content["width"] - (title["x"] + title["width"])
-            left_gap = title["x"] - content["x"]
-            assert right_gap < left_gap, (content, title)
-        finally:
-            page.close()
+    url, server = serve(project / "site")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{url}/")
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        content = page.locator("article.md-content__inner").bounding_box()
+        title = page.locator('[data-protected="side-effects/bruising/text"]').bounding_box()
+        # Right to left: the item starts at the right edge of the content column.
+        assert content and title
+        right_gap = content["x"] + content["width"] - (title["x"] + title["width"])
+        left_gap = title["x"] - content["x"]
+        assert right_gap < left_gap, (content, title)
+    finally:
+        page.close()
+        server.shutdown()
+        server.server_close()

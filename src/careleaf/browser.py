@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import functools
-import http.server
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from .readback import UnreadableOutput, normalise
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's own background traffic is off, so every request comes from the page.
 CHROMIUM_ARGS = [
-    # Only the served site can be reached: every other host fails at once, without a lookup.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    # No host can be reached (the site itself is answered by request interception).
+    "--host-resolver-rules=MAP * ~NOTFOUND",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -58,23 +56,42 @@ def _navigated(url: str, page: Any, navigations: list[str], frame: Any) -> None:
         navigations.append(frame.url)
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
+# The site is served from its folder by the browser's own request interception, under this
+# origin: no socket is opened, so a build verifies in a sandbox without a network (even
+# loopback), and nothing else is reachable.
+ORIGIN = "http://careleaf.localhost"
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".pdf": "application/pdf",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
-@contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve a folder on an unused localhost port for the ``with`` block; yields its base URL."""
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def _serve_file(site_dir: Path, route: Any) -> None:
+    """Answer one request of the browser from the site folder (and nothing outside it)."""
+    url = urlsplit(route.request.url)
+    if f"{url.scheme}://{url.netloc}" != ORIGIN:
+        route.abort()
+        return
+    target = (site_dir / unquote(url.path).lstrip("/")).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_relative_to(site_dir) or not target.is_file():
+        route.fulfill(status=404, body="not found", content_type="text/plain")
+        return
+    kind = _TYPES.get(target.suffix.lower(), "application/octet-stream")
+    route.fulfill(status=200, body=target.read_bytes(), content_type=kind)
 
 
 class PageProver:
@@ -85,8 +102,8 @@ class PageProver:
     """
 
     def __init__(self, site_dir: Path) -> None:
-        self.site_dir = Path(site_dir)
-        self._stack: list[Any] = []
+        self.site_dir = Path(site_dir).resolve()
+        self.base = ORIGIN
 
     def __enter__(self) -> PageProver:
         from playwright.sync_api import Error, sync_playwright
@@ -96,8 +113,6 @@ class PageProver:
                 f"cannot prove the pages: Chromium is not installed at {CHROMIUM} "
                 "(run .ci/install-system-packages)"
             )
-        self._served = serve(self.site_dir)
-        self.base = self._served.__enter__()
         try:
             self._playwright = sync_playwright().start()
             self._browser = self._playwright.chromium.launch(
@@ -108,6 +123,7 @@ class PageProver:
                 java_script_enabled=True,
                 service_workers="block",
             )
+            self._context.route("**/*", functools.partial(_serve_file, self.site_dir))
         except Error as error:
             self.__exit__(None, None, None)
             raise UnreadableOutput(f"cannot start Chromium: {error.message}") from None
@@ -119,7 +135,6 @@ class PageProver:
                 getattr(self, closing).close()
         if hasattr(self, "_playwright"):
             self._playwright.stop()
-        self._served.__exit__(None, None, None)
 
     def check(self, pages: Mapping[str, Sequence[Wanted]]) -> dict[str, dict[str, list[str]]]:
         """Open pages and check every wanted element on each, as rendered.
