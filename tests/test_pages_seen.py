@@ -11,16 +11,19 @@ from careleaf.browser import PageProver, Wanted
 from careleaf.readback import locate
 
 PAGE = "is-it-safe/index.html"
-ITEM = "pneumothorax"
+ITEM = "side-effects/pneumothorax/text"
 TEXT = "A collapsed lung (pneumothorax)"
-SPAN = f'<span class="careleaf-item-text" data-item="{ITEM}" id="item-{ITEM}">{TEXT}</span>'
+SPAN = (
+    f'<span class="careleaf-item-text" data-protected="{ITEM}" '
+    f'id="p-side-effects--pneumothorax--text">{TEXT}</span>'
+)
 
 
 def style(css: str) -> tuple[str, str]:
     return "</head>", f"<style>{css}</style></head>"
 
 
-TARGET = f'[data-item="{ITEM}"]'
+TARGET = f'[data-protected="{ITEM}"]'
 # name -> (what to replace in the page, by what), and the words the failure must hold.
 DAMAGES: dict[str, tuple[list[tuple[str, str]], str]] = {
     "opacity": ([style(f"{TARGET} {{ opacity: 0 }}")], "checkVisibility"),

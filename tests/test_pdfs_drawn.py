@@ -18,10 +18,10 @@ from careleaf.readback import locate, normalise
 from careleaf.shaping import parse_to_unicode
 
 HANDOUT = "handouts/aftercare.pdf"
-ITEM = "pneumothorax"
+ITEM = "side-effects/pneumothorax/text"
 TEXT = "A collapsed lung (pneumothorax)"
 BENGALI_HANDOUT = "bn/handouts/aftercare.pdf"
-BENGALI_ITEM = "pregnancy"
+BENGALI_ITEM = "contraindications/pregnancy/text"
 
 
 def check(pdf: Path, key: str, text: str) -> list[str]:
@@ -29,10 +29,13 @@ def check(pdf: Path, key: str, text: str) -> list[str]:
         return drawn.check(key, text, locate(key)[1])
 
 
-def expected_text(project: Path, lang: str, item_id: str) -> str:
+def expected_text(project: Path, lang: str, key: str) -> str:
     from careleaf.load import load_library
+    from careleaf.manifest import Output
+    from careleaf.verify import expected_items
 
-    return load_library(project).safety_items(lang)[item_id].text
+    output = Output(f"{lang}/handouts/aftercare.pdf", "pdf", lang, "example", handout="aftercare")
+    return expected_items(load_library(project), output)[0][key]
 
 
 class Stream:
@@ -209,7 +212,14 @@ def test_each_pdf_damage_is_named_with_its_property(
     failures = check(tmp_path / "damaged.pdf", ITEM, TEXT)
     assert any(words in failure for failure in failures), failures
     if name != "lying-to-unicode":  # that map is the whole font's: every item using it fails
-        assert check(tmp_path / "damaged.pdf", "bruising", "A bruise where a needle went in") == []
+        assert (
+            check(
+                tmp_path / "damaged.pdf",
+                "side-effects/bruising/text",
+                "A bruise where a needle went in",
+            )
+            == []
+        )
 
 
 def test_a_changed_bengali_word_fails(real_site, tmp_path: Path) -> None:
@@ -240,7 +250,7 @@ def test_a_changed_bengali_word_fails(real_site, tmp_path: Path) -> None:
 
 def test_a_different_bengali_text_fails(real_site) -> None:
     project, site = real_site
-    other = expected_text(project, "bn", "bruising")
+    other = expected_text(project, "bn", "side-effects/bruising/text")
     failures = check(site / BENGALI_HANDOUT, BENGALI_ITEM, other)
     assert any("text drawn" in failure for failure in failures), failures
 
@@ -250,7 +260,7 @@ PRINT = """<!doctype html>
 @font-face {{ font-family: "Noto Sans"; src: url("NotoSans-Regular.ttf"); }}
 @font-face {{ font-family: "Noto Sans Arabic"; src: url("NotoSansArabic-Regular.ttf"); }}
 body {{ font-family: "Noto Sans", "Noto Sans Arabic"; font-size: 11pt; width: {width}; }}
-</style></head><body><p>Before.</p><p><span id="item-x" data-item="x">{text}</span></p>
+</style></head><body><p>Before.</p><p><span id="p-x" data-protected="x">{text}</span></p>
 <p>After.</p></body></html>
 """
 ARABIC = "أنت حامل أو قد تكونين حاملاً"

@@ -67,10 +67,11 @@ def test_cli_names_page_language_item_and_property(copied) -> None:
     page = site / "es" / "is-it-safe" / "index.html"
     css = site / "assets" / "careleaf" / "site.css"
     text = page.read_text(encoding="utf-8")
-    css.write_text(css.read_text() + '\n[data-item="pneumothorax"] { color: #fff }\n')
+    rule = '[data-protected="side-effects/pneumothorax/text"] { color: #fff }'
+    css.write_text(css.read_text() + "\n" + rule + "\n")
     style = (
-        '<style>[data-item="pregnancy"] { display: inline-block; transform: scale(0.1) }'
-        "</style></head>"
+        '<style>[data-protected="contraindications/pregnancy/text"] '
+        "{ display: inline-block; transform: scale(0.1) }</style></head>"
     )
     page.write_text(text.replace("</head>", style), "utf-8")
     pdf = site / "handouts" / "aftercare.pdf"
@@ -98,7 +99,10 @@ def test_cli_names_page_language_item_and_property(copied) -> None:
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert any(
-        line.startswith("  - is-it-safe/index.html: pneumothorax: in the browser, text contrast")
+        line.startswith(
+            "  - is-it-safe/index.html: side-effects/pneumothorax/text: in the browser, "
+            "text contrast"
+        )
         for line in lines
     ), result.output
     assert any(
@@ -106,7 +110,10 @@ def test_cli_names_page_language_item_and_property(copied) -> None:
         for line in lines
     ), result.output
     assert any(
-        line.startswith("  - es/is-it-safe/index.html: pregnancy: in the browser, font size")
+        line.startswith(
+            "  - es/is-it-safe/index.html: contraindications/pregnancy/text: in the browser, "
+            "font size"
+        )
         for line in lines
     ), result.output
     table = [line.split() for line in lines]

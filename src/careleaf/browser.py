@@ -440,7 +440,8 @@ _PROBE = r"""
       // Covered: hit-test points across each line of text.
       if (!coverName) {
         let q = r;
-        if (r.top < 0 || r.bottom > innerHeight) {  // hit-testing sees only the viewport
+        // Hit-testing sees only the viewport; mid-viewport, no sticky header or footer is on it.
+        if (r.top < innerHeight * 0.25 || r.bottom > innerHeight * 0.75) {
           window.scrollTo(0, Math.max(0, r.top + scrollY - innerHeight / 2));
           const moved = textRects(parent).find(([t]) => t === textNode);
           q = moved ? moved[1] : r;

@@ -20,8 +20,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from .errors import CareleafError
-
-ITEM_ANCHOR = "item-"
+from .model import anchor_key, protected_anchor
 
 # Characters of the scripts whose PDF text does not round-trip through extraction.
 COMPLEX_SCRIPTS = (
@@ -49,10 +48,11 @@ _SCREEN_MEDIA = {"", "all", "screen"}
 def locate(key: str) -> tuple[str, str]:
     """Where a protected element is found: its CSS selector in a page, its PDF destination.
 
-    The one place that knows how the renderer marks protected elements (today the item
-    text's ``data-item="<id>"`` and ``id="item-<id>"``).
+    The one place that knows how the renderer marks protected elements: each carries
+    ``data-protected="<key>"`` and the id `careleaf.model.protected_anchor` makes of its key,
+    which WeasyPrint writes as a named destination.
     """
-    return f'[data-item="{key}"]', ITEM_ANCHOR + key
+    return f'[data-protected="{key}"]', protected_anchor(key)
 
 
 class UnreadableOutput(CareleafError):
@@ -61,10 +61,11 @@ class UnreadableOutput(CareleafError):
 
 @dataclass(frozen=True)
 class ItemSeen:
-    """One rendered item found in an HTML page.
+    """One protected element found in an HTML page.
 
     Attributes:
-        id: the item id (the element's ``data-item``).
+        id: its protected key (the element's ``data-protected``), e.g.
+            ``side-effects/pneumothorax/detail``.
         text: the element's text, as a reader would get it.
         visible: False when the element or an ancestor is hidden.
         hidden_by: why it is hidden (None when visible).
@@ -78,7 +79,7 @@ class ItemSeen:
 
 @dataclass(frozen=True)
 class HtmlSeen:
-    """What a page holds: its declared language and its rendered items, in document order."""
+    """What a page holds: its declared language and its protected elements, in document order."""
 
     lang: str | None
     items: list[ItemSeen]
@@ -124,10 +125,9 @@ class PdfSeen:
 
     @property
     def item_ids(self) -> list[str]:
-        """The item ids that have a named destination ``item-<id>``, sorted."""
-        return sorted(
-            name[len(ITEM_ANCHOR) :] for name in self.destinations if name.startswith(ITEM_ANCHOR)
-        )
+        """The protected keys that have a named destination (`careleaf.model.protected_anchor`),
+        sorted."""
+        return sorted(key for key in map(anchor_key, self.destinations) if key is not None)
 
 
 # Text
@@ -210,7 +210,7 @@ def plain_tokens(text: str) -> list[str]:
 
 
 def html_items(path: Path, site_root: Path | None = None) -> list[ItemSeen]:
-    """Every rendered item of a built HTML page, in document order.
+    """Every protected element (``data-protected``) of a built HTML page, in document order.
 
     Args:
         path: the page file.
@@ -225,7 +225,7 @@ def html_items(path: Path, site_root: Path | None = None) -> list[ItemSeen]:
 
 
 def read_html(path: Path, site_root: Path | None = None) -> HtmlSeen:
-    """The page's language (``<html lang>``) and its items; see `html_items`.
+    """The page's language (``<html lang>``) and its protected elements; see `html_items`.
 
     An item is not visible when it or an ancestor has the ``hidden`` attribute, sits in a
     ``<template>``, has an inline ``style`` with ``display: none``, ``visibility: hidden`` (or
@@ -249,7 +249,7 @@ def read_html(path: Path, site_root: Path | None = None) -> HtmlSeen:
     items = []
     for wrapper in cssselect2.ElementWrapper.from_html_root(root).iter_subtree():
         element = wrapper.etree_element
-        item_id = element.get("data-item")
+        item_id = element.get("data-protected")
         if item_id is None:
             continue
         reason = _hidden_by(wrapper, matchers, hidden)
