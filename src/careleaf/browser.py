@@ -406,7 +406,9 @@ _PROBE = r"""
     if (!rects.length && !fact.failures.length) fact.failures.push('no text drawn');
     const seenStyles = new Set();
     let smallest = Infinity, coverName = null, clipName = null;
-    for (const [textNode, r] of rects) {
+    for (let k = 0; k < rects.length; k++) {
+      // Measured afresh: hit-testing may have scrolled the page since.
+      const [textNode, r] = textRects(el)[k] || rects[k];
       const parent = textNode.parentElement;
       if (!seenStyles.has(parent)) {
         seenStyles.add(parent);
@@ -443,7 +445,7 @@ _PROBE = r"""
         // Hit-testing sees only the viewport; mid-viewport, no sticky header or footer is on it.
         if (r.top < innerHeight * 0.25 || r.bottom > innerHeight * 0.75) {
           window.scrollTo(0, Math.max(0, r.top + scrollY - innerHeight / 2));
-          const moved = textRects(parent).find(([t]) => t === textNode);
+          const moved = textRects(el)[k];
           q = moved ? moved[1] : r;
         }
         for (const fx of [0.1, 0.3, 0.5, 0.7, 0.9]) {
