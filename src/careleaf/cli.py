@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from .errors import CareleafError
 from .load import check_project, load_library
+
+# Where `careleaf build --draft` and `careleaf serve` put a language's preview.
+PREVIEW_DIR = ".preview"
 
 
 def _fail(error: CareleafError) -> click.ClickException:
@@ -92,6 +96,17 @@ def check(project: Path, allow_stale: bool, allow_overdue: bool) -> None:
 )
 @ALLOW_STALE
 @ALLOW_OVERDUE
+@click.option(
+    "--lang",
+    default=None,
+    help="With --draft: the language to preview (published or not), with the source language.",
+)
+@click.option(
+    "--draft",
+    is_flag=True,
+    help=f"Build a preview of --lang into {PREVIEW_DIR}/<lang>/, every page marked as a "
+    "preview; the published site is not touched.",
+)
 @click.pass_obj
 def build(
     project: Path,
@@ -99,10 +114,27 @@ def build(
     site_dir: Path | None,
     allow_stale: bool,
     allow_overdue: bool,
+    lang: str | None,
+    draft: bool,
 ) -> None:
-    """Build the site and every handout, verify them, then publish."""
+    """Build the site and every handout, verify them, then publish.
+
+    With --lang and --draft, build a marked preview of one language instead (see also
+    `careleaf serve`).
+    """
     from .site import build_site  # the site engine is only needed here
 
+    if lang is not None or draft:
+        if lang is None or not draft:
+            raise click.UsageError("--lang and --draft go together: they build a preview")
+        if site_dir is not None or clinic_id == "all":
+            raise click.UsageError(
+                f"a preview is built into {PREVIEW_DIR}/<lang>/ for one clinic, never into "
+                "the published folder"
+            )
+        out = _preview(project, lang, clinic_id, allow_overdue)
+        click.echo(f"built a preview of '{lang}' into {out} (not published)")
+        return
     try:
         library = load_library(project)
         if clinic_id == "all":
@@ -128,6 +160,84 @@ def build(
             )
     except CareleafError as error:
         raise _fail(error) from None
+
+
+def _preview(project: Path, lang: str, clinic_id: str | None, allow_overdue: bool) -> Path:
+    """Build a marked preview of one language into .preview/<lang>/; returns that folder."""
+    from .site import build_site
+
+    try:
+        library = load_library(project)
+        if lang not in library.project.languages:
+            known = ", ".join(library.project.languages)
+            raise click.BadParameter(
+                f"'{lang}' is not a language of the project (known: {known}); start it with "
+                f"`careleaf translate {lang}`",
+                param_hint="--lang",
+            )
+        cid = clinic_id or library.project.default_clinic
+        if cid not in library.clinics:
+            raise click.BadParameter(
+                f"unknown clinic '{cid}' (known: {', '.join(sorted(library.clinics))})",
+                param_hint="--clinic",
+            )
+        out = project / PREVIEW_DIR / lang
+        out.parent.mkdir(exist_ok=True)
+        # A preview shows the translation as it is: out-of-date parts are marked, not refused.
+        build_site(project, cid, out, allow_stale=True, allow_overdue=allow_overdue, preview=lang)
+    except CareleafError as error:
+        raise _fail(error) from None
+    return out
+
+
+@main.command()
+@click.option("--lang", required=True, help="The language to preview, published or not.")
+@click.option("--clinic", "clinic_id", default=None, help="Clinic id (default: the project's).")
+@click.option(
+    "-a",
+    "--dev-addr",
+    default="127.0.0.1:8000",
+    show_default=True,
+    metavar="<IP:PORT>",
+    help="Where to serve the preview.",
+)
+@ALLOW_OVERDUE
+@click.pass_obj
+def serve(
+    project: Path, lang: str, clinic_id: str | None, dev_addr: str, allow_overdue: bool
+) -> None:
+    """Build a preview of one language (draft or not) and serve it on this computer.
+
+    Every page says it is a preview; nothing is written into the published folder (the
+    preview goes to .preview/<lang>/). It is rebuilt when a file of the project changes
+    (content/, docs/, handouts/, clinics/, careleaf.yml); Ctrl+C stops it.
+    """
+    from .serve import serve as serve_folder
+
+    host, _, port = dev_addr.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("give an address as IP:PORT", param_hint="--dev-addr")
+    out = _preview(project, lang, clinic_id, allow_overdue)
+    library = load_library(project)
+    path = "" if lang == library.source_language else f"{lang}/"
+
+    def rebuild() -> None:
+        click.echo("a file changed: rebuilding the preview…")
+        try:
+            _preview(project, lang, clinic_id, allow_overdue)
+        except click.ClickException as error:
+            # Keep serving the last good preview; say what is wrong with the new one.
+            click.echo(f"not rebuilt, still serving the last preview:\n{error.format_message()}")
+            return
+        click.echo("rebuilt: reload the page")
+
+    def ready() -> None:
+        click.echo(f"Serving the preview of '{lang}' on http://{dev_addr}/{path} (Ctrl+C stops)")
+
+    try:
+        serve_folder(out, (host, int(port)), project, rebuild, ready)
+    except OSError as error:
+        raise click.ClickException(f"cannot serve on {dev_addr}: {error.strerror}") from None
 
 
 @main.command()
@@ -216,13 +326,20 @@ def verify_command(ctx: click.Context, site_dir: Path, output_format: str) -> No
     show_default=True,
     help="A table, JSON, or Markdown for a pull-request comment.",
 )
+@click.option(
+    "--changed-files",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Only the translations these changed files concern (one path a line; - for stdin): "
+    "a language's own files concern it, English files and careleaf.yml every translation.",
+)
 @click.pass_obj
-def status(project: Path, lang: str | None, fmt: str) -> None:
+def status(project: Path, lang: str | None, fmt: str, changed_files: TextIO | None) -> None:
     """Show what each translation is missing, what went stale and what is extra.
 
     It informs: the exit status is 0 however far a translation is behind.
     """
-    from .status import format_status, translation_status
+    from .status import format_status, touched_languages, translation_status
 
     try:
         library = load_library(project)
@@ -235,6 +352,12 @@ def status(project: Path, lang: str | None, fmt: str) -> None:
         why = "is the source language" if lang == source else "is not a language of the project"
         raise click.BadParameter(f"'{lang}' {why} (translations: {known})", param_hint="--lang")
     langs = [lang] if lang else translations
+    if changed_files is not None:
+        touched = touched_languages(library, changed_files.read().splitlines())
+        langs = [code for code in langs if code in touched]
+        if not langs:
+            click.echo("[]" if fmt == "json" else "No translation is concerned by this change.")
+            return
     click.echo(format_status([translation_status(library, code) for code in langs], fmt))
 
 
@@ -264,6 +387,66 @@ def translate(project: Path, lang: str, name: str | None, direction: str) -> Non
         f'Translate every empty "" text and each page, then run '
         f"`careleaf status --lang {lang}`."
     )
+
+
+@main.command("export-po")
+@click.argument("lang")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The PO file to write (default: <lang>.po).",
+)
+@click.pass_obj
+def export_po_command(project: Path, lang: str, output: Path | None) -> None:
+    """Write the translatable text of LANG as a PO file, for Poedit, Weblate or a CAT tool.
+
+    One entry per field and per page, its msgctxt the key (block/item/field, block/field or
+    page:<path>); out-of-date translations are fuzzy, with the English they were made from.
+    """
+    from .po import export_po
+
+    try:
+        po = export_po(load_library(project), lang)
+    except CareleafError as error:
+        raise _fail(error) from None
+    target = output or Path(f"{lang}.po")
+    po.save(str(target))
+    done = len(po.translated_entries())
+    click.echo(
+        f"wrote {target}: {len(po)} entries, {done} translated, "
+        f"{len(po.fuzzy_entries())} fuzzy (out of date), {len(po.untranslated_entries())} "
+        "untranslated"
+    )
+
+
+@main.command("import-po")
+@click.argument("lang")
+@click.argument("po_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_po_command(project: Path, lang: str, po_file: Path) -> None:
+    """Write the translations of a PO FILE into content/LANG/ and docs/LANG/.
+
+    Each translated field records the English it was made from (a fuzzy entry keeps the
+    English it was made from, so it stays out of date). Unknown entries are refused; an
+    empty translation changes nothing; if the result does not load, nothing is changed.
+    """
+    from .po import import_po
+
+    if not po_file.is_file():
+        raise click.BadParameter(f"file not found: {po_file}", param_hint="FILE")
+    try:
+        written = import_po(project, lang, po_file)
+    except CareleafError as error:
+        raise _fail(error) from None
+    if not written:
+        click.echo("nothing changed: every file already holds these translations")
+        return
+    click.echo(f"updated {len(written)} file(s):")
+    for path in written:
+        click.echo(f"  {path.relative_to(project.resolve()) if path.is_absolute() else path}")
+    click.echo(f"next: `careleaf status --lang {lang}` and `careleaf check`")
 
 
 @main.command()

@@ -211,6 +211,8 @@ def _load_language(
         if block is None:
             continue
         _check_block(block, data, seen_ids, seen_texts, problems)
+        if translation:
+            _check_no_notes(block, data, problems)
         blocks[block.id] = block
         if raw is not None:
             raw[block.path] = data
@@ -253,6 +255,24 @@ def _drop_untranslated(data: Any) -> Any:
             new_items.item_lines.append(line)
         kept["items"] = new_items
     return kept
+
+
+def _check_no_notes(block: Block, data: YDict, problems: list[Problem]) -> None:
+    """Notes for translators are written once, in the source language, for every language."""
+    where = [(("note",), block.note, block.id)] + [
+        (("items", index, "note"), item.note, item.id) for index, item in enumerate(block.items)
+    ]
+    for loc, note, item_id in where:
+        if note is not None:
+            problems.append(
+                Problem(
+                    block.path,
+                    "'note' belongs in the source language (a note for every translator)",
+                    line=line_of(data, loc),
+                    key=key_path(loc),
+                    item=item_id,
+                )
+            )
 
 
 def _check_block(

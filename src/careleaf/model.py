@@ -138,6 +138,9 @@ class Item(Strict):
     source: ItemSource | None = Field(
         default=None, description="In a translation: the English each field was made from."
     )
+    note: Text | None = Field(
+        default=None, description="In the source language: a note for translators."
+    )
 
     def fields(self) -> dict[str, str]:
         """The item's translatable fields that have a value, by name."""
@@ -196,6 +199,9 @@ class Block(Strict):
     items: tuple[Item, ...] = ()
     review: Review | None = None
     source: BlockSource | None = None
+    note: Text | None = Field(
+        default=None, description="In the source language: a note for translators."
+    )
 
     @property
     def is_draft(self) -> bool:
@@ -483,6 +489,12 @@ class Library:
     def is_stale(self, lang: str, block_id: str) -> bool:
         """Whether any part of the block's translation was made from older English."""
         return bool(self.block_changes(lang, block_id) or self.stale_items(lang, block_id))
+
+    def translator_notes(self, block_id: str, item_id: str | None = None) -> list[str]:
+        """The source language's notes for translators on a block (and on one of its items)."""
+        block = self.content[self.source_language].get(block_id)
+        item = block.item(item_id) if block is not None and item_id else None
+        return [note for note in (block and block.note, item and item.note) if note]
 
     def english_item(self, block_id: str, item_id: str) -> Item | None:
         """The source language's version of an item."""

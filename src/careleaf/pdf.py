@@ -62,8 +62,11 @@ def handout_pdf(
     target: Path,
     *,
     overdue: bool = False,
+    preview: str = "",
 ) -> int:
     """Render one handout to a tagged PDF at ``target``; returns its page count.
+
+    ``overdue`` and ``preview`` mark every page (see `render_handout`).
 
     Raises:
         BuildError: naming the handout, the language and the clinic, when a character has no
@@ -74,7 +77,9 @@ def handout_pdf(
     # A fillable handout is a PDF form (WeasyPrint's form support: `appearance: auto` inputs).
     fillable = library.handouts[handout_id].fillable
     root = library.root
-    html = render_handout(library, handout_id, lang, clinic, url, created_date(), overdue=overdue)
+    html = render_handout(
+        library, handout_id, lang, clinic, url, created_date(), overdue=overdue, preview=preview
+    )
     text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
     missing = uncovered(text, root)
     if missing:

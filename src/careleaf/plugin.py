@@ -37,6 +37,13 @@ from .verify import format_table, verify
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
 ASSETS = "assets/careleaf"
+# Shown on every page of a preview (`careleaf serve --lang`), in English: it is for the
+# translator and the reviewer, and it must be readable before any label is translated.
+PDF_PREVIEW_NOTICE = "PREVIEW: not published"
+PREVIEW_NOTICE = (
+    "PREVIEW of {name} ({lang}): a draft built on this computer for checking. It is not the "
+    "published site."
+)
 # Languages Material's search has a stemmer for; others search without stemming.
 SEARCH_LANGUAGES = {
     "ar",
@@ -88,6 +95,9 @@ class CareleafConfig(base.Config):
     publish = c.Type(bool, default=True)
     """Replace site_dir at the end of the build. `careleaf build` sets it off and publishes
     itself once MkDocs has returned (after MkDocs has counted its strict-mode warnings)."""
+    preview = c.Type(str, default="")
+    """Set by `careleaf serve --lang`/`build --draft`: build this (draft) language with the
+    source language, every page marked as a preview. Leave empty in mkdocs.yml."""
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -125,6 +135,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             known = ", ".join(sorted(self.library.clinics))
             raise PluginError(f"careleaf: unknown clinic '{clinic_id}' (known: {known})")
         self.clinic = self.library.clinics[clinic_id]
+        if self.config.preview and self.config.preview not in self.library.project.languages:
+            known = ", ".join(self.library.project.languages)
+            raise PluginError(
+                f"careleaf: unknown language '{self.config.preview}' (known: {known})"
+            )
         self.lang = self.config.lang or self.library.source_language
         if not self.config.lang:
             self._check_safety_policy()
@@ -184,7 +199,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             # Material's search instance is shared by the languages' builds: set it every time.
             # A language without a stemmer gets the default pipeline, which splits on spaces.
             search.config.lang = [lang if lang in SEARCH_LANGUAGES else "en"]
-        languages = output_languages(self.library)
+        languages = self._languages()
         here = "" if lang == self.library.source_language else "../"
         config.extra["alternate"] = (
             [
@@ -216,7 +231,21 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 if lang != self.library.source_language and language.status == "draft"
                 else ""
             ),
+            "preview": (
+                PREVIEW_NOTICE.format(
+                    name=self.library.project.languages[self.config.preview].name,
+                    lang=self.config.preview,
+                )
+                if self.config.preview
+                else ""
+            ),
         }
+
+    def _languages(self) -> list[str]:
+        """The languages this build publishes; a preview: the source and the previewed one."""
+        if not self.config.preview:
+            return output_languages(self.library)
+        return list(dict.fromkeys([self.library.source_language, self.config.preview]))
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
@@ -325,7 +354,14 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                     & overdue_blocks(self.library)
                 )
                 pages = handout_pdf(
-                    self.library, handout_id, self.lang, self.clinic, url, pdf, overdue=overdue
+                    self.library,
+                    handout_id,
+                    self.lang,
+                    self.clinic,
+                    url,
+                    pdf,
+                    overdue=overdue,
+                    preview=PDF_PREVIEW_NOTICE if self.config.preview else "",
                 )
             except CareleafError as error:
                 raise PluginError(f"careleaf: {error}") from None
@@ -374,7 +410,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
 
     def _build_other_languages(self, config: MkDocsConfig) -> None:
         """Each further language is its own build from the same configuration, in <lang>/."""
-        for lang in output_languages(self.library):
+        for lang in self._languages():
             if lang == self.lang:
                 continue
             sub = load_config(config.config_file_path, site_dir=str(Path(config.site_dir) / lang))
@@ -382,12 +418,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             options.lang, options.clinic = lang, self.clinic.id
             options.allow_stale = self.config.allow_stale
             options.allow_overdue = self.config.allow_overdue
+            options.preview = self.config.preview
             log.info("careleaf: building the %s site", lang)
             build(sub)
 
     def _verify(self, built: Path) -> None:
         """Record the outputs and verify them; only a verified build may be published."""
-        languages = output_languages(self.library)
+        languages = self._languages()
         outputs = collect_outputs(built, self.library, languages, self.clinic.id)
         write_manifest(built, build_manifest(built, self.library, self.clinic.id, outputs))
         try:

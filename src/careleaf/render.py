@@ -214,6 +214,7 @@ def render_handout(
     created: str,
     *,
     overdue: bool = False,
+    preview: str = "",
 ) -> str:
     """Render one handout as a complete HTML document for WeasyPrint.
 
@@ -226,6 +227,7 @@ def render_handout(
         created: ISO 8601 date-time written as the PDF's creation and modification date.
         overdue: its content is past its review date (published with --allow-overdue): the
             handout says so.
+        preview: a notice for the footer of every page of a preview (`careleaf serve`).
     """
     handout = library.handouts[handout_id]
     source = [library.block(library.source_language, s.block) for s in handout.sections]
@@ -260,6 +262,7 @@ def render_handout(
         reviewed_on=min(dates).isoformat() if dates and not draft else "",
         draft=draft,
         overdue=overdue,
+        preview=preview,
         translation_draft=lang != library.source_language
         and library.project.languages[lang].status == "draft",
         created=created,

@@ -19,6 +19,7 @@ from .yamlfile import YDict, YList, line_of, read_yaml
 
 CONTENT_DIR = "content"
 DOCS_DIR = "docs"
+PROJECT_FILE = "careleaf.yml"
 # The front-matter key of a translated page that holds the English page it was made from.
 SOURCE_KEY = "source"
 
@@ -82,6 +83,7 @@ class Entry:
         line: the line in the translation's file, when known.
         diff: for a stale page, a unified diff from the recorded English page to today's.
         note: anything else worth saying.
+        translator_notes: the source language's notes for translators on the block or item.
     """
 
     kind: Kind
@@ -97,6 +99,7 @@ class Entry:
     line: int | None = None
     diff: str | None = None
     note: str | None = None
+    translator_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,17 @@ def translation_status(library: Library, lang: str, docs_dir: str = DOCS_DIR) ->
     entries: list[Entry] = []
     counts = [0, 0]  # [total, current]
     _content_status(library, lang, entries, counts)
+    entries = [
+        dataclasses.replace(
+            entry,
+            translator_notes=tuple(
+                library.translator_notes(entry.block, entry.item if entry.kind == "item" else None)
+            ),
+        )
+        if entry.block is not None and entry.block in library.content[source]
+        else entry
+        for entry in entries
+    ]
     _page_status(library.root, source, lang, docs_dir, entries, counts)
     total, current = counts
     language = library.project.languages[lang]
@@ -491,6 +505,33 @@ def _front_matter_line(text: str, key: str) -> int | None:
     return None
 
 
+def touched_languages(library: Library, paths: list[str]) -> list[str]:
+    """The translations a change to these files concerns (for a pull request's status).
+
+    A file under ``content/<lang>/`` or ``docs/<lang>/`` concerns that language; a change to
+    the source language's files or to careleaf.yml concerns every translation.
+
+    Args:
+        library: the loaded project.
+        paths: the changed files, relative to the project (``/``-separated).
+
+    Returns:
+        Language codes, in careleaf.yml's order.
+    """
+    source = library.source_language
+    translations = [code for code in library.project.languages if code != source]
+    touched: set[str] = set()
+    for path in paths:
+        parts = path.strip().lstrip("./").split("/")
+        if parts == [PROJECT_FILE] or (
+            len(parts) > 2 and parts[0] in (CONTENT_DIR, DOCS_DIR) and parts[1] == source
+        ):
+            return translations
+        if len(parts) > 2 and parts[0] in (CONTENT_DIR, DOCS_DIR):
+            touched.add(parts[1])
+    return [code for code in translations if code in touched]
+
+
 def safety_problems(library: Library, lang: str) -> list[Problem]:
     """Every safety item of a language that is missing or stale, as a problem to report.
 
@@ -604,6 +645,8 @@ def _table(statuses: list[LanguageStatus]) -> Iterator[str]:
             if entry.note and (entry.file, entry.note) not in shown:
                 shown.add((entry.file, entry.note))
                 yield f"           ({entry.note})"
+            for note in entry.translator_notes:
+                yield f"           note for translators: {_one_line(note)}"
         yield ""
 
 
@@ -629,8 +672,12 @@ def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
             yield "Everything is translated and current."
             yield ""
             continue
-        yield "| state | file | item | old English | new English |"
-        yield "| --- | --- | --- | --- | --- |"
+        # The notes column only when a note concerns one of the rows.
+        notes = any(entry.translator_notes for entry in status.entries)
+        yield "| state | file | item | old English | new English |" + (
+            " note for translators |" if notes else ""
+        )
+        yield "| --- | --- | --- | --- | --- |" + (" --- |" if notes else "")
         for entry in status.entries:
             old, new = entry.old_english, entry.new_english
             if entry.kind == "page":
@@ -641,6 +688,7 @@ def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
             yield (
                 f"| {state} | `{entry.file}` | {_cell(_label(entry))} | {_cell(old)} "
                 f"| {_cell(new)} |"
+                + (f" {_cell(' '.join(entry.translator_notes))} |" if notes else "")
             )
         yield ""
         for entry in status.entries:
