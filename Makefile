@@ -25,8 +25,9 @@ $(STAMP): pyproject.toml requirements.lock
 	@echo "Installed. Building..."
 
 ## site: install, then build the site and every handout, in every language, into site/
-## (verified before it replaces the old site/)
+## (verified, in Chromium for the pages, before it replaces the old site/)
 site: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || bash .ci/install-system-packages
 	$(BIN)/careleaf build
 
 ## serve: live preview of the site; every source folder is watched, an edit rebuilds what it

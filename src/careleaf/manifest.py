@@ -14,7 +14,21 @@ from .model import Library
 from .readback import UnreadableOutput, pdf_items, read_html
 
 MANIFEST_NAME = "careleaf-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+# Everything in a project that shapes what a build makes: a change to any of it makes a built
+# site stale. The engine's own templates are added as "careleaf/templates/...".
+SOURCE_PARTS = (
+    "careleaf.yml",
+    "mkdocs.yml",
+    "content",
+    "docs",
+    "handouts",
+    "clinics",
+    "overrides",
+    "macros",
+    "fonts",
+)
+TEMPLATES = Path(__file__).parent / "templates"
 DOCS_DIR = "docs"
 HANDOUTS_DIR = "handouts"
 KINDS = ("page", "pdf")
@@ -172,7 +186,82 @@ def build_manifest(
         "content_version": library.project.content_version,
         "blocks": {lang: _reviews(library, lang) for lang in languages},
         "outputs": entries,
+        "files": shipped_files(site_dir),
+        "sources": source_hashes(library.root),
     }
+
+
+def shipped_files(site_dir: Path) -> dict[str, str]:
+    """Every file of a built site but the manifest (pages, PDFs, CSS, JavaScript, fonts,
+    images, search indexes...) -> its SHA-256."""
+    site_dir = Path(site_dir)
+    return {
+        path.relative_to(site_dir).as_posix(): sha256(path)
+        for path in sorted(site_dir.rglob("*"))
+        if path.is_file() and path.relative_to(site_dir).as_posix() != MANIFEST_NAME
+    }
+
+
+def source_hashes(root: Path) -> dict[str, str]:
+    """Every source file that shapes a build (`SOURCE_PARTS` and the engine's templates) ->
+    its SHA-256. Hidden files and Python caches are left out."""
+    root = Path(root)
+    found: dict[str, str] = {}
+    for part in SOURCE_PARTS:
+        top = root / part
+        files = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
+        for path in files:
+            relative = path.relative_to(root)
+            if path.is_file() and not any(
+                name.startswith(".") or name == "__pycache__" for name in relative.parts
+            ):
+                found[relative.as_posix()] = sha256(path)
+    for path in sorted(TEMPLATES.iterdir()):
+        if path.is_file():
+            found[f"careleaf/templates/{path.name}"] = sha256(path)
+    return found
+
+
+def check_files(site_dir: Path, files: dict[str, str], outputs: Iterable[str] = ()) -> list[str]:
+    """What differs between a site folder and the files its manifest lists: a file not
+    listed, a listed file that is gone, a file whose hash changed. The ``outputs`` (pages
+    and PDFs, whose own verdicts say so) are left out."""
+    skip = set(outputs)
+    shipped = {path: digest for path, digest in shipped_files(site_dir).items() if path not in skip}
+    files = {path: digest for path, digest in files.items() if path not in skip}
+    problems = [
+        f"{path}: shipped but not in the manifest" for path in sorted(set(shipped) - set(files))
+    ]
+    problems += [
+        f"{path}: in the manifest but missing" for path in sorted(set(files) - set(shipped))
+    ]
+    problems += [
+        f"{path}: changed since the build: its SHA-256 differs from the manifest's"
+        for path in sorted(set(files) & set(shipped))
+        if files[path] != shipped[path]
+    ]
+    return problems
+
+
+def check_sources(root: Path, sources: dict[str, str]) -> list[str]:
+    """One problem naming every source that changed, appeared or went since the build (the
+    site is stale), or none."""
+    now = source_hashes(root)
+    changed = sorted(path for path in set(now) & set(sources) if now[path] != sources[path])
+    added = sorted(set(now) - set(sources))
+    removed = sorted(set(sources) - set(now))
+    if not (changed or added or removed):
+        return []
+    parts = [
+        f"{label}: {', '.join(paths)}"
+        for label, paths in (("changed", changed), ("added", added), ("removed", removed))
+        if paths
+    ]
+    return [
+        "the site is stale: the project's sources differ from those it was built from ("
+        + "; ".join(parts)
+        + "); rebuild it"
+    ]
 
 
 def _reviews(library: Library, lang: str) -> dict[str, dict[str, str | None]]:
@@ -232,10 +321,15 @@ def read_manifest(site_dir: Path) -> dict[str, Any]:
         ("clinic", str),
         ("content_version", str),
         ("blocks", dict),
+        ("files", dict),
+        ("sources", dict),
     )
     for key, kind in required:
         if not isinstance(manifest.get(key), kind):
             raise bad(f"'{key}' must be a {kind.__name__}")
+    for key in ("files", "sources"):
+        if not all(isinstance(value, str) for value in manifest[key].values()):
+            raise bad(f"'{key}' must map each path to its SHA-256")
     outputs = manifest.get("outputs")
     if not isinstance(outputs, list):
         raise bad("'outputs' must be a list")

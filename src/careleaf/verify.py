@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .browser import PageProver, Wanted
+from .drawn import DrawnPdf
 from .load import load_library
 from .manifest import (
     Output,
+    check_files,
+    check_sources,
     collect_outputs,
     output_file,
     output_languages,
@@ -30,6 +35,7 @@ from .readback import (
     UnreadableOutput,
     complex_scripts,
     has_complex_script,
+    locate,
     normalise,
     pdf_items,
     plain_tokens,
@@ -142,7 +148,9 @@ class Report:
         }
 
 
-def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -> Report:
+def verify(
+    site_dir: Path, root: Path, languages: Iterable[str] | None = None, *, browser: bool = True
+) -> Report:
     """Verify a built site against the project's content.
 
     Reads ``site_dir/careleaf-manifest.json`` first. Every file it lists must exist and match
@@ -155,6 +163,9 @@ def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -
         root: the project the site was built from.
         languages: the languages the site must hold; by default the source language and every
             published one (`careleaf.manifest.output_languages`).
+        browser: also open every page that must show protected elements in Chromium and
+            prove each element as a reader gets it (`careleaf.browser`); only tests of the
+            other checks turn it off.
 
     Raises:
         UnreadableOutput: the site folder, the manifest or an output cannot be read or parsed.
@@ -172,9 +183,24 @@ def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -
             f"built from content version {manifest['content_version']}, "
             f"the project is at {library.project.content_version}"
         )
+    problems += check_sources(library.root, manifest["sources"])
+    problems += check_files(
+        site_dir, manifest["files"], (entry["path"] for entry in manifest["outputs"])
+    )
     langs = list(languages) if languages is not None else output_languages(library)
     expected = {output.path: output for output in collect_outputs(site_dir, library, langs, clinic)}
     rows = []
+    # The browser proves the pages while the PDFs are read here: Chromium works in its own
+    # processes, so the two overlap.
+    pool = ThreadPoolExecutor(max_workers=1)
+    pages = [
+        expected[entry["path"]]
+        for entry in manifest["outputs"]
+        if entry["path"] in expected
+        and expected[entry["path"]].kind == "page"
+        and output_file(site_dir, entry["path"]).is_file()
+    ]
+    proof = pool.submit(_browser_proof, site_dir, library, pages) if browser else None
     listed: set[str] = set()
     for entry in manifest["outputs"]:
         path = entry["path"]
@@ -219,8 +245,43 @@ def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -
             "not listed in the manifest" + ("" if built else ", and the file does not exist")
         )
         rows.append(row)
+    if proof is not None:
+        _note_browser_failures(proof.result(), rows)
+        pool.shutdown()
     rows.sort(key=lambda row: row.output)
     return Report(str(site_dir), clinic, rows, problems)
+
+
+def _browser_proof(
+    site_dir: Path, library: Library, outputs: Iterable[Output]
+) -> dict[str, dict[str, list[str]]]:
+    """Open every page that must show protected elements in Chromium: path -> key -> the
+    properties that failed (see `careleaf.browser.PageProver.check`)."""
+    pages: dict[str, list[Wanted]] = {}
+    for output in outputs:
+        wanted, _problems = expected_items(library, output)
+        if wanted:
+            pages[output.path] = [Wanted(key, text, locate(key)[0]) for key, text in wanted.items()]
+    if not pages:
+        return {}
+    with PageProver(site_dir) as prover:
+        return prover.check(pages)
+
+
+def _note_browser_failures(results: dict[str, dict[str, list[str]]], rows: list[Row]) -> None:
+    """An element that fails any property in the browser counts as missing, with one note per
+    property; a page that navigates away is a problem of the page."""
+    by_path = {row.output: row for row in rows}
+    for path, failures in results.items():
+        row = by_path[path]
+        for key, properties in sorted(failures.items()):
+            if not key:
+                row.problems += [f"in the browser: {failure}" for failure in properties]
+                continue
+            if key not in row.missing:
+                row.missing.append(key)
+            row.notes += [f"{key}: in the browser, {failure}" for failure in properties]
+        row.missing.sort()
 
 
 def expected_items(library: Library, output: Output) -> tuple[dict[str, str], list[str]]:
@@ -358,11 +419,18 @@ def _check_pdf(
         if note:
             row.missing.append(item_id)
             row.notes.append(note)
+    with DrawnPdf(path, library.root) as drawn:
+        for item_id, text in sorted(expected.items()):
+            failures = drawn.check(item_id, text, locate(item_id)[1])
+            if failures and item_id not in row.missing:
+                row.missing.append(item_id)
+            row.notes += [f"{item_id}: as drawn, {failure}" for failure in failures]
+    row.missing.sort()
     if stood_in:
         row.check = SCRIPT_CHECK
         row.notes.append(
-            f"{stood_in} item{'s' if stood_in != 1 else ''} in a complex script: "
-            f"checked by {SCRIPT_CHECK}, not by text"
+            f"{stood_in} item{'s' if stood_in != 1 else ''} in a complex script: extracted "
+            f"text checked by {SCRIPT_CHECK}, drawn glyphs against the text shaped by HarfBuzz"
         )
 
 

@@ -1,0 +1,482 @@
+"""Proves protected elements on the built pages as a reader sees them, in headless Chromium."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .readback import UnreadableOutput, normalise
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium's own background traffic is off, so every request comes from the page.
+CHROMIUM_ARGS = [
+    # No host can be reached (the site itself is answered by request interception).
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 900
+# How long a page may take to load, and how long it is watched afterwards for scripts that
+# change it (timers, observers) before its elements are measured.
+LOAD_TIMEOUT_MS = 15_000
+SETTLE_MS = 300
+# The smallest text a patient is expected to read, in CSS pixels (as drawn, after transforms),
+# and the WCAG 2 AA contrast for body text.
+MIN_FONT_PX = 9.0
+MIN_CONTRAST = 4.5
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One protected element a page must show.
+
+    Attributes:
+        key: what the report calls it (an item id, or ``block/item/field``).
+        text: the text it must show.
+        selector: the CSS selector that finds it (see `careleaf.readback.locate`).
+    """
+
+    key: str
+    text: str
+    selector: str
+
+
+def _navigated(url: str, page: Any, navigations: list[str], frame: Any) -> None:
+    """Note where the page went if it left the page being checked (a redirect is a failure:
+    the reader would not see this page at all)."""
+    if frame == page.main_frame and frame.url.split("#")[0] != url:
+        navigations.append(frame.url)
+
+
+# The site is served from its folder by the browser's own request interception, under this
+# origin: no socket is opened, so a build verifies in a sandbox without a network (even
+# loopback), and nothing else is reachable.
+ORIGIN = "http://careleaf.localhost"
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".pdf": "application/pdf",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+def _serve_file(site_dir: Path, route: Any) -> None:
+    """Answer one request of the browser from the site folder (and nothing outside it)."""
+    url = urlsplit(route.request.url)
+    if f"{url.scheme}://{url.netloc}" != ORIGIN:
+        route.abort()
+        return
+    target = (site_dir / unquote(url.path).lstrip("/")).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_relative_to(site_dir) or not target.is_file():
+        route.fulfill(status=404, body="not found", content_type="text/plain")
+        return
+    kind = _TYPES.get(target.suffix.lower(), "application/octet-stream")
+    route.fulfill(status=200, body=target.read_bytes(), content_type=kind)
+
+
+class PageProver:
+    """One headless Chromium, over one served site, for a whole verification run.
+
+    Use as a context manager; `check` opens one page and returns what is wrong with each
+    wanted element.
+    """
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = Path(site_dir).resolve()
+        self.base = ORIGIN
+
+    def __enter__(self) -> PageProver:
+        from playwright.sync_api import Error, sync_playwright
+
+        if not Path(CHROMIUM).exists():
+            raise UnreadableOutput(
+                f"cannot prove the pages: Chromium is not installed at {CHROMIUM} "
+                "(run .ci/install-system-packages)"
+            )
+        try:
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+            self._context = self._browser.new_context(
+                viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT},
+                java_script_enabled=True,
+                service_workers="block",
+            )
+            self._context.route("**/*", functools.partial(_serve_file, self.site_dir))
+        except Error as error:
+            self.__exit__(None, None, None)
+            raise UnreadableOutput(f"cannot start Chromium: {error.message}") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for closing in ("_context", "_browser"):
+            if hasattr(self, closing):
+                getattr(self, closing).close()
+        if hasattr(self, "_playwright"):
+            self._playwright.stop()
+
+    def check(self, pages: Mapping[str, Sequence[Wanted]]) -> dict[str, dict[str, list[str]]]:
+        """Open pages and check every wanted element on each, as rendered.
+
+        All pages are opened first, then watched together for `SETTLE_MS` (a script that
+        changes a page after it loaded has run by then), then measured.
+
+        Args:
+            pages: page path inside the site folder (``es/safety/index.html``) -> the
+                elements it must show.
+
+        Returns:
+            Page path -> key -> the failed properties (short sentences); a key with no failure
+            is absent. The key ``""`` holds failures of the page itself (it navigated away).
+        """
+        from playwright.sync_api import Error
+
+        opened = []
+        results: dict[str, dict[str, list[str]]] = {}
+        try:
+            # Every page starts loading at once; Chromium loads them side by side.
+            for path in pages:
+                url = f"{self.base}/{path}"
+                page = self._context.new_page()
+                navigations: list[str] = []
+                page.on("framenavigated", functools.partial(_navigated, url, page, navigations))
+                opened.append((path, url, page, navigations))
+                try:
+                    response = page.goto(url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+                except Error as error:
+                    results[path] = {"": [f"the page does not load: {error.message}"]}
+                    continue
+                if response is None or not response.ok:
+                    status = response.status if response else "no response"
+                    results[path] = {"": [f"the page does not load ({status})"]}
+            for path, _url, page, navigations in opened:
+                if path in results:
+                    continue
+                try:
+                    page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
+                    # Looked at before the page settles: the refresh may be aborted by then.
+                    refresh = page.evaluate(_REFRESH)
+                except Error:  # the page is being replaced: it navigates away
+                    refresh = [] if navigations else ["(navigation while loading)"]
+                if refresh:
+                    navigations.append(
+                        f'<meta http-equiv="refresh" content="{refresh[0]}">, which sends the '
+                        "reader away"
+                    )
+            if opened:
+                opened[-1][2].wait_for_timeout(SETTLE_MS)
+            for path, url, page, navigations in opened:
+                if path not in results:
+                    results[path] = self._measure(page, url, navigations, pages[path])
+        finally:
+            for _path, _url, page, _navigations in opened:
+                page.close()
+        return results
+
+    def _measure(
+        self, page: Any, url: str, navigations: list[str], wanted: Sequence[Wanted]
+    ) -> dict[str, list[str]]:
+        """What is wrong with each wanted element of one loaded, settled page."""
+        from playwright.sync_api import Error
+
+        problems: dict[str, list[str]] = {}
+        try:
+            if navigations or page.url.split("#")[0] != url:
+                targets = navigations or [page.url]
+                problems[""] = [f"the page navigates away to {target}" for target in targets]
+            facts = page.evaluate(
+                _PROBE,
+                {
+                    "items": [{"key": w.key, "selector": w.selector} for w in wanted],
+                    "minFont": MIN_FONT_PX,
+                },
+            )
+            hidden_from_ax = self._ax_ignored(page, wanted)
+        except Error as error:
+            return {"": [f"the browser could not check the page: {error.message}"]}
+        for want in wanted:
+            fact = facts[want.key]
+            failed = list(fact["failures"])
+            if fact["found"] and want.key in hidden_from_ax:
+                failed.append(f"not exposed in the accessibility tree ({hidden_from_ax[want.key]})")
+            if fact["found"]:
+                for contrast, where in fact["contrasts"]:
+                    if contrast < MIN_CONTRAST:
+                        failed.append(
+                            f"text contrast {contrast:.2f}:1 against its background "
+                            f"(at least {MIN_CONTRAST}:1) in {where}"
+                        )
+                        break
+                shown = normalise(fact["text"])
+                if shown != normalise(want.text):
+                    failed.append(f"rendered text is {shown!r}, expected {normalise(want.text)!r}")
+            if failed:
+                problems[want.key] = failed
+        return problems
+
+    def _ax_ignored(self, page: Any, wanted: Sequence[Wanted]) -> dict[str, str]:
+        """Key -> why Chromium's accessibility tree leaves the element out (absent: exposed)."""
+        session = page.context.new_cdp_session(page)
+        try:
+            session.send("DOM.enable")
+            session.send("Accessibility.enable")
+            root = session.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+            ignored = {}
+            for want in wanted:
+                nodes = session.send(
+                    "DOM.querySelectorAll", {"nodeId": root, "selector": want.selector}
+                )["nodeIds"]
+                if len(nodes) != 1:
+                    continue  # absent or duplicated: the probe already says so
+                tree = session.send(
+                    "Accessibility.getPartialAXTree",
+                    {"nodeId": nodes[0], "fetchRelatives": False},
+                )["nodes"]
+                node: dict[str, Any] = tree[0] if tree else {"ignored": True}
+                if node.get("ignored"):
+                    reasons = [r.get("name", "") for r in node.get("ignoredReasons") or []]
+                    ignored[want.key] = ", ".join(reasons) or "ignored"
+            return ignored
+        finally:
+            session.detach()
+
+
+_REFRESH = (
+    "() => [...document.querySelectorAll('meta[http-equiv]')]"
+    ".filter(m => m.httpEquiv.toLowerCase() === 'refresh').map(m => m.content)"
+)
+# Runs in the page: for each wanted element, what a reader gets from it. Only facts come back
+# (and the failed properties that need no threshold); the verdict stays in Python.
+_PROBE = r"""
+({items, minFont}) => {
+  // Make every element hit-testable, so that an overlay with pointer-events: none is seen.
+  const probeStyle = document.createElement('style');
+  probeStyle.textContent = '*, *::before, *::after { pointer-events: auto !important; }';
+  document.head.appendChild(probeStyle);
+  const parse = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const over = (top, below) => {
+    const a = top[3];
+    return [0, 1, 2].map(i => top[i] * a + below[i] * (1 - a)).concat([1]);
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.classList.length ? '.' + [...el.classList].join('.') : '');
+  // The colour behind an element: its own and its ancestors' backgrounds, composited over
+  // the canvas (white). A background image cannot be proven to leave the text readable.
+  const background = (el) => {
+    const layers = [];
+    for (let n = el; n; n = n.parentElement) {
+      const s = getComputedStyle(n);
+      if (s.backgroundImage !== 'none') return {image: name(n)};
+      const c = parse(s.backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let colour = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return {colour};
+  };
+  const opacity = (el) => {
+    let o = 1;
+    for (let n = el; n; n = n.parentElement) o *= Number(getComputedStyle(n).opacity);
+    return o;
+  };
+  // The text as rendered: generated content included, hidden parts left out.
+  const generated = (el, pseudo) => {
+    const s = getComputedStyle(el, pseudo);
+    if (!s.content || s.content === 'none' || s.content === 'normal') return '';
+    if (s.display === 'none') return '';
+    let out = '';
+    const re = new RegExp([/"((?:[^"\\]|\\.)*)"/, /'((?:[^'\\]|\\.)*)'/,
+                           /attr\(\s*([\w-]+)\s*\)/, /(counters?\([^)]*\))/]
+                          .map(r => r.source).join('|'), 'g');
+    let m;
+    while ((m = re.exec(s.content))) {
+      if (m[1] !== undefined || m[2] !== undefined) {
+        out += (m[1] ?? m[2]).replace(/\\([0-9a-fA-F]{1,6})\s?/g,
+          (_, h) => String.fromCodePoint(parseInt(h, 16))).replace(/\\(.)/g, '$1');
+      } else if (m[3]) out += el.getAttribute(m[3]) || '';
+      else out += '\u0000' + m[4];
+    }
+    return out;
+  };
+  const rendered = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) return node.data;
+    if (node.nodeType !== Node.ELEMENT_NODE) return '';
+    const s = getComputedStyle(node);
+    if (s.display === 'none') return '';
+    if (!node.checkVisibility({opacityProperty: true, visibilityProperty: true})) {
+      return '';
+    }
+    let out = generated(node, '::before');
+    for (const child of node.childNodes) out += rendered(child);
+    out += generated(node, '::after');
+    const block = !s.display.startsWith('inline') && s.display !== 'contents';
+    return block ? ' ' + out + ' ' : out;
+  };
+  const textRects = (el) => {
+    const out = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      if (!t.data.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(t);
+      for (const r of range.getClientRects()) if (r.width > 0 && r.height > 0) out.push([t, r]);
+    }
+    return out;
+  };
+  // Whether an element (or one of its pseudo-elements) paints a box that hides what is below.
+  const paints = (el, pseudo) => {
+    const s = getComputedStyle(el, pseudo);
+    if (pseudo && (s.content === 'none' || s.content === 'normal')) return false;
+    const bg = parse(s.backgroundColor);
+    return ((bg && bg[3] > 0) || s.backgroundImage !== 'none') && Number(s.opacity) > 0;
+  };
+  const REPLACED = ['IMG', 'SVG', 'CANVAS', 'VIDEO', 'IFRAME', 'OBJECT', 'EMBED'];
+  const result = {};
+  for (const {key, selector} of items) {
+    const fact = {found: false, failures: [], contrasts: [], text: ''};
+    result[key] = fact;
+    const found = document.querySelectorAll(selector);
+    if (found.length === 0) { fact.failures.push('not in the page (DOM)'); continue; }
+    // More than one is the static check's verdict (duplicated); the first is proven here.
+    const el = found[0];
+    fact.found = true;
+    fact.text = rendered(el);
+    const closedDetails = el.closest('details:not([open])');
+    if (closedDetails && !el.closest('summary')) fact.failures.push('inside a closed <details>');
+    const dialog = el.closest('dialog');
+    if (dialog && !dialog.open) fact.failures.push('inside a closed <dialog>');
+    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true,
+                             contentVisibilityAuto: true})) {
+      fact.failures.push('not visible (checkVisibility: display, visibility or opacity)');
+    }
+    const ariaHidden = el.closest('[aria-hidden="true"], [inert]');
+    if (ariaHidden) fact.failures.push(`hidden from assistive technology by ${name(ariaHidden)}`);
+    for (let n = el; n; n = n.parentElement) {
+      const s = getComputedStyle(n);
+      if (s.clipPath !== 'none') {
+        fact.failures.push(`clipped by clip-path on ${name(n)}`); break;
+      }
+      if (s.filter !== 'none') { fact.failures.push(`filter "${s.filter}" on ${name(n)}`); break; }
+      if (s.clip && s.clip !== 'auto' && s.position === 'absolute') {
+        fact.failures.push(`clipped by clip on ${name(n)}`); break;
+      }
+    }
+    const box = el.getBoundingClientRect();
+    const docW = document.documentElement.scrollWidth, docH = document.documentElement.scrollHeight;
+    const left = box.left + scrollX, top = box.top + scrollY;
+    if (box.width < 1 || box.height < 1) {
+      fact.failures.push(`empty box (${box.width.toFixed(1)} x ${box.height.toFixed(1)} px)`);
+    } else if (left < 0 || top < 0 || left + box.width > docW + 1 || top + box.height > docH + 1) {
+      fact.failures.push(
+        `its box is outside the document (at ${left.toFixed(0)}, ${top.toFixed(0)})`);
+    }
+    // The scale transforms give it: the box as drawn against the box as laid out.
+    const scale = el.offsetHeight > 0 ? box.height / el.offsetHeight : 1;
+    const rects = textRects(el);
+    if (!rects.length && !fact.failures.length) fact.failures.push('no text drawn');
+    const seenStyles = new Set();
+    let smallest = Infinity, coverName = null, clipName = null;
+    for (let k = 0; k < rects.length; k++) {
+      // Measured afresh: hit-testing may have scrolled the page since.
+      const [textNode, r] = textRects(el)[k] || rects[k];
+      const parent = textNode.parentElement;
+      if (!seenStyles.has(parent)) {
+        seenStyles.add(parent);
+        const s = getComputedStyle(parent);
+        smallest = Math.min(smallest, parseFloat(s.fontSize) * scale);
+        let fg = parse(s.webkitTextFillColor) || parse(s.color) || [0, 0, 0, 1];
+        const back = background(parent);
+        if (back.image) {
+          fact.contrasts.push([0, `text on a background image (${back.image})`]);
+        } else {
+          fg = [fg[0], fg[1], fg[2], fg[3] * opacity(parent)];
+          const shown = over(fg, back.colour);
+          const [a, b] = [lum(shown), lum(back.colour)];
+          fact.contrasts.push([(Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), name(parent)]);
+        }
+      }
+      // Clipped by an ancestor's overflow: the visible part of the text box shrinks.
+      for (let n = parent; n && n !== document.documentElement && !clipName; n = n.parentElement) {
+        const s = getComputedStyle(n);
+        if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+        const c = n.getBoundingClientRect();
+        if (r.left < c.left - 1 || r.right > c.right + 1 || r.top < c.top - 1 ||
+            r.bottom > c.bottom + 1) {
+          if (n.scrollHeight > n.clientHeight + 1 || n.scrollWidth > n.clientWidth + 1) {
+            if (s.overflowY !== 'hidden' && s.overflowY !== 'clip' && s.overflowX !== 'hidden' &&
+                s.overflowX !== 'clip') continue;  // the reader can scroll to it
+          }
+          clipName = name(n);
+        }
+      }
+      // Covered: hit-test points across each line of text.
+      if (!coverName) {
+        let q = r;
+        // Hit-testing sees only the viewport; mid-viewport, no sticky header or footer is on it.
+        if (r.top < innerHeight * 0.25 || r.bottom > innerHeight * 0.75) {
+          window.scrollTo(0, Math.max(0, r.top + scrollY - innerHeight / 2));
+          const moved = textRects(el)[k];
+          q = moved ? moved[1] : r;
+        }
+        for (const fx of [0.1, 0.3, 0.5, 0.7, 0.9]) {
+          const x = q.left + q.width * fx, y = q.top + q.height / 2;
+          if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+          const stack = document.elementsFromPoint(x, y);
+          for (const top of stack) {
+            if (top === parent || parent.contains(top)) break;
+            if (top.contains(parent)) {
+              // An ancestor hit above its own text: one of its pseudo-elements lies on top.
+              const pseudo = ['::before', '::after'].find(p => paints(top, p));
+              if (pseudo) { coverName = name(top) + pseudo; break; }
+              continue;
+            }
+            const s = getComputedStyle(top);
+            const drawn = paints(top, null) || REPLACED.includes(top.tagName.toUpperCase()) ||
+              [...top.childNodes].some(c => c.nodeType === 3 && c.data.trim());
+            if (drawn && Number(s.opacity) > 0) { coverName = name(top); break; }
+          }
+          if (coverName) break;
+        }
+      }
+    }
+    if (clipName) fact.failures.push(`clipped by the overflow of ${clipName}`);
+    if (coverName) fact.failures.push(`covered by ${coverName}`);
+    if (smallest < minFont) {
+      fact.failures.push(`font size ${smallest.toFixed(1)} px as drawn (at least ${minFont} px)`);
+    }
+  }
+  probeStyle.remove();
+  window.scrollTo(0, 0);
+  return result;
+}
+"""

@@ -1,0 +1,166 @@
+"""The browser proof of protected elements: each hiding or altering technique, applied to a copy
+of a real built page, is named with the item and the property; legitimate text still passes."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from careleaf.browser import PageProver, Wanted
+from careleaf.readback import locate
+
+PAGE = "is-it-safe/index.html"
+ITEM = "side-effects/pneumothorax/text"
+TEXT = "A collapsed lung (pneumothorax)"
+SPAN = (
+    f'<span class="careleaf-item-text" data-protected="{ITEM}" '
+    f'id="p-side-effects--pneumothorax--text">{TEXT}</span>'
+)
+
+
+def style(css: str) -> tuple[str, str]:
+    return "</head>", f"<style>{css}</style></head>"
+
+
+TARGET = f'[data-protected="{ITEM}"]'
+# name -> (what to replace in the page, by what), and the words the failure must hold.
+DAMAGES: dict[str, tuple[list[tuple[str, str]], str]] = {
+    "opacity": ([style(f"{TARGET} {{ opacity: 0 }}")], "checkVisibility"),
+    "low-opacity": ([style(f"{TARGET} {{ opacity: 0.05 }}")], "contrast"),
+    "same-colour": ([style(f"{TARGET} {{ color: #fff }}")], "contrast"),
+    "transparent": ([style(f"{TARGET} {{ color: transparent }}")], "contrast"),
+    "text-fill": ([style(f"{TARGET} {{ -webkit-text-fill-color: #fefefe }}")], "contrast"),
+    "font-size-0": ([style(f"{TARGET} {{ font-size: 0 }}")], "box"),
+    "tiny-font": ([style(f"{TARGET} {{ font-size: 3px }}")], "font size"),
+    "clip-path": ([style(f"{TARGET} {{ clip-path: inset(50%) }}")], "clip-path"),
+    "off-screen": (
+        [style(f"{TARGET} {{ position: absolute; left: -9999px }}")],
+        "outside the document",
+    ),
+    "overflow-parent": (
+        [style(f"li:has(> {TARGET}) {{ height: 0; overflow: hidden; padding: 0; margin: 0 }}")],
+        "overflow",
+    ),
+    "scale-0": ([style(f"{TARGET} {{ display: inline-block; transform: scale(0) }}")], "box"),
+    "scale-small": (
+        [style(f"{TARGET} {{ display: inline-block; transform: scale(0.2) }}")],
+        "font size",
+    ),
+    "css-variable": (
+        [style(f":root {{ --careleaf-x: #ffffff }} {TARGET} {{ color: var(--careleaf-x) }}")],
+        "contrast",
+    ),
+    "media-screen": (
+        [style(f"@media screen {{ {TARGET} {{ visibility: hidden }} }}")],
+        "checkVisibility",
+    ),
+    "import": (
+        [("</head>", '<style>@import url("hide.css");</style></head>')],
+        "checkVisibility",
+    ),
+    "overlay": (
+        [
+            style(
+                f"li:has(> {TARGET}) {{ position: relative }} li:has(> {TARGET})::after "
+                "{ content: ''; position: absolute; inset: 0; background: #fff; "
+                "pointer-events: none }"
+            )
+        ],
+        "covered",
+    ),
+    "details": ([(SPAN, f"<details><summary>More</summary>{SPAN}</details>")], "<details>"),
+    "dialog": ([(SPAN, f"<dialog>{SPAN}</dialog>")], "<dialog>"),
+    "aria-hidden": ([(SPAN, f'<span aria-hidden="true">{SPAN}</span>')], "assistive"),
+    "after": (
+        [style(f'{TARGET}::after {{ content: " is nothing to worry about" }}')],
+        "rendered text",
+    ),
+    "before-hidden-word": (
+        [(f">{TEXT}<", '>A collapsed <b style="display:none">NOT</b>lung (pneumothorax)<')],
+        None,  # passes: the hidden word is not read
+    ),
+    "script-removes": (
+        [
+            (
+                "</body>",
+                "<script>addEventListener('load', () => setTimeout(() => "
+                f"document.querySelector('{TARGET}').remove(), 50))</script></body>",
+            )
+        ],
+        "not in the page",
+    ),
+    "script-rewrites": (
+        [
+            (
+                "</body>",
+                "<script>document.querySelector('"
+                + TARGET
+                + "').textContent = 'Nothing serious'</script></body>",
+            )
+        ],
+        "rendered text",
+    ),
+    "meta-refresh": (
+        [("<head>", '<head><meta http-equiv="refresh" content="0; url=/index.html">')],
+        "navigates away",
+    ),
+    "meta-refresh-later": (
+        [("<head>", '<head><meta http-equiv="refresh" content="30; url=/index.html">')],
+        "refresh",
+    ),
+    "script-navigates": (
+        [("</body>", "<script>location.href = '/index.html'</script></body>")],
+        "navigates away",
+    ),
+}
+# Legitimate renderings that must still pass.
+GOOD = {
+    "undamaged": [],
+    "soft-hyphens": [(f">{TEXT}<", ">A col\u00adlapsed lung (pneu\u00admo\u00adthorax)<")],
+    "wrapped": [style(f"{TARGET} {{ display: inline-block; max-width: 4em }}")],
+    "ligatures": [style(f"{TARGET} {{ font-variant-ligatures: common-ligatures }}")],
+    "closed-details-elsewhere": [
+        ("</article>", "<details><summary>x</summary>y</details></article>")
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def damaged(real_site, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list[str]]]:
+    """Every damaged and every good copy of the page, checked in one browser session."""
+    _project, built = real_site
+    site = tmp_path_factory.mktemp("seen") / "site"
+    shutil.copytree(built, site)
+    original = (site / PAGE).read_text(encoding="utf-8")
+    assert SPAN in original
+    (site / "is-it-safe" / "hide.css").write_text(
+        f"{TARGET} {{ visibility: hidden }}\n", encoding="utf-8"
+    )
+    pages = {}
+    cases = {name: edits for name, (edits, _words) in DAMAGES.items()} | GOOD
+    for name, edits in cases.items():
+        text = original
+        for old, new in edits:
+            assert old in text, f"{name}: {old!r} not in the page"
+            text = text.replace(old, new, 1)
+        (site / "is-it-safe" / f"{name}.html").write_text(text, encoding="utf-8")
+        pages[f"is-it-safe/{name}.html"] = [Wanted(ITEM, TEXT, locate(ITEM)[0])]
+    with PageProver(site) as prover:
+        results = prover.check(pages)
+    return {path.split("/")[1].removesuffix(".html"): found for path, found in results.items()}
+
+
+@pytest.mark.parametrize("name", [name for name, (_e, words) in DAMAGES.items() if words])
+def test_each_damage_is_named_with_its_property(damaged, name: str) -> None:
+    words = DAMAGES[name][1]
+    found = damaged[name]
+    failures = found.get(ITEM, []) + found.get("", [])
+    assert any(words in failure for failure in failures), (name, found)
+    if "refresh" not in name and "navigates" not in name:
+        assert ITEM in found, found
+
+
+@pytest.mark.parametrize("name", [*GOOD, "before-hidden-word"])
+def test_legitimate_renderings_pass(damaged, name: str) -> None:
+    assert damaged[name] == {}, damaged[name]
