@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .colour import brand_problems
 from .errors import CareleafError
 from .load import load_library
 from .pages import check_pages
@@ -41,6 +42,7 @@ def check(project: Path) -> None:
     except CareleafError as error:
         raise _fail(error) from None
     problems = check_pages(project, library)
+    problems += [p for clinic in library.clinics.values() for p in brand_problems(clinic)]
     if problems:
         lines = [f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:"]
         raise click.ClickException("\n".join(lines + [f"  - {p}" for p in problems]))
@@ -202,6 +204,30 @@ def status(project: Path, lang: str | None, fmt: str) -> None:
         raise click.BadParameter(f"'{lang}' {why} (translations: {known})", param_hint="--lang")
     langs = [lang] if lang else translations
     click.echo(format_status([translation_status(library, code) for code in langs], fmt))
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="A table, JSON (a list of entries), or Markdown.",
+)
+@click.pass_obj
+def report(project: Path, fmt: str) -> None:
+    """Reading grade, words, review dates and translation state of every page and handout.
+
+    It informs: the exit status is 0 whatever the grades are.
+    """
+    from .report import build_report, format_report
+
+    try:
+        library = load_library(project)
+    except CareleafError as error:
+        raise _fail(error) from None
+    click.echo(format_report(build_report(library), fmt))
 
 
 @main.command()
