@@ -76,7 +76,8 @@ def brand_problems(clinic: Clinic) -> list[Problem]:
     brand = {"primary": clinic.colors.primary, "accent": clinic.colors.accent}
     problems = []
     for pair in PAIRS:
-        text, background = brand.get(pair.text, pair.text), brand.get(pair.background, pair.background)
+        text = brand.get(pair.text, pair.text)
+        background = brand.get(pair.background, pair.background)
         ratio = contrast(text, background)
         if ratio >= MINIMUM:
             continue

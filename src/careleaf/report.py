@@ -1,4 +1,4 @@
-"""The editors' report: reading grade, words, review and translation state of every page and handout.
+"""The editors' report: reading grade, words, review and translation state of pages and handouts.
 
 Readability comes from textstat, whose syllable counts use the CMU dictionary and the pyphen
 hyphenation dictionaries shipped inside installed packages: nothing is downloaded at run time.
