@@ -10,6 +10,8 @@ import logging
 import shutil
 from pathlib import Path
 
+from bs4 import BeautifulSoup
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.commands.build import build
 from mkdocs.config import base, load_config
@@ -29,12 +31,17 @@ from .model import Clinic, Library
 from .pages import check_page, check_pages, split_front_matter
 from .pdf import handout_pdf, thumbnail
 from .render import render_block
+from .report import build_report, editors_page
 from .status import page_is_stale, safety_problems
 from .verify import format_table, verify
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
 ASSETS = "assets/careleaf"
+# The editors' report page: built into the source language's site, left out of the navigation.
+EDITORS_PAGE = "editors.md"
+# Search engines show about this many characters of a meta description.
+DESCRIPTION_LENGTH = 160
 # Languages Material's search has a stemmer for; others search without stemming.
 SEARCH_LANGUAGES = {
     "ar",
@@ -171,6 +178,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                     "lang": other,
                     # From this language's root to the other's: the switcher keeps the page.
                     "prefix": here + ("" if other == self.library.source_language else f"{other}/"),
+                    # The other language's root on the clinic's site, for <link hreflang>.
+                    "url": self.library.url(clinic, other),
                 }
                 for other in languages
             ]
@@ -187,8 +196,24 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             },
             "labels": {
                 key: self.library.label(lang, key)
-                for key in ("contact", "book", "phone", "email", "address", "website", "language")
+                for key in (
+                    "contact",
+                    "book",
+                    "phone",
+                    "email",
+                    "address",
+                    "website",
+                    "language",
+                    "not-found",
+                    "not-found-help",
+                    "home",
+                    "page-address",
+                )
             },
+            # hreflang="x-default": the source language's root.
+            "x_default": self.library.url(clinic, self.library.source_language),
+            # The page showing the safety blocks, for the 404 page; set once pages are read.
+            "safety_page": None,
             "translation_draft": (
                 self.library.label(lang, "translation-draft")
                 if lang != self.library.source_language and language.status == "draft"
@@ -213,7 +238,12 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         )
         for font in sorted(fonts.glob("*.woff2")):
             files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
+        if self.lang == self.library.source_language:
+            report = build_report(self.library)
+            markdown = editors_page(report, self.library.project.content_version)
+            files.append(File.generated(config, EDITORS_PAGE, content=markdown))
         self.fallback_pages = set()
+        self.safety_page: Page | None = None
         if self.lang != self.library.source_language:
             # A page not yet translated is shown in the source language, with a notice.
             source_docs = root / "docs" / self.library.source_language
@@ -240,6 +270,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         result = check_page(markdown, file, self.library, self.lang, offset)
         if result.problems:
             raise PluginError("careleaf: " + "\n".join(str(p) for p in result.problems))
+        if set(result.blocks) & set(self.library.project.safety):
+            self.safety_page = page
         notices = []
         if any(self.library.block(self.lang, b).is_draft for b in result.blocks):
             notices.append(("warning", "draft-notice"))
@@ -257,6 +289,20 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             notice = escape(self.library.label(self.lang, label_id))
             markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
         return markdown
+
+    def on_page_content(
+        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if self.config.enabled and not page.meta.get("description"):
+            page.meta["description"] = description(html)
+        return None
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # Pages are read by now (titles included), and the 404 page is not rendered yet.
+        page = self.safety_page if self.config.enabled else None
+        if page is not None:
+            config.extra["careleaf"]["safety_page"] = {"url": page.url, "title": page.title}
+        return env
 
     def _page_is_stale(self, uri: str, translated_text: str) -> bool:
         """A translated page whose English page changed since it was translated."""
@@ -372,6 +418,21 @@ def insert_after_title(markdown: str, text: str) -> str:
         if line.startswith("# "):
             return "".join([*lines[: index + 1], "\n", text, "\n", *lines[index + 1 :]])
     return f"{text}\n{markdown}"
+
+
+def description(html: str) -> str:
+    """A page's meta description: its first paragraph of prose, cut at a word near 160 chars.
+
+    Notices (admonitions) come before the prose on some pages and are not a description.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for notice in soup.select(".admonition"):
+        notice.decompose()
+    first = soup.find("p")
+    text = " ".join(first.get_text(" ").split()) if first else ""
+    if len(text) <= DESCRIPTION_LENGTH:
+        return text
+    return text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def brand_css(clinic: Clinic) -> str:
