@@ -86,27 +86,35 @@ def test_axe_check_fails_on_a_damaged_page(width_page: Page, site_url: str) -> N
 
 
 def marked_text(reader: PdfReader) -> dict[tuple[int, int], str]:
-    """The text of each marked-content sequence, by (page index, MCID)."""
+    """The text of each marked-content sequence, by (page index, MCID), in drawing order."""
     texts: dict[tuple[int, int], str] = {}
     for index, pdf_page in enumerate(reader.pages):
-        stack: list[int | None] = []
-
-        def before(op: bytes, args: list, *_: object) -> None:
-            if op == b"BDC":
-                props = args[1] if len(args) > 1 else None
-                stack.append(props.get("/MCID") if isinstance(props, DictionaryObject) else None)
-            elif op == b"BMC":
-                stack.append(None)
-            elif op == b"EMC" and stack:
-                stack.pop()
-
-        def text(value: str, *_: object) -> None:
-            mcid = next((m for m in reversed(stack) if m is not None), None)
-            if mcid is not None:
-                texts[(index, mcid)] = texts.get((index, mcid), "") + value
-
-        pdf_page.extract_text(visitor_operand_before=before, visitor_text=text)
+        for mcid, value in _page_marked_text(pdf_page):
+            texts[(index, mcid)] = texts.get((index, mcid), "") + value
     return texts
+
+
+def _page_marked_text(pdf_page) -> list[tuple[int, str]]:
+    """(MCID, text) pieces of one page, as its content stream draws them."""
+    stack: list[int | None] = []
+    pieces: list[tuple[int, str]] = []
+
+    def before(op: bytes, args: list, *_: object) -> None:
+        if op == b"BDC":
+            props = args[1] if len(args) > 1 else None
+            stack.append(props.get("/MCID") if isinstance(props, DictionaryObject) else None)
+        elif op == b"BMC":
+            stack.append(None)
+        elif op == b"EMC" and stack:
+            stack.pop()
+
+    def text(value: str, *_: object) -> None:
+        mcid = next((m for m in reversed(stack) if m is not None), None)
+        if mcid is not None:
+            pieces.append((mcid, value))
+
+    pdf_page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return pieces
 
 
 def structure_order(reader: PdfReader) -> list[tuple[int, int]]:
