@@ -260,6 +260,15 @@ def test_check_refuses_a_low_contrast_primary_naming_pair_and_ratio(project: Pat
     assert "Traceback" not in result.output
 
 
+def test_handout_command_refuses_a_low_contrast_accent(mini: Path, tmp_path: Path) -> None:
+    edit(mini / "clinics/demo/clinic.yml", '"#8b1e3f"', '"#ffb74d"')
+    out = tmp_path / "sheet.pdf"
+    result = CliRunner().invoke(main, ["-p", str(mini), "handout", "sheet", "-o", str(out)])
+    assert result.exit_code == 1 and "key colors.accent" in result.output
+    assert "white text on the accent colour (#ffffff on #ffb74d)" in result.output
+    assert not out.exists()
+
+
 def test_build_refuses_a_low_contrast_primary(mini: Path) -> None:
     edit(mini / "clinics/demo/clinic.yml", '"#123456"', '"#ffd54f"')
     with pytest.raises(BuildError) as error:

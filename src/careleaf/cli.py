@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .colour import brand_problems
+from .colour import brand_problems, require_readable
 from .errors import CareleafError
 from .load import load_library
 from .pages import check_pages
@@ -130,6 +130,7 @@ def handout(
                     f"unknown {name} '{value}' (known: {', '.join(sorted(known))})"
                 )
         clinic = library.clinics[cid]
+        require_readable(clinic)
         target = output or Path(f"{handout_id}-{cid}-{lang}.pdf")
         url = library.url(clinic, lang, f"handouts/{handout_id}.pdf")
         pages = handout_pdf(library, handout_id, lang, clinic, url, target)

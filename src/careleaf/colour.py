@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import Problem
+from .errors import ContentError, Problem
 from .model import Clinic
 
 # WCAG 2.x, 1.4.3 (AA): normal-size text needs 4.5:1 against its background.
@@ -93,3 +93,14 @@ def brand_problems(clinic: Clinic) -> list[Problem]:
             )
         )
     return problems
+
+
+def require_readable(clinic: Clinic) -> None:
+    """Refuse a clinic whose colours make any text of the outputs unreadable.
+
+    Raises:
+        ContentError: one problem per pair below 4.5:1.
+    """
+    problems = brand_problems(clinic)
+    if problems:
+        raise ContentError(problems)

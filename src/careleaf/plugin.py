@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from .colour import brand_problems
+from .colour import require_readable
 from .errors import CareleafError
 from .load import load_library
 from .manifest import build_manifest, collect_outputs, output_languages, write_manifest
@@ -122,12 +122,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             known = ", ".join(sorted(self.library.clinics))
             raise PluginError(f"careleaf: unknown clinic '{clinic_id}' (known: {known})")
         self.clinic = self.library.clinics[clinic_id]
-        unreadable = brand_problems(self.clinic)
-        if unreadable:
-            raise PluginError(
-                "careleaf: the clinic's colours make text unreadable:\n"
-                + "\n".join(f"  - {p}" for p in unreadable)
-            )
+        try:
+            require_readable(self.clinic)
+        except CareleafError as error:
+            raise PluginError(f"careleaf: {error}") from None
         self.lang = self.config.lang or self.library.source_language
         if not self.config.lang:
             self._check_safety_policy()
