@@ -257,3 +257,10 @@ def test_wide_logo_check_can_fail(browser: Browser) -> None:
         assert size[0] / size[1] != pytest.approx(4, rel=0.05)
     finally:
         tab.close()
+
+
+def test_bengali_anchor_keeps_vowel_signs_and_the_toc_links_it(real_site) -> None:
+    html = soup(page_file(real_site[1], "bn", "is-it-safe/"))
+    anchor = "কখন-সঙ্গে-সঙ্গে-সাহায্য-নেবেন"  # "when to get help right away"
+    assert html.select_one(f'h2[id="{anchor}"]') is not None
+    assert html.select_one(f'.md-nav--secondary a[href="#{anchor}"]') is not None

@@ -9,8 +9,7 @@ import click
 
 from .colour import brand_problems, require_readable
 from .errors import CareleafError
-from .load import load_library
-from .pages import check_pages
+from .load import check_project, load_library
 
 
 def _fail(error: CareleafError) -> click.ClickException:
@@ -41,7 +40,7 @@ def check(project: Path) -> None:
         library = load_library(project)
     except CareleafError as error:
         raise _fail(error) from None
-    problems = check_pages(project, library)
+    problems = check_project(project, library)
     problems += [p for clinic in library.clinics.values() for p in brand_problems(clinic)]
     if problems:
         lines = [f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:"]

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, Problem
+from .images import BadImage, Limits, check_image
 from .markup import UnsafeMarkup, to_html
 from .model import (
     HANDOUT_TITLES,
@@ -19,14 +20,28 @@ from .model import (
     Library,
     Project,
 )
-from .yamlfile import UNREADABLE, YDict, YList, display_path, key_path, line_of, read_yaml
+from .pages import check_pages
+from .yamlfile import (
+    UNREADABLE,
+    YDict,
+    YList,
+    check_site_config,
+    display_path,
+    key_path,
+    line_of,
+    read_yaml,
+)
 
 PROJECT_FILE = "careleaf.yml"
 CONTENT_DIR = "content"
 HANDOUTS_DIR = "handouts"
 CLINICS_DIR = "clinics"
-LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
-MAX_LOGO_BYTES = 512 * 1024
+# A logo is shown small: these bounds keep a hostile file from costing minutes and gigabytes.
+LOGO_LIMITS = Limits(
+    max_bytes=512 * 1024, max_side=2048, suffixes=frozenset({".svg", ".png", ".jpg", ".jpeg"})
+)
+# Profile fields printed on one line (site header, footer, PDF metadata).
+SHORT_FIELDS = ("name", "phone", "address")
 # Keys the loader sets itself; a file may not set them.
 DERIVED_KEYS = ("id", "lang", "path")
 
@@ -44,10 +59,10 @@ def load_library(root: Path) -> Library:
     project = _load_project(root, problems)
     if project is None:
         raise ContentError(problems)
-    content = {
-        lang: _load_language(root, lang, problems, translation=lang != project.source_language)
-        for lang in sorted(project.languages, key=lambda code: code != project.source_language)
-    }
+    content: dict[str, dict[str, Block]] = {}
+    for lang in sorted(project.languages, key=lambda code: code != project.source_language):
+        source = content.get(project.source_language) if lang != project.source_language else None
+        content[lang] = _load_language(root, lang, problems, source=source)
     _check_source_language(root, project, content, problems)
     _check_unlisted_languages(root, project, problems)
     handouts = _load_handouts(
@@ -150,8 +165,10 @@ def _load_project(root: Path, problems: list[Problem]) -> Project | None:
 
 
 def _load_language(
-    root: Path, lang: str, problems: list[Problem], translation: bool = False
+    root: Path, lang: str, problems: list[Problem], source: dict[str, Block] | None = None
 ) -> dict[str, Block]:
+    """One language's blocks; ``source`` (the source language's) is given for a translation."""
+    translation = source is not None
     folder = root / CONTENT_DIR / lang
     blocks: dict[str, Block] = {}
     if not folder.is_dir():
@@ -267,6 +284,65 @@ def _check_block(
                     )
                 )
             seen_texts[item.text] = item.id
+
+
+def check_project(root: Path, library: Library) -> list[Problem]:
+    """What loading does not check: mkdocs.yml, pages, docs folders, extra translated ids."""
+    config = root / "mkdocs.yml"
+    problems = check_site_config(config, root) if config.exists() else []
+    return problems + extra_translations(library) + check_pages(root, library)
+
+
+def extra_translations(library: Library) -> list[Problem]:
+    """Translated blocks and items the source language does not have.
+
+    They would be silently left out of every output, so `careleaf check` and the build refuse
+    them (`careleaf status` lists them as "extra" to help the translator).
+    """
+    problems: list[Problem] = []
+    english = library.content[library.source_language]
+    for lang, blocks in library.content.items():
+        if lang == library.source_language:
+            continue
+        for block in blocks.values():
+            source = english.get(block.id)
+            if source is None:
+                problems.append(
+                    Problem(
+                        block.path,
+                        f"unknown block: {CONTENT_DIR}/{library.source_language}/{block.id}.yml "
+                        "does not exist",
+                        item=block.id,
+                    )
+                )
+                continue
+            known = {item.id for item in source.items}
+            extra = [index for index, item in enumerate(block.items) if item.id not in known]
+            if not extra:
+                continue
+            data = read_yaml(library.root / block.path, library.root, [])
+            for index in extra:
+                item_id = block.items[index].id
+                problems.append(
+                    Problem(
+                        block.path,
+                        f"unknown id: {source.path} has no item '{item_id}' (remove it, or "
+                        "correct the id)",
+                        line=_line_of_item(data, item_id),
+                        key="items",
+                        item=item_id,
+                    )
+                )
+    return problems
+
+
+def _line_of_item(data: Any, item_id: str) -> int | None:
+    items = data.get("items") if isinstance(data, YDict) else None
+    if isinstance(items, YList):
+        for index, item in enumerate(items):
+            if isinstance(item, YDict) and item.get("id") == item_id:
+                return line_of(data, ("items", index, "id"))
+    return None
 
 
 def _check_source_language(
@@ -391,6 +467,18 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
     clinic = validate(Clinic, data, name, problems, id=path.parent.name, path=name)
     if clinic is None:
         return None
+    for key in SHORT_FIELDS:
+        if any(ch in "\n\t" for ch in getattr(clinic, key)):
+            problems.append(
+                Problem(
+                    name,
+                    "must be one line (no line breaks or tabs)",
+                    line=line_of(data, (key,)),
+                    key=key,
+                    item=clinic.id,
+                )
+            )
+            return None
     folder = path.parent.resolve()
     logo = (path.parent / clinic.logo).resolve()
     line = line_of(data, ("logo",))
@@ -410,26 +498,13 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
                 name, f"logo file not found: {clinic.logo}", line=line, key="logo", item=clinic.id
             )
         )
-    elif logo.suffix.lower() not in LOGO_TYPES:
-        problems.append(
-            Problem(
-                name,
-                "the logo must be an SVG, PNG or JPEG file",
-                line=line,
-                key="logo",
-                item=clinic.id,
-            )
-        )
-    elif logo.stat().st_size > MAX_LOGO_BYTES:
-        problems.append(
-            Problem(
-                name,
-                f"the logo is larger than {MAX_LOGO_BYTES // 1024} KiB",
-                line=line,
-                key="logo",
-                item=clinic.id,
-            )
-        )
     else:
+        try:
+            check_image(logo, LOGO_LIMITS)
+        except BadImage as error:
+            problems.append(
+                Problem(name, f"the logo {error}", line=line, key="logo", item=clinic.id)
+            )
+            return None
         return clinic
     return None

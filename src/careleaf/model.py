@@ -5,18 +5,36 @@ No I/O here: `load` reads files into these types, the renderers and the verifier
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import Strict as StrictType
+
+# Characters that show nothing although they are not whitespace to str.strip().
+BLANKS = frozenset("\u115f\u1160\u034f\u2800\u3164\uffa0")
+
+
+def visible(text: str) -> str:
+    """Refuse text made only of whitespace and invisible characters (zero-width space...)."""
+    if not any(
+        not ch.isspace() and ch not in BLANKS and unicodedata.category(ch) not in ("Cf", "Cc", "Zs")
+        for ch in text
+    ):
+        raise ValueError("has no visible characters (only spaces or invisible characters)")
+    return text
+
 
 Id = Annotated[str, StrictType(), StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Text = Annotated[
-    str, StrictType(), StringConstraints(min_length=1, max_length=20_000, strip_whitespace=True)
+    str,
+    StrictType(),
+    StringConstraints(min_length=1, max_length=20_000, strip_whitespace=True),
+    AfterValidator(visible),
 ]
 Color = Annotated[str, StrictType(), StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 LangCode = Annotated[

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -21,14 +22,15 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url
+from mkdocs.utils import CountHandler, get_relative_url
 
 from .colour import require_readable
-from .errors import CareleafError
-from .load import load_library
+from .errors import CareleafError, Problem
+from .load import check_project, load_library
 from .manifest import build_manifest, collect_outputs, output_languages, write_manifest
+from .markup import markdown_text, template_free
 from .model import Clinic, Library
-from .pages import check_page, check_pages, split_front_matter
+from .pages import FRONT_MATTER_KEYS, check_markdown, check_page, slugify, split_front_matter
 from .pdf import handout_pdf, thumbnail
 from .render import render_block
 from .report import build_report, editors_page
@@ -88,6 +90,9 @@ class CareleafConfig(base.Config):
     """Set by careleaf for each language's own build; leave empty in mkdocs.yml."""
     allow_stale = c.Type(bool, default=False)
     """Publish languages whose safety items are missing or stale, marked as out of date."""
+    publish = c.Type(bool, default=True)
+    """Replace site_dir at the end of the build. `careleaf build` sets it off and publishes
+    itself once MkDocs has returned (after MkDocs has counted its strict-mode warnings)."""
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -101,6 +106,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     # (No on_startup hook on purpose: MkDocs would then share one instance between the
     # configurations of the languages' builds.)
     final_dir: Path | None = None
+    # Every warning MkDocs logs during the whole build (all languages): none may be published.
+    warnings: CountHandler | None = None
+    verified: bool = False
 
     @event_priority(100)  # before mkdocs-macros, which asks this plugin for the library
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -111,11 +119,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             self.library = load_library(root)
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
-        problems = check_pages(root, self.library)
+        problems = check_project(root, self.library)
         if problems:
             raise PluginError(
-                "careleaf: pages refer to things that do not exist or hold "
-                "template code:\n" + "\n".join(f"  - {p}" for p in problems)
+                "careleaf: contributed files are refused:\n"
+                + "\n".join(f"  - {p}" for p in problems)
             )
         clinic_id = self.config.clinic or self.library.project.default_clinic
         if clinic_id not in self.library.clinics:
@@ -132,6 +140,17 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             self.final_dir = Path(config.site_dir)
             config.site_dir = str(staging_dir(self.final_dir))
             shutil.rmtree(config.site_dir, ignore_errors=True)
+            self.verified = False
+            self.warnings = CountHandler()
+            self.warnings.setLevel(logging.WARNING)
+            logger = logging.getLogger("mkdocs")
+            # `mkdocs build -q` drops warnings before any handler sees them, so that not even
+            # strict mode counts them: a warning must always be seen, and stop publishing.
+            if logger.getEffectiveLevel() > logging.WARNING:
+                logger.setLevel(logging.WARNING)
+            logger.addHandler(self.warnings)
+        # Unicode-aware heading anchors, set here rather than with a Python tag in mkdocs.yml.
+        config.mdx_configs.setdefault("toc", {})["slugify"] = slugify
         self._configure_site(config, root)
         return config
 
@@ -156,8 +175,12 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def _configure_site(self, config: MkDocsConfig, root: Path) -> None:
         """Point the build at this language's pages and brand it with the clinic."""
         clinic, lang = self.clinic, self.lang
-        config.docs_dir = str(root / "docs" / lang)
-        config.site_name = clinic.name
+        docs = root / "docs" / lang
+        # A published language without pages shows the source pages, each with a notice.
+        config.docs_dir = str(docs if docs.is_dir() else _empty_folder())
+        # Material prints site_name unescaped in places: give it escaped text (Markup), which
+        # prints as the name and is not escaped twice where a template does escape it.
+        config.site_name = escape(clinic.name)
         config.site_url = self.library.url(clinic, lang)
         config.theme["language"] = lang
         language = self.library.project.languages[lang]
@@ -236,10 +259,17 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         )
         for font in sorted(fonts.glob("*.woff2")):
             files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
+        self.editors_file: File | None = None
         if self.lang == self.library.source_language:
+            if files.get_file_from_path(EDITORS_PAGE) is not None:
+                raise PluginError(
+                    f"careleaf: docs/{self.lang}/{EDITORS_PAGE}: this name is kept for the "
+                    "editors' report that careleaf builds; rename the page"
+                )
             report = build_report(self.library)
             markdown = editors_page(report, self.library.project.content_version)
-            files.append(File.generated(config, EDITORS_PAGE, content=markdown))
+            self.editors_file = File.generated(config, EDITORS_PAGE, content=markdown)
+            files.append(self.editors_file)
         self.fallback_pages = set()
         self.safety_page: Page | None = None
         if self.lang != self.library.source_language:
@@ -258,6 +288,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     ) -> str | None:
         if not self.config.enabled:
             return None
+        if page.file is self.editors_file:
+            # careleaf's own report, not contributed text: kept out of search, and in the
+            # source language only, so it has no hreflang links to other languages.
+            page.meta.update({"search": {"exclude": True}, "alternates": False})
+            return None
         source = Path(page.file.abs_src_path or "")
         text = source.read_text(encoding="utf-8-sig") if source.is_file() else ""
         _, offset = split_front_matter(text)
@@ -265,9 +300,20 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         fallback = uri in self.fallback_pages
         page_lang = self.library.source_language if fallback else self.lang
         file = f"docs/{page_lang}/{uri}"
+        unknown = sorted(set(page.meta) - set(FRONT_MATTER_KEYS))
         result = check_page(markdown, file, self.library, self.lang, offset)
-        if result.problems:
-            raise PluginError("careleaf: " + "\n".join(str(p) for p in result.problems))
+        problems = result.problems or check_markdown(markdown, file, offset)
+        if unknown:
+            problems.append(Problem(file, f"front matter keys not allowed: {', '.join(unknown)}"))
+        if problems:
+            raise PluginError("careleaf: " + "\n".join(str(p) for p in problems))
+        # Material prints page.meta values unescaped (title, description): escape them now,
+        # before any page's navigation shows this page's title.
+        for key, value in page.meta.items():
+            if isinstance(value, str):
+                # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
+                # template (refused by the page check; this is the second line of defence).
+                page.meta[key] = Markup(template_free(str(escape(value))))
         if set(result.blocks) & set(self.library.project.safety):
             self.safety_page = page
         notices = []
@@ -284,16 +330,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         ):
             notices.append(("note", "stale-translation"))
         for kind, label_id in reversed(notices):
-            notice = escape(self.library.label(self.lang, label_id))
+            notice = markdown_text(self.library.label(self.lang, label_id))
             markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
         return markdown
-
-    def on_page_content(
-        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
-    ) -> str | None:
-        if self.config.enabled and not page.meta.get("description"):
-            page.meta["description"] = description(html)
-        return None
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # Pages are read by now (titles included), and the 404 page is not rendered yet.
@@ -309,7 +348,22 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             english.read_text(encoding="utf-8"), translated_text
         )
 
-    @event_priority(-100)  # last: the search index of this language is written by then
+    def on_page_content(
+        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if not self.config.enabled:
+            return None
+        if "title" not in page.meta and page.title is not None:
+            # A title taken from the first heading is HTML text (entities escaped). Material
+            # prints it through `striptags`, which un-escapes it, unless the page has a meta
+            # title: give it one, as Markup, so it is printed exactly as escaped.
+            page.meta["title"] = Markup(page.title)
+        if not page.meta.get("description"):
+            page.meta["description"] = description(html)  # the template escapes it
+        return None
+
+    # Last of all: the search index is written, and publishing waits for every other hook.
+    @event_priority(-1000)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
             return
@@ -325,12 +379,44 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             log.info("careleaf: handout %s (%s, %d pages)", pdf.name, self.lang, pages)
         if not self.config.lang:
             self._build_other_languages(config)
-            self._verify_and_publish(Path(config.site_dir))
+            self._verify(Path(config.site_dir))
+            if self.config.publish:
+                # Plain `mkdocs build`: MkDocs counts strict-mode warnings only after this
+                # hook, so publish only if none was logged so far (this hook runs last).
+                self.publish_staged()
 
     def on_build_error(self, *, error: Exception) -> None:
         # A failed build publishes nothing and leaves nothing behind: drop the staging folder.
         if self.final_dir is not None and not self.config.lang:
+            self._discard()
+
+    def _discard_counter(self) -> None:
+        if self.warnings is not None:
+            logging.getLogger("mkdocs").removeHandler(self.warnings)
+            self.warnings = None
+
+    def _discard(self) -> None:
+        self._discard_counter()
+        if self.final_dir is not None:
             shutil.rmtree(staging_dir(self.final_dir), ignore_errors=True)
+
+    def publish_staged(self) -> None:
+        """Replace the published folder with the verified staged build, if nothing warned.
+
+        `careleaf build` calls this after MkDocs' build() has returned for every language;
+        plain `mkdocs build` calls it from the last post-build hook.
+
+        Raises:
+            PluginError: the build was not verified or logged a warning; the staged build is
+                dropped and the published folder is left as it was.
+        """
+        counts = self.warnings.get_counts() if self.warnings is not None else []
+        if not self.verified or counts or self.final_dir is None:
+            self._discard()
+            why = ", ".join(f"{n} {level.lower()}s" for level, n in counts) or "not verified"
+            raise PluginError(f"careleaf: the build was not published ({why})")
+        self._discard_counter()
+        publish(staging_dir(self.final_dir), self.final_dir)
 
     def _build_other_languages(self, config: MkDocsConfig) -> None:
         """Each further language is its own build from the same configuration, in <lang>/."""
@@ -344,8 +430,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             log.info("careleaf: building the %s site", lang)
             build(sub)
 
-    def _verify_and_publish(self, built: Path) -> None:
-        """Record the outputs, verify them, and only then replace the published folder."""
+    def _verify(self, built: Path) -> None:
+        """Record the outputs and verify them; only a verified build may be published."""
         languages = output_languages(self.library)
         outputs = collect_outputs(built, self.library, languages, self.clinic.id)
         write_manifest(built, build_manifest(built, self.library, self.clinic.id, outputs))
@@ -358,8 +444,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 "careleaf: verification failed; nothing was published.\n" + format_table(report)
             )
         log.info("careleaf: verified %d outputs", len(report.rows))
-        if self.final_dir is not None:
-            publish(built, self.final_dir)
+        self.verified = True
 
     # The macros that pages may call (declared in macros/, checked by careleaf.pages).
 
@@ -368,7 +453,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         html = render_block(self.library, self.lang, block_id, style=style, heading_level=0)
         if not level:
             return str(html)
-        title = escape(self.library.block(self.lang, block_id).title)
+        title = markdown_text(self.library.block(self.lang, block_id).title)
         return f"{'#' * level} {title}\n\n{html}\n"
 
     def macro_handout_link(self, handout_id: str, page: Page) -> str:
@@ -447,6 +532,16 @@ def brand_css(clinic: Clinic) -> str:
         f"  --careleaf-accent: {accent};\n"
         "}\n"
     )
+
+
+_EMPTY: list[tempfile.TemporaryDirectory] = []
+
+
+def _empty_folder() -> Path:
+    """An empty folder for a language without pages (removed when the process ends)."""
+    if not _EMPTY:
+        _EMPTY.append(tempfile.TemporaryDirectory(prefix="careleaf-empty-"))
+    return Path(_EMPTY[0].name)
 
 
 def staging_dir(final: Path) -> Path:

@@ -263,8 +263,6 @@ def editors_page(entries: list[Entry], content_version: str) -> str:
     table = markdown.markdown(format_report(entries, "markdown"), extensions=["tables"])
     table = table.replace("<table>", '<table class="careleaf-report">', 1)
     return (
-        # Not in search; one language only, so no links to it in the others.
-        "---\nsearch:\n  exclude: true\nalternates: false\n---\n\n"
         "# Editors' report\n\n"
         f"Content version {content_version}. {summary} "
         "Reading grades use Flesch–Kincaid and SMOG for English and Fernández-Huerta reading "
