@@ -74,6 +74,37 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return project, project / "site"
 
 
+def approve(root: Path) -> None:
+    """Re-pin a project's protected English, as `careleaf protect` does after review."""
+    from careleaf.protect import approve as approve_pins
+
+    approve_pins(root)
+
+
+def marked(page) -> dict[str, str]:  # noqa: ANN001 (a BeautifulSoup document)
+    """Protected key -> text of every ``data-protected`` element of a parsed page."""
+    return {el["data-protected"]: el.get_text() for el in page.select("[data-protected]")}
+
+
+def shown(library, lang: str, blocks, clinic: str | None = None) -> dict[str, str]:  # noqa: ANN001
+    """Protected key -> the text a language shows, for every protected field of ``blocks``."""
+    from careleaf.render import protected_texts
+
+    texts: dict[str, str] = {}
+    for block_id in blocks:
+        texts.update(
+            protected_texts(library, lang, block_id, library.clinics[clinic] if clinic else None)
+        )
+    return texts
+
+
+def anchors(library, blocks) -> set[str]:  # noqa: ANN001
+    """The PDF named destinations of every protected field of ``blocks``."""
+    from careleaf.model import protected_anchor
+
+    return {protected_anchor(k) for b in blocks for k in library.project.protected_keys(b)}
+
+
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's own background traffic is off, so every request comes from the page.
 CHROMIUM_ARGS = [

@@ -89,7 +89,7 @@ def test_arabic_page_lays_out_right_to_left(browser: Browser, tmp_path: Path) ->
         page.goto(f"{url}/")
         assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
         content = page.locator("article.md-content__inner").bounding_box()
-        title = page.locator('[data-item="bruising"]').bounding_box()
+        title = page.locator('[data-protected="side-effects/bruising/text"]').bounding_box()
         # Right to left: the item starts at the right edge of the content column.
         assert content and title
         right_gap = content["x"] + content["width"] - (title["x"] + title["width"])

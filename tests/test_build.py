@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import CONTRAINDICATIONS, edit
+from conftest import edit
 
 from careleaf.cli import main
 from careleaf.errors import BuildError
@@ -49,7 +49,9 @@ def test_a_removed_item_fails_verify_naming_page_and_id(real_site, tmp_path: Pat
     shutil.copytree(site, copy)
     page = copy / "is-it-safe" / "index.html"
     soup = BeautifulSoup(page.read_text(), "html.parser")
-    soup.select_one('[data-item="pregnancy"]').find_parent("li").decompose()
+    soup.select_one('[data-protected="contraindications/pregnancy/text"]').find_parent(
+        "li"
+    ).decompose()
     page.write_text(str(soup))
     result = CliRunner().invoke(main, ["--project", str(project), "verify", str(copy)])
     assert result.exit_code == 1
@@ -66,8 +68,10 @@ def test_handout_without_a_safety_block_is_not_published(project: Path) -> None:
     with pytest.raises(BuildError) as caught:
         build_site(project, "example", site)
     message = str(caught.value)
-    assert "aftercare" in message
-    for item in CONTRAINDICATIONS:
-        assert item in message
+    # The placement rule refuses it before anything is built, naming the handout and block.
+    assert (
+        "handouts/aftercare.yml: key sections: item 'contraindications': must carry the "
+        "protected block" in message
+    )
     assert snapshot(site) == before  # the published site is byte-for-byte as it was
     assert [p.name for p in project.iterdir() if "careleaf-staging" in p.name] == []

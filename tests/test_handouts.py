@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import REPO, copy_project, edit
+from conftest import REPO, anchors, copy_project, edit
 
 from careleaf.cli import main
 from careleaf.errors import BuildError, ContentError
@@ -75,7 +75,8 @@ def test_item_anchors_metadata_fonts_and_pages(real_site, handout: str) -> None:
     project, site = real_site
     library = load_library(project)
     reader = pypdf.PdfReader(site / "handouts" / f"{handout}.pdf")
-    assert {f"item-{i}" for i in library.safety_items("en")} <= set(reader.named_destinations)
+    required = library.project.placement.handouts[handout]
+    assert anchors(library, required) <= set(reader.named_destinations)
     meta = reader.metadata
     assert meta.title.endswith("| Riverside Physiotherapy") and len(meta.title) > 30
     assert meta.author == "Riverside Physiotherapy"

@@ -8,10 +8,11 @@ from pathlib import Path
 import pypdf
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, copy_project, edit
+from conftest import REPO, anchors, approve, copy_project, edit, marked, shown
 
 from careleaf.errors import BuildError
 from careleaf.load import load_library
+from careleaf.model import protected_anchor
 from careleaf.site import build_site
 
 PAGES = (
@@ -41,14 +42,14 @@ def test_every_page_and_handout_in_each_language(real_site, lang: str) -> None:
         assert html.html["lang"] == lang, page
         assert html.body["dir"] == "ltr"
     safety = soup(site / lang / "is-it-safe" / "index.html")
-    expected = {i: item.text for i, item in library.safety_items(lang).items()}
-    found = {el["data-item"]: el.get_text() for el in safety.select("[data-item]")}
-    assert {i: t for i, t in found.items() if i in expected} == expected
+    required = library.project.placement.pages["is-it-safe.md"]
+    assert marked(safety) == shown(library, lang, required)
     assert safety.select_one(".careleaf-translation-draft")  # the draft banner, in the language
     for handout in HANDOUTS:
         reader = pypdf.PdfReader(site / lang / "handouts" / f"{handout}.pdf")
         assert reader.trailer["/Root"]["/Lang"] == lang
-        assert {f"item-{i}" for i in library.safety_items(lang)} <= set(reader.named_destinations)
+        required = library.project.placement.handouts[handout]
+        assert anchors(library, required) <= set(reader.named_destinations)
     if lang == "es":  # Bengali shaping does not survive text extraction (see readback)
         text = " ".join(
             p.extract_text()
@@ -91,6 +92,7 @@ def test_stale_safety_item_refuses_the_build_and_allow_stale_marks_it(project: P
     old = "A collapsed lung (pneumothorax)"
     new = "A collapsed lung (pneumothorax), which needs urgent care"
     edit(project / "content/en/side-effects.yml", f"text: {old}", f"text: {new}")
+    approve(project)  # a reviewed change of protected English
     with pytest.raises(BuildError) as caught:
         build_site(project, "example", project / "site")
     message = str(caught.value)
@@ -102,7 +104,7 @@ def test_stale_safety_item_refuses_the_build_and_allow_stale_marks_it(project: P
     library = load_library(project)
     outdated = library.label("es", "outdated-item")
     page = soup(project / "site/es/is-it-safe/index.html")
-    item = page.select_one('[data-item="pneumothorax"]')
+    item = page.select_one('[data-protected="side-effects/pneumothorax/text"]')
     note = item.find_next_sibling(class_="careleaf-outdated")
     assert outdated in note.get_text() and new in note.get_text()
     notices = " ".join(a.get_text() for a in page.select(".admonition"))
@@ -125,7 +127,7 @@ def test_untranslated_page_falls_back_to_english_with_a_notice(mini: Path) -> No
     assert page.html["lang"] == "es"
     notice = load_library(mini).label("es", "fallback-page")
     assert notice in page.select_one(".admonition.note").get_text()
-    assert page.select_one('[data-item="bruising"]')["lang"] == "en"
+    assert page.select_one('[data-protected="side-effects/bruising/text"]')["lang"] == "en"
 
 
 def test_arabic_pages_and_handouts_lay_out_right_to_left(tmp_path: Path) -> None:
@@ -139,8 +141,13 @@ def test_arabic_pages_and_handouts_lay_out_right_to_left(tmp_path: Path) -> None
     # Right to left: an item's text starts at the right of its line, so the anchor WeasyPrint
     # records for it lies in the right half of the page; left to right it lies in the left.
     width = float(reader.pages[0].mediabox.width)
-    for item in ("bruising", "pneumothorax", "pregnancy"):
-        assert float(reader.named_destinations[f"item-{item}"].left) > width / 2, item
+    for block, item in (
+        ("side-effects", "bruising"),
+        ("side-effects", "pneumothorax"),
+        ("contraindications", "pregnancy"),
+    ):
+        anchor = protected_anchor(f"{block}/{item}/text")
+        assert float(reader.named_destinations[anchor].left) > width / 2, item
 
 
 def test_left_to_right_anchors_lie_on_the_left(mini: Path) -> None:
@@ -151,4 +158,5 @@ def test_left_to_right_anchors_lie_on_the_left(mini: Path) -> None:
     handout_pdf(library, "sheet", "en", library.clinics["demo"], "https://demo.example/x", out)
     reader = pypdf.PdfReader(out)
     width = float(reader.pages[0].mediabox.width)
-    assert float(reader.named_destinations["item-bruising"].left) < width / 2
+    anchor = "p-side-effects--bruising--text"
+    assert float(reader.named_destinations[anchor].left) < width / 2

@@ -74,7 +74,7 @@ def test_duplicate_item_id_across_blocks(mini: Path) -> None:
         ("content/en/side-effects.yml", 4, "items[0].id", "bruising")
     ]
     # ...and the protected id that the edit removed is reported in the same run.
-    assert any(p.item == "pregnancy" and "required" in p.message for p in problems)
+    assert any(p.item == "pregnancy" and "protected item is missing" in p.message for p in problems)
 
 
 def test_duplicate_yaml_key(mini: Path) -> None:
@@ -110,7 +110,7 @@ def test_missing_required_safety_item(mini: Path) -> None:
         "items",
         "pneumothorax",
     )
-    assert "required safety item is missing" in problem.message
+    assert "protected item is missing" in problem.message
 
 
 def test_unknown_block_on_a_page(mini: Path) -> None:
@@ -198,4 +198,4 @@ def test_check_on_the_real_project_without_pregnancy(project: Path) -> None:
     result = CliRunner().invoke(main, ["--project", str(project), "check"])
     assert result.exit_code == 1
     assert "content/en/contraindications.yml" in result.output
-    assert "item 'pregnancy': required safety item is missing" in result.output
+    assert "item 'pregnancy': protected item is missing" in result.output

@@ -5,19 +5,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from conftest import edit
+from conftest import approve, edit
 
 from careleaf.load import load_library
 from careleaf.render import render_block
 
 
-def test_item_element_holds_exactly_the_item_text(mini: Path) -> None:
+def test_each_protected_element_holds_exactly_its_field(mini: Path) -> None:
     html = render_block(load_library(mini), "en", "side-effects")
-    items = BeautifulSoup(html, "html.parser").select("[data-item]")
-    assert [(el["data-item"], el["id"], el.get_text()) for el in items] == [
-        ("bruising", "item-bruising", "A small bruise"),
-        ("pneumothorax", "item-pneumothorax", "A collapsed lung"),
+    marked = BeautifulSoup(html, "html.parser").select("[data-protected]")
+    assert [(el["data-protected"], el["id"], el.get_text()) for el in marked] == [
+        ("side-effects/intro", "p-side-effects--intro", "Most are mild."),
+        ("side-effects/bruising/text", "p-side-effects--bruising--text", "A small bruise"),
+        (
+            "side-effects/bruising/frequency",
+            "p-side-effects--bruising--frequency",
+            "About 1 in 13 sessions.",
+        ),
+        (
+            "side-effects/pneumothorax/text",
+            "p-side-effects--pneumothorax--text",
+            "A collapsed lung",
+        ),
+        (
+            "side-effects/pneumothorax/detail",
+            "p-side-effects--pneumothorax--detail",
+            "Rare but serious.",
+        ),
+        ("side-effects/pneumothorax/frequency", "p-side-effects--pneumothorax--frequency", "Rare."),
     ]
+    # The label is outside the element: it holds the field's text and nothing else.
+    assert "How common" not in "".join(el.get_text() for el in marked)
 
 
 def test_styles(mini: Path) -> None:
@@ -37,6 +55,7 @@ def test_styles(mini: Path) -> None:
 def test_text_is_escaped_and_markdown_rendered(mini: Path) -> None:
     edit(mini / "content/en/side-effects.yml", "text: A small bruise", "text: A <b>bruise</b>")
     edit(mini / "content/en/about.yml", "A short **prose** block.", "A <i>short</i> **prose**.")
+    approve(mini)
     library = load_library(mini)
     html = render_block(library, "en", "side-effects") + render_block(library, "en", "about")
     assert "A &lt;b&gt;bruise&lt;/b&gt;" in html

@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, edit
 
 from careleaf.cli import main
-from careleaf.report import MAX_GRADE, MAX_SMOG, plain_text, readability
+from careleaf.model import Review
+from careleaf.report import MAX_GRADE, MAX_SMOG, _review, plain_text, readability
 
 
 def report(project: Path, fmt: str = "json") -> str:
@@ -60,8 +63,8 @@ def test_spanish_has_fernandez_huerta_and_bengali_word_counts(entries: list[dict
 
 def test_review_dates_and_translation_state(entries: list[dict]) -> None:
     safety = next(e for e in entries if e["lang"] == "en" and e["name"] == "is-it-safe.md")
-    assert safety["review"] == "draft" and safety["reviewed_on"] and safety["next_review"]
-    assert safety["translation"] == "source"
+    assert safety["review"] == "draft" and safety["translation"] == "source"
+    assert "reviewed_on" in safety and "next_review" in safety
     spanish = next(e for e in entries if e["lang"] == "es" and e["name"] == "is-it-safe.md")
     assert spanish["translation"] == "current, draft"
 
@@ -131,3 +134,26 @@ def test_textstat_needs_no_download() -> None:
 def test_readability_of_known_text() -> None:
     words, grade, smog, ease = readability("The cat sat on the mat. It was warm.", "en")
     assert words == 9 and grade is not None and grade < 2 and ease is None
+
+
+def test_review_is_approved_only_when_every_block_is_and_dates_are_the_earliest() -> None:
+    def shown(*reviews: Review | None) -> list:
+        # _review reads only each block's review.
+        return [SimpleNamespace(review=r) for r in reviews]
+
+    early = Review(
+        status="approved",
+        reviewed_on=date(2026, 1, 5),
+        reviewed_by="Dr A",
+        next_review_due=date(2027, 1, 5),
+    )
+    late = Review(
+        status="approved",
+        reviewed_on=date(2026, 6, 1),
+        reviewed_by="Dr B",
+        next_review_due=date(2026, 12, 1),
+    )
+    assert _review(shown(early, late)) == ("approved", date(2026, 1, 5), date(2026, 12, 1))
+    assert _review(shown(early, Review(status="draft")))[0] == "draft"
+    assert _review(shown(early, None))[0] == "draft"
+    assert _review(shown()) == ("none", None, None)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import REPO, edit
+from conftest import REPO, approve, edit
 from PIL import Image
 
 from careleaf.cli import main
@@ -245,15 +245,16 @@ def test_invisible_text_and_extra_ids_in_a_translation_are_refused(mini: Path) -
     (mini / "docs/es").mkdir()
     (mini / "content/es/side-effects.yml").write_text(
         "title: Efectos\nitems:\n"
-        '  - id: bruising\n    source: A small bruise\n    text: "\\u200b\\u00a0"\n'
-        "  - id: made-up\n    source: Nothing\n    text: Inventado\n",
+        '  - id: bruising\n    source: {text: A small bruise}\n    text: "\\u200b\\u00a0"\n'
+        "  - id: made-up\n    source: {text: Nothing}\n    text: Inventado\n",
         encoding="utf-8",
     )
     output = check(mini)
     assert "content/es/side-effects.yml:5: key items[0].text: item 'bruising'" in output
     assert "no visible characters" in output
     (mini / "content/es/side-effects.yml").write_text(
-        "title: Efectos\nitems:\n  - id: made-up\n    source: Nothing\n    text: Inventado\n",
+        "title: Efectos\nitems:\n"
+        "  - id: made-up\n    source: {text: Nothing}\n    text: Inventado\n",
         encoding="utf-8",
     )
     output = check(mini)
@@ -379,6 +380,7 @@ def test_hostile_text_is_inert_everywhere_it_is_printed(mini: Path) -> None:
     edit(mini / "content/en/side-effects.yml", "title: Side effects", f"title: '{title}'")
     item = "A small bruise [x](javascript:alert(6)) {{ 7*7 }} <b>b</b>"
     edit(mini / "content/en/side-effects.yml", "text: A small bruise", f"text: '{item}'")
+    approve(mini)  # the protected English changed: re-approved, as after clinical review
     build_site(mini, "demo", mini / "site")
     site = mini / "site"
     for page in site.rglob("*.html"):
@@ -399,7 +401,7 @@ def test_hostile_text_is_inert_everywhere_it_is_printed(mini: Path) -> None:
     heading = safety.find("h2", string=lambda text: text and text.startswith("Side"))
     assert heading.get_text() == title and not heading.find(True)
     assert not safety.select('a[href^="javascript"], img[src^="https"]')
-    assert safety.select_one('[data-item="bruising"]').get_text() == item
+    assert safety.select_one('[data-protected="side-effects/bruising/text"]').get_text() == item
     metadata = pypdf.PdfReader(site / "handouts/sheet.pdf").metadata
     assert metadata["/Author"] == name and name in metadata["/Title"]
 

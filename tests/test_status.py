@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -10,14 +9,16 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import edit
+from conftest import approve, edit
 
 from careleaf.cli import main
 from careleaf.errors import ContentError
 from careleaf.load import load_library
 from careleaf.status import (
     format_status,
-    page_fingerprint,
+    page_body,
+    page_is_stale,
+    recorded_source,
     safety_problems,
     translation_status,
 )
@@ -74,10 +75,20 @@ def edit_items(path: Path, change: Any) -> None:
     path.write_text(dump_yaml(data), encoding="utf-8")
 
 
-def test_page_fingerprint_is_the_first_16_hex_digits_of_sha256() -> None:
-    assert page_fingerprint("abc") == "ba7816bf8f01cfea"
-    text = '# Título\n\n{{ block("side-effects") }}\n'
-    assert page_fingerprint(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def change_english(root: Path, old: str, new: str, file: str = "side-effects.yml") -> None:
+    """Change protected English and re-approve it, as a maintainer does after review."""
+    edit(root / "content" / "en" / file, old, new)
+    approve(root)
+
+
+def test_a_page_records_the_english_page_without_its_front_matter() -> None:
+    english = "---\ntitle: Safety\n---\n\n# Safety\n\nText.\n"
+    assert page_body(english) == "# Safety\n\nText.\n"
+    translated = "---\nsource: |\n  # Safety\n\n  Text.\n---\n\n# Seguridad\n"
+    assert recorded_source(translated) == "# Safety\n\nText.\n"
+    assert not page_is_stale(english, translated)
+    assert page_is_stale(english.replace("Text.", "New text."), translated)
+    assert page_is_stale(english, "# Seguridad\n")  # records nothing
 
 
 @pytest.mark.parametrize("lang", sorted(TRANSLATIONS))
@@ -92,7 +103,8 @@ def test_the_translations_are_current(root: Path, lang: str) -> None:
     # Every English unit is counted: items, block fields and pages.
     english = library.content["en"].values()
     pages = list((root / "docs" / "en").rglob("*.md"))
-    fields = sum(1 for b in english for f in ("title", "intro", "body") if getattr(b, f))
+    names = ("title", "intro", "body", "emergency")
+    fields = sum(1 for b in english for f in names if getattr(b, f))
     assert status.total == sum(len(b.items) for b in english) + fields + len(pages)
 
 
@@ -101,7 +113,7 @@ def test_changed_english_makes_the_item_stale_in_every_translation(root: Path) -
         assert ("stale", f"content/{lang}/side-effects.yml", "pneumothorax") not in found(
             root, lang
         )
-    edit(root / "content" / "en" / "side-effects.yml", f"text: {OLD}\n", f"text: {NEW}\n")
+    change_english(root, f"text: {OLD}\n", f"text: {NEW}\n")
 
     statuses = status_json(root)
     assert [s["lang"] for s in statuses] == ["es", "bn"]
@@ -113,19 +125,20 @@ def test_changed_english_makes_the_item_stale_in_every_translation(root: Path) -
         assert entry["block"] == "side-effects"
         assert entry["safety"] is True
         assert (entry["old_english"], entry["new_english"]) == (OLD, NEW)
-        assert entry["key"].endswith(".source")
+        assert entry["field"] == "text"
+        assert entry["key"].endswith(".source.text")
     (es,) = status_json(root, "--lang", "es")
     assert es["current"] == es["total"] - 1
     assert es["percent"] == round(100 * (es["total"] - 1) / es["total"], 1)
 
 
 def test_safety_problems_name_the_stale_item(root: Path) -> None:
-    edit(root / "content" / "en" / "side-effects.yml", f"text: {OLD}\n", f"text: {NEW}\n")
+    change_english(root, f"text: {OLD}\n", f"text: {NEW}\n")
     library = load_library(root)
     for lang, name in TRANSLATIONS.items():
         (problem,) = safety_problems(library, lang)
         assert problem.file == f"content/{lang}/side-effects.yml"
-        assert problem.item == "pneumothorax"
+        assert problem.item == "side-effects/pneumothorax/text"
         assert problem.key is not None and problem.key.startswith("items[")
         assert problem.line is not None
         assert problem.message == (
@@ -141,7 +154,7 @@ def test_a_removed_item_is_missing(root: Path) -> None:
     assert found(root, "es") >= {("missing", "content/es/side-effects.yml", "pneumothorax")}
     (problem,) = safety_problems(load_library(root), "es")
     assert (problem.item, problem.message) == (
-        "pneumothorax",
+        "side-effects/pneumothorax",
         "Español (es): safety item is missing",
     )
     assert safety_problems(load_library(root), "bn") == []
@@ -154,7 +167,11 @@ def test_an_empty_text_in_a_translation_means_not_yet_translated(root: Path) -> 
                 item.update(text="", detail="", frequency="")
 
     edit_items(root / "content" / "bn" / "side-effects.yml", empty)
+    # Valid content; the safety policy (check = build) refuses it while bn is published.
     result = CliRunner().invoke(main, ["-p", str(root), "check"])
+    assert result.exit_code == 1
+    assert "item 'side-effects/pneumothorax': বাংলা (bn): safety item is missing" in result.output
+    result = CliRunner().invoke(main, ["-p", str(root), "check", "--allow-stale"])
     assert result.exit_code == 0, result.output
     assert ("missing", "content/bn/side-effects.yml", "pneumothorax") in found(root, "bn")
 
@@ -169,7 +186,9 @@ def test_an_empty_title_leaves_the_whole_block_untranslated(root: Path) -> None:
         ("missing", "body"),
         ("missing", "pneumothorax"),
     }
-    assert len(safety_problems(load_library(root), "es")) == 6
+    library = load_library(root)
+    # Every protected item, and the protected introduction and body.
+    assert len(safety_problems(library, "es")) == len(library.project.safety["side-effects"]) + 2
 
 
 def test_an_empty_text_in_the_source_language_is_still_an_error(root: Path) -> None:
@@ -179,22 +198,75 @@ def test_an_empty_text_in_the_source_language_is_still_an_error(root: Path) -> N
     assert any(p.item == "pneumothorax" for p in caught.value.problems)
 
 
-def test_an_item_without_source_is_stale(root: Path) -> None:
-    edit(root / "content" / "es" / "side-effects.yml", f"    source: {OLD}\n", "")
-    (entry,) = [e for e in translation_status(load_library(root), "es").entries]
-    assert (entry.state, entry.item, entry.old_english, entry.new_english) == (
-        "stale",
-        "pneumothorax",
-        None,
-        OLD,
+def test_an_item_without_source_is_stale_in_every_field(root: Path) -> None:
+    def unrecord(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if item["id"] == "pneumothorax":
+                del item["source"]
+
+    edit_items(root / "content" / "es" / "side-effects.yml", unrecord)
+    library = load_library(root)
+    entries = translation_status(library, "es").entries
+    english = library.english_item("side-effects", "pneumothorax")
+    assert english is not None
+    assert {(e.state, e.item, e.field, e.old_english, e.new_english) for e in entries} == {
+        ("stale", "pneumothorax", name, None, value) for name, value in english.fields().items()
+    }
+    problems = safety_problems(library, "es")
+    assert {p.item for p in problems} == {
+        f"side-effects/pneumothorax/{name}" for name in ("text", "detail", "frequency")
+    }
+    assert all("records no English source" in p.message for p in problems)
+
+
+def test_a_changed_english_frequency_makes_the_translation_stale(root: Path) -> None:
+    old, new = "About 1 in 13 sessions.", "About 1 in 3 sessions."
+    change_english(root, old, new)
+    library = load_library(root)
+    for lang, name in TRANSLATIONS.items():
+        (entry,) = translation_status(library, lang).entries
+        assert (entry.state, entry.item, entry.field) == ("stale", "bruising", "frequency")
+        assert (entry.old_english, entry.new_english) == (f"Common. {old}", f"Common. {new}")
+        (problem,) = safety_problems(library, lang)
+        assert problem.item == "side-effects/bruising/frequency"
+        assert problem.message == (
+            f"{name} ({lang}): safety item is stale: English changed from "
+            f"{'Common. ' + old!r} to {'Common. ' + new!r}"
+        )
+    result = CliRunner().invoke(main, ["-p", str(root), "status", "--lang", "es"])
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert f"old English: Common. {old}" in lines
+    assert f"new English: Common. {new}" in lines
+
+
+def test_a_half_translated_item_counts_as_missing(root: Path) -> None:
+    def half(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if item["id"] == "pneumothorax":
+                item.update(detail="", frequency="")
+
+    edit_items(root / "content" / "es" / "side-effects.yml", half)
+    library = load_library(root)
+    (entry,) = translation_status(library, "es").entries
+    assert (entry.state, entry.item) == ("missing", "pneumothorax")
+    assert (
+        entry.note
+        == "not translated: detail, frequency (the item is shown in en until every field is)"
     )
-    (problem,) = safety_problems(load_library(root), "es")
-    assert "records no English source" in problem.message
+    (problem,) = safety_problems(library, "es")
+    assert problem.file == "content/es/side-effects.yml"
+    assert problem.item == "side-effects/pneumothorax/detail"
+    assert problem.message.startswith("Español (es): safety item is not completely translated")
+    # It is shown whole in English: never a translated text without its detail.
+    assert library.translated_item("es", "side-effects", "pneumothorax") is None
+    assert library.safety_items("es")["pneumothorax"] == library.english_item(
+        "side-effects", "pneumothorax"
+    )
 
 
 def test_an_unknown_id_is_extra(root: Path) -> None:
     def add(items: list[dict[str, Any]]) -> None:
-        items.append({"id": "made-up", "source": "Made up", "text": "Inventado"})
+        items.append({"id": "made-up", "source": {"text": "Made up"}, "text": "Inventado"})
 
     edit_items(root / "content" / "es" / "side-effects.yml", add)
     (entry,) = translation_status(load_library(root), "es").entries
@@ -223,9 +295,9 @@ def test_a_changed_english_field_is_stale(root: Path) -> None:
 
 def test_a_changed_english_page_is_stale(root: Path) -> None:
     page = root / "docs" / "en" / "is-it-safe.md"
-    before = page_fingerprint(page.read_text(encoding="utf-8"))
+    before = page_body(page.read_text(encoding="utf-8"))
     page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    after = page_fingerprint(page.read_text(encoding="utf-8"))
+    after = page_body(page.read_text(encoding="utf-8"))
     for lang in TRANSLATIONS:
         (entry,) = translation_status(load_library(root), lang).entries
         assert (entry.kind, entry.state, entry.file) == (
@@ -233,8 +305,14 @@ def test_a_changed_english_page_is_stale(root: Path) -> None:
             "stale",
             f"docs/{lang}/is-it-safe.md",
         )
-        assert (entry.old_fingerprint, entry.new_fingerprint) == (before, after)
-        assert entry.old_english is None and "not stored" in (entry.note or "")
+        assert (entry.old_english, entry.new_english) == (before, after)
+        assert entry.key == "source" and entry.line == 2
+        assert entry.diff is not None and "\n+One more line.\n" in entry.diff
+    # The translator sees what changed without git.
+    result = CliRunner().invoke(main, ["-p", str(root), "status", "--lang", "es"])
+    assert "+One more line." in result.output
+    result = CliRunner().invoke(main, ["-p", str(root), "status", "--format", "markdown"])
+    assert "```diff" in result.output and "+One more line." in result.output
 
 
 def test_a_deleted_page_is_missing_and_an_unknown_page_extra(root: Path) -> None:
@@ -248,19 +326,19 @@ def test_a_deleted_page_is_missing_and_an_unknown_page_extra(root: Path) -> None
 
 
 def test_markdown_has_a_row_for_the_stale_item(root: Path) -> None:
-    edit(root / "content" / "en" / "side-effects.yml", f"text: {OLD}\n", f"text: {NEW}\n")
+    change_english(root, f"text: {OLD}\n", f"text: {NEW}\n")
     result = CliRunner().invoke(main, ["-p", str(root), "status", "--format", "markdown"])
     assert result.exit_code == 0, result.output
     assert "### Español (es)" in result.output
     assert "| state | file | item | old English | new English |" in result.output
     assert (
-        f"| **stale** | `content/es/side-effects.yml` | pneumothorax [safety] | {OLD} | {NEW} |"
-        in result.output.splitlines()
+        f"| **stale** | `content/es/side-effects.yml` | pneumothorax: text [safety] | {OLD} "
+        f"| {NEW} |" in result.output.splitlines()
     )
 
 
 def test_the_table_shows_old_and_new_english(root: Path) -> None:
-    edit(root / "content" / "en" / "side-effects.yml", f"text: {OLD}\n", f"text: {NEW}\n")
+    change_english(root, f"text: {OLD}\n", f"text: {NEW}\n")
     result = CliRunner().invoke(main, ["-p", str(root), "status", "--lang", "bn"])
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.output.splitlines()]

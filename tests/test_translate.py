@@ -14,7 +14,7 @@ from careleaf.cli import main
 from careleaf.errors import CareleafError
 from careleaf.load import load_library
 from careleaf.pages import split_front_matter
-from careleaf.status import page_fingerprint, recorded_fingerprint, safety_problems
+from careleaf.status import page_body, recorded_source, safety_problems
 from careleaf.translate import add_language, page_template
 
 
@@ -73,8 +73,14 @@ def test_translate_starts_an_unpublished_language(project: Path) -> None:
     assert "content/fr/side-effects.yml" in output and "pneumothorax [safety]" in output
 
     problems = safety_problems(load_library(project), "fr")
-    assert ("content/fr/side-effects.yml", "pneumothorax") in {(p.file, p.item) for p in problems}
-    assert all(p.message == "Français (fr): safety item is missing" for p in problems)
+    assert ("content/fr/side-effects.yml", "side-effects/pneumothorax") in {
+        (p.file, p.item) for p in problems
+    }
+    assert all(
+        p.message
+        in ("Français (fr): safety item is missing", "Français (fr): safety text is missing")
+        for p in problems
+    )
 
 
 def test_the_new_files_record_the_english_exactly(project: Path) -> None:
@@ -84,16 +90,18 @@ def test_the_new_files_record_the_english_exactly(project: Path) -> None:
     for block in library.content["en"].values():
         path = project / "content" / "fr" / f"{block.id}.yml"
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for field in ("title", "intro", "body"):
+        for field in ("title", "intro", "body", "emergency"):
             english = getattr(block, field)
             assert data["source"].get(field) == english, (path, field)
             assert data.get(field) == ("" if english is not None else None), (path, field)
         assert [item["id"] for item in data.get("items", [])] == [i.id for i in block.items]
         for item, english_item in zip(data.get("items", []), block.items, strict=True):
-            assert item["source"] == english_item.text
-            assert item["text"] == ""
-            assert ("detail" in item) == (english_item.detail is not None)
-            assert ("frequency" in item) == (english_item.frequency is not None)
+            # Each field records the English it is made from, and starts empty.
+            assert item["source"] == english_item.fields()
+            assert {name: item[name] for name in english_item.fields()} == dict.fromkeys(
+                english_item.fields(), ""
+            )
+            assert set(item) == {"id", "source", *english_item.fields()}
     # The language is listed but nothing of it is translated yet.
     assert library.content["fr"] == {}
     assert library.project.languages["fr"].name == "fr"
@@ -101,7 +109,7 @@ def test_the_new_files_record_the_english_exactly(project: Path) -> None:
     assert "  body: |" in (project / "content" / "fr" / "side-effects.yml").read_text("utf-8")
 
 
-def test_the_new_pages_are_the_english_pages_with_their_fingerprint(project: Path) -> None:
+def test_the_new_pages_are_the_english_pages_recording_their_source(project: Path) -> None:
     code, output = run(project, "translate", "fr")
     assert code == 0, output
     for english in (project / "docs" / "en").rglob("*.md"):
@@ -109,7 +117,7 @@ def test_the_new_pages_are_the_english_pages_with_their_fingerprint(project: Pat
         page = (project / "docs" / "fr" / english.relative_to(project / "docs" / "en")).read_text(
             encoding="utf-8"
         )
-        assert recorded_fingerprint(page) == page_fingerprint(text)
+        assert recorded_source(page) == page_body(text)
         assert split_front_matter(page)[0].strip() == text.strip()
 
 
@@ -117,13 +125,23 @@ def test_translating_fills_in_the_status(project: Path) -> None:
     assert run(project, "translate", "fr")[0] == 0
     path = project / "content" / "fr" / "side-effects.yml"
     edit(path, '\ntitle: ""\n', "\ntitle: Effets secondaires\n")
+    untranslated = '- id: pneumothorax\n    text: ""\n    detail: ""\n    frequency: ""\n'
+    edit(path, untranslated, '- id: pneumothorax\n    text: Un pneumothorax\n    detail: ""\n')
+    # Only the text: the item counts as missing, and is shown whole in English.
+    (status,) = json.loads(run(project, "status", "--lang", "fr", "--format", "json")[1])
+    (entry,) = [e for e in status["entries"] if e["item"] == "pneumothorax"]
+    assert entry["state"] == "missing"
+    assert entry["note"].startswith("not translated: detail, frequency")
     edit(
         path,
-        'source: A collapsed lung (pneumothorax)\n    text: ""\n',
-        "source: A collapsed lung (pneumothorax)\n    text: Un pneumothorax\n",
+        '- id: pneumothorax\n    text: Un pneumothorax\n    detail: ""\n',
+        "- id: pneumothorax\n    text: Un pneumothorax\n"
+        "    detail: Cela peut arriver après une puncture près du thorax. Il faut des soins "
+        "d'urgence.\n"
+        "    frequency: Rare mais grave.\n",
     )
     page = project / "docs" / "fr" / "is-it-safe.md"
-    edit(page, "# Is dry needling safe?", "# La puncture sèche est-elle sûre ?")
+    edit(page, "\n# Is dry needling safe?", "\n# La puncture sèche est-elle sûre ?")
     assert run(project, "check")[0] == 0
     (status,) = json.loads(run(project, "status", "--lang", "fr", "--format", "json")[1])
     assert status["current"] == 3
@@ -199,5 +217,5 @@ def test_add_language_refuses_a_flow_mapping() -> None:
 def test_page_template_keeps_front_matter() -> None:
     english = "---\ntitle: Hi\n---\n\n# Hi\n"
     page = page_template(english)
-    assert page == f"---\nsource_fingerprint: {page_fingerprint(english)}\ntitle: Hi\n---\n\n# Hi\n"
-    assert recorded_fingerprint(page) == page_fingerprint(english)
+    assert page == "---\nsource: |\n  # Hi\ntitle: Hi\n---\n\n# Hi\n"
+    assert recorded_source(page) == "# Hi\n"

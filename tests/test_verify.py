@@ -54,7 +54,15 @@ BENGALI = {
     "pneumothorax": "ফুসফুস চুপসে যাওয়া (pneumothorax)",
     "pregnancy": "আপনি গর্ভবতী",
 }
-SAFETY = ["bruising", "pneumothorax", "pregnancy"]
+# The mini project's protected keys (block/item/field and block/field).
+INTRO = "side-effects/intro"
+BRUISING = "side-effects/bruising/text"
+BRUISING_F = "side-effects/bruising/frequency"
+PNEUMO = "side-effects/pneumothorax/text"
+PNEUMO_D = "side-effects/pneumothorax/detail"
+PNEUMO_F = "side-effects/pneumothorax/frequency"
+PREGNANCY = "contraindications/pregnancy/text"
+SAFETY = sorted([INTRO, BRUISING, BRUISING_F, PNEUMO, PNEUMO_D, PNEUMO_F, PREGNANCY])
 PAGE = (
     '<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>Page</title>'
     '<link rel="stylesheet" href="{up}assets/site.css"></head>'
@@ -98,7 +106,7 @@ def add_bengali(project: Path) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         data["source"] = {key: data[key] for key in ("title", "intro", "body") if key in data}
         for item in data.get("items", []):
-            item["source"] = item["text"]
+            item["source"] = {k: item[k] for k in ("text", "detail", "frequency") if k in item}
             item["text"] = BENGALI.get(item["id"], item["text"])
         text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
         (project / "content" / "bn" / path.name).write_text(text, encoding="utf-8")
@@ -188,7 +196,7 @@ def replace(path: Path, old: str, new: str) -> None:
 def li_of(site: Path, page: str, item_id: str) -> str:
     """The exact <li> markup of an item on a page."""
     text = (site / page).read_text(encoding="utf-8")
-    start = text.rindex("<li", 0, text.index(f'data-item="{item_id}"'))
+    start = text.rindex("<li", 0, text.index(f'data-protected="{item_id}"'))
     return text[start : text.index("</li>", start) + len("</li>")]
 
 
@@ -232,19 +240,19 @@ a:hover .hover { display: none }
 <link rel="stylesheet" href="absent.css">
 <link rel="stylesheet" href="css/print.css" media="print">
 </head><body><ul>
-<li><span data-item="plain">Plain text</span></li>
-<li hidden><span data-item="attr">A</span></li>
-<li aria-hidden="true"><span data-item="aria">B</span></li>
-<li style="color: red; display : none !important"><span data-item="inline">C</span></li>
-<li class="gone"><div><span data-item="rule">D</span></div></li>
-<li class="print"><span data-item="media">E</span></li>
-<li class="grid"><span data-item="supports">F</span></li>
-<li class="hover"><span data-item="hover">G</span></li>
-<li class="pseudo"><span data-item="pseudo">H</span></li>
-<li><span class="faint" data-item="visibility">I</span></li>
-<li><span class="linked" data-item="linked">J</span></li>
-<li class="printonly"><span data-item="print-sheet">K</span></li>
-</ul><template><span data-item="template">L</span></template></body></html>
+<li><span data-protected="plain">Plain text</span></li>
+<li hidden><span data-protected="attr">A</span></li>
+<li aria-hidden="true"><span data-protected="aria">B</span></li>
+<li style="color: red; display : none !important"><span data-protected="inline">C</span></li>
+<li class="gone"><div><span data-protected="rule">D</span></div></li>
+<li class="print"><span data-protected="media">E</span></li>
+<li class="grid"><span data-protected="supports">F</span></li>
+<li class="hover"><span data-protected="hover">G</span></li>
+<li class="pseudo"><span data-protected="pseudo">H</span></li>
+<li><span class="faint" data-protected="visibility">I</span></li>
+<li><span class="linked" data-protected="linked">J</span></li>
+<li class="printonly"><span data-protected="print-sheet">K</span></li>
+</ul><template><span data-protected="template">L</span></template></body></html>
 """
 
 
@@ -285,7 +293,7 @@ def test_html_stylesheet_cache_sees_a_changed_file(tmp_path: Path) -> None:
 def test_unreadable_html(tmp_path: Path) -> None:
     with pytest.raises(UnreadableOutput, match="absent.html"):
         html_items(tmp_path / "absent.html")
-    (tmp_path / "latin1.html").write_bytes(b"<p data-item='x'>caf\xe9</p>")
+    (tmp_path / "latin1.html").write_bytes(b"<p data-protected='x'>caf\xe9</p>")
     with pytest.raises(UnreadableOutput, match="latin1.html"):
         html_items(tmp_path / "latin1.html")
 
@@ -296,7 +304,7 @@ def test_unreadable_html(tmp_path: Path) -> None:
 def test_pdf_items_reads_anchors_text_metadata_and_fonts(site: Path) -> None:
     seen = pdf_items(site / "handouts" / "sheet.pdf")
     assert seen.item_ids == SAFETY
-    assert seen.pages == 1 and seen.destinations["item-pregnancy"] == 0
+    assert seen.pages == 1 and seen.destinations["p-contraindications--pregnancy--text"] == 0
     assert "You are pregnant" in seen.text
     assert (seen.lang, seen.title) == ("en", "Sheet")
     assert seen.fonts and seen.fonts_embedded and seen.unembedded_fonts == []
@@ -336,7 +344,7 @@ def test_unreadable_pdf(tmp_path: Path) -> None:
 
 def test_check_pdf_item_text_and_complex_script() -> None:
     seen = PdfSeen(
-        destinations={"item-a": 0, "item-b": 0, "item-c": 1, "item-lost": -1},
+        destinations={"p-a": 0, "p-b": 0, "p-c": 1, "p-lost": -1},
         page_texts=["A small\nbruise\n12 أنت حامل mg\nA col\u2010", "lapsed lung\ninformation"],
     )
     assert check_pdf_item(seen, "a", "A small bruise") == ("text", None)
@@ -364,7 +372,7 @@ def test_check_pdf_item_text_and_complex_script() -> None:
         "b: no Bengali text on page 1",
     )
     assert check_pdf_item(seen, "gone", "আপনি গর্ভবতী")[1] == (
-        "gone: not found (no named destination item-gone)"
+        "gone: not found (no named destination p-gone)"
     )
     assert check_pdf_item(seen, "lost", "x")[1] == "lost: its named destination points to no page"
 
@@ -446,25 +454,26 @@ def test_good_outputs_pass(project: Path, site: Path) -> None:
 
 
 def test_a_removed_li_is_missing_on_that_page_only(project: Path, site: Path) -> None:
-    replace(site / "safety/index.html", li_of(site, "safety/index.html", "pregnancy"), "")
+    replace(site / "safety/index.html", li_of(site, "safety/index.html", PREGNANCY), "")
     rewrite_manifest(project, site)
     report = verify(site, project)
     assert not report.ok
-    assert failing(report) == {"safety/index.html": ["pregnancy"]}
-    assert row(report, "safety/index.html").notes == ["pregnancy: not found"]
+    assert failing(report) == {"safety/index.html": [PREGNANCY]}
+    assert row(report, "safety/index.html").notes == [f"{PREGNANCY}: not found"]
 
 
 def test_an_item_hidden_by_a_style_rule_is_missing(project: Path, site: Path) -> None:
     replace(
         site / "bn/safety/index.html",
         "</head>",
-        "<style>.careleaf-item-text[data-item=bruising]{display:none}</style></head>",
+        f'<style>.careleaf-item-text[data-protected="{BRUISING}"]{{display:none}}</style></head>',
     )
     rewrite_manifest(project, site)
     report = verify(site, project)
-    assert failing(report) == {"bn/safety/index.html": ["bruising"]}
+    assert failing(report) == {"bn/safety/index.html": [BRUISING]}
     assert row(report, "bn/safety/index.html").notes == [
-        'bruising: hidden (CSS rule ".careleaf-item-text[data-item=bruising] { display: none }" '
+        f"{BRUISING}: hidden (CSS rule "
+        f'".careleaf-item-text[data-protected="{BRUISING}"] {{ display: none }}" '
         "in <style> #1 hides <span>)"
     ]
 
@@ -472,12 +481,13 @@ def test_an_item_hidden_by_a_style_rule_is_missing(project: Path, site: Path) ->
 def test_an_item_hidden_by_a_stylesheet_is_missing_on_every_page_using_it(
     project: Path, site: Path
 ) -> None:
-    rule = ".careleaf-items li:has([data-item=pneumothorax]) { visibility: hidden }\n"
+    rule = f'.careleaf-items li:has([data-protected="{PNEUMO}"]) {{ visibility: hidden }}\n'
     (site / "assets/site.css").write_text(SITE_CSS + rule)
     report = verify(site, project)
+    # The whole item goes: its text, detail and frequency.
     assert failing(report) == {
-        "safety/index.html": ["pneumothorax"],
-        "bn/safety/index.html": ["pneumothorax"],
+        "safety/index.html": [PNEUMO_D, PNEUMO_F, PNEUMO],
+        "bn/safety/index.html": [PNEUMO_D, PNEUMO_F, PNEUMO],
     }
     assert "in ../assets/site.css hides <li>" in row(report, "safety/index.html").notes[0]
 
@@ -488,24 +498,28 @@ def test_an_item_hidden_by_an_attribute_or_inline_style_is_missing(
     page = site / "safety/index.html"
     replace(
         page,
-        '<li class="careleaf-item"><span class="careleaf-item-text" data-item="bruising"',
-        '<li class="careleaf-item" hidden><span class="careleaf-item-text" data-item="bruising"',
+        f'<li class="careleaf-item"><span class="careleaf-item-text" data-protected="{BRUISING}"',
+        f'<li class="careleaf-item" hidden><span class="careleaf-item-text" '
+        f'data-protected="{BRUISING}"',
     )
-    replace(page, 'data-item="pregnancy"', 'style="display: none" data-item="pregnancy"')
+    replace(
+        page, f'data-protected="{PREGNANCY}"', f'style="display: none" data-protected="{PREGNANCY}"'
+    )
     rewrite_manifest(project, site)
     report = verify(site, project)
-    assert failing(report) == {"safety/index.html": ["bruising", "pregnancy"]}
+    assert failing(report) == {"safety/index.html": [PREGNANCY, BRUISING_F, BRUISING]}
     assert row(report, "safety/index.html").notes == [
-        "bruising: hidden (hidden attribute on <li>)",
-        'pregnancy: hidden (inline style "display: none" on <span>)',
+        f'{PREGNANCY}: hidden (inline style "display: none" on <span>)',
+        f"{BRUISING_F}: hidden (hidden attribute on <li>)",
+        f"{BRUISING}: hidden (hidden attribute on <li>)",
     ]
 
 
 def test_aria_hidden_does_not_hide(project: Path, site: Path) -> None:
     replace(
         site / "safety/index.html",
-        'data-item="pregnancy"',
-        'aria-hidden="true" data-item="pregnancy"',
+        f'data-protected="{PREGNANCY}"',
+        f'aria-hidden="true" data-protected="{PREGNANCY}"',
     )
     rewrite_manifest(project, site)
     assert verify(site, project).ok
@@ -515,9 +529,9 @@ def test_a_changed_text_is_missing_with_a_text_note(project: Path, site: Path) -
     replace(site / "bn/safety/index.html", BENGALI["pregnancy"], "আপনি")
     rewrite_manifest(project, site)
     report = verify(site, project)
-    assert failing(report) == {"bn/safety/index.html": ["pregnancy"]}
+    assert failing(report) == {"bn/safety/index.html": [PREGNANCY]}
     assert row(report, "bn/safety/index.html").notes == [
-        f"pregnancy: text is 'আপনি', expected {BENGALI['pregnancy']!r}"
+        f"{PREGNANCY}: text is 'আপনি', expected {BENGALI['pregnancy']!r}"
     ]
 
 
@@ -525,7 +539,7 @@ def test_an_unknown_id_is_unexpected(project: Path, site: Path) -> None:
     replace(
         site / "index.html",
         "</main>",
-        '<ul><li><span data-item="made-up">Made up</span></li></ul></main>',
+        '<ul><li><span data-protected="made-up">Made up</span></li></ul></main>',
     )
     rewrite_manifest(project, site)
     report = verify(site, project)
@@ -535,26 +549,27 @@ def test_an_unknown_id_is_unexpected(project: Path, site: Path) -> None:
 
 
 def test_a_duplicated_item_is_duplicated(project: Path, site: Path) -> None:
-    li = li_of(site, "bn/safety/index.html", "bruising")
+    li = li_of(site, "bn/safety/index.html", BRUISING)
     replace(site / "bn/safety/index.html", li, li + li)
     rewrite_manifest(project, site)
     report = verify(site, project)
     assert [(r.output, r.duplicated, r.missing) for r in report.rows if not r.ok] == [
-        ("bn/safety/index.html", ["bruising"], [])
+        ("bn/safety/index.html", [BRUISING_F, BRUISING], [])
     ]
 
 
 def test_a_pdf_lacking_an_item_or_its_text_misses_it(project: Path, site: Path) -> None:
     library = load_library(project)
     body = handout_body(library, "en", "sheet", skip=("contraindications",))
-    css = ".careleaf-item-text[data-item=bruising] { visibility: hidden }"
+    css = f'.careleaf-item-text[data-protected="{BRUISING}"] {{ visibility: hidden }}'
     write_pdf(site / "handouts/sheet.pdf", "en", body, css)
     rewrite_manifest(project, site)
     report = verify(site, project)
-    assert failing(report) == {"handouts/sheet.pdf": ["bruising", "pregnancy"]}
+    # The placement rule, not what the handout happens to hold, says what it must hold.
+    assert failing(report) == {"handouts/sheet.pdf": [PREGNANCY, BRUISING]}
     assert row(report, "handouts/sheet.pdf").notes == [
-        "bruising: text 'A small bruise' not found on page 1",
-        "pregnancy: not found (no named destination item-pregnancy)",
+        f"{PREGNANCY}: not found (no named destination p-contraindications--pregnancy--text)",
+        f"{BRUISING}: text 'A small bruise' not found on page 1",
     ]
 
 
@@ -633,16 +648,20 @@ def test_untranslated_pages_and_items_are_expected_as_shown(
     assert output == Output("bn/safety/index.html", "page", "bn", CLINIC, page="docs/en/safety.md")
     assert expected_items(library, output) == (
         {
-            "bruising": "A small bruise",
-            "pneumothorax": BENGALI["pneumothorax"],
-            "pregnancy": BENGALI["pregnancy"],
+            INTRO: "Most are mild.",
+            BRUISING: "A small bruise",
+            BRUISING_F: "About 1 in 13 sessions.",
+            PNEUMO: BENGALI["pneumothorax"],
+            PNEUMO_D: "Rare but serious.",
+            PNEUMO_F: "Rare.",
+            PREGNANCY: BENGALI["pregnancy"],
         },
         [],
     )
     assert verify(site, project).ok
     replace(site / "bn/safety/index.html", ">A small bruise<", f">{BENGALI['bruising']}<")
     rewrite_manifest(project, site)
-    assert failing(verify(site, project)) == {"bn/safety/index.html": ["bruising"]}
+    assert failing(verify(site, project)) == {"bn/safety/index.html": [BRUISING]}
 
 
 # The command
@@ -669,17 +688,17 @@ def test_cli_lists_every_output(project: Path, site: Path) -> None:
 
 
 def test_cli_json_and_exit_1(project: Path, site: Path) -> None:
-    replace(site / "safety/index.html", li_of(site, "safety/index.html", "bruising"), "")
+    replace(site / "safety/index.html", li_of(site, "safety/index.html", BRUISING), "")
     result = run(project, str(site), "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["ok"] is False and len(report["rows"]) == 8
     bad = [r for r in report["rows"] if not r["ok"]]
     assert [(r["output"], r["missing"], r["lang"], r["clinic"]) for r in bad] == [
-        ("safety/index.html", ["bruising"], "en", CLINIC)
+        ("safety/index.html", [BRUISING_F, BRUISING], "en", CLINIC)
     ]
     table = format_table(verify(site, project))
-    assert "safety/index.html: bruising: not found" in table
+    assert f"safety/index.html: {BRUISING}: not found" in table
     assert table.splitlines()[-1].startswith("FAILED: 8 outputs checked")
 
 
@@ -727,6 +746,6 @@ def test_a_built_site_verifies(tmp_path: Path) -> None:
         "index.html",
         "safety/index.html",
     ]
-    replace(site / "safety/index.html", li_of(site, "safety/index.html", "pregnancy"), "")
+    replace(site / "safety/index.html", li_of(site, "safety/index.html", PREGNANCY), "")
     write_manifest(site, build_manifest(site, library, CLINIC, outputs))
-    assert failing(verify(site, project)) == {"safety/index.html": ["pregnancy"]}
+    assert failing(verify(site, project)) == {"safety/index.html": [PREGNANCY]}

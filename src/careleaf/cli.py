@@ -31,16 +31,41 @@ def main(ctx: click.Context, project: Path) -> None:
     ctx.obj = project
 
 
+ALLOW_STALE = click.option(
+    "--allow-stale",
+    is_flag=True,
+    help="Publish languages whose safety items are missing or out of date, marked with a "
+    "visible 'translation out of date' notice and the current English.",
+)
+ALLOW_OVERDUE = click.option(
+    "--allow-overdue",
+    is_flag=True,
+    help="Publish approved content past its review date, marked 'review overdue'.",
+)
+
+
 @main.command()
+@ALLOW_STALE
+@ALLOW_OVERDUE
 @click.pass_obj
-def check(project: Path) -> None:
-    """Validate content, pages, handout definitions and clinic profiles."""
+def check(project: Path, allow_stale: bool, allow_overdue: bool) -> None:
+    """Validate content, pages, handouts and clinics, and apply the build's safety policy.
+
+    It fails wherever `careleaf build` would (with the same flags).
+    """
+    from .policy import safety_policy
+
     started = time.perf_counter()
     try:
         library = load_library(project)
     except CareleafError as error:
         raise _fail(error) from None
-    problems = check_project(project, library)
+    verdict = safety_policy(library, allow_stale=allow_stale, allow_overdue=allow_overdue)
+    for warning in verdict.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for allowed in verdict.allowed:
+        click.echo(f"allowed, outputs marked: {allowed}", err=True)
+    problems = check_project(project, library) + verdict.problems
     problems += [p for clinic in library.clinics.values() for p in brand_problems(clinic)]
     if problems:
         lines = [f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:"]
@@ -67,14 +92,16 @@ def check(project: Path) -> None:
     default=None,
     help="Output folder (default: site/, or dist/ with --clinic all).",
 )
-@click.option(
-    "--allow-stale",
-    is_flag=True,
-    help="Publish languages whose safety items are missing or out of date, marked with a "
-    "visible 'translation out of date' notice and the current English.",
-)
+@ALLOW_STALE
+@ALLOW_OVERDUE
 @click.pass_obj
-def build(project: Path, clinic_id: str | None, site_dir: Path | None, allow_stale: bool) -> None:
+def build(
+    project: Path,
+    clinic_id: str | None,
+    site_dir: Path | None,
+    allow_stale: bool,
+    allow_overdue: bool,
+) -> None:
     """Build the site and every handout, verify them, then publish."""
     from .site import build_site  # the site engine is only needed here
 
@@ -83,7 +110,9 @@ def build(project: Path, clinic_id: str | None, site_dir: Path | None, allow_sta
         if clinic_id == "all":
             out = site_dir or project / "dist"
             for cid in library.clinics:
-                build_site(project, cid, out / cid, allow_stale=allow_stale)
+                build_site(
+                    project, cid, out / cid, allow_stale=allow_stale, allow_overdue=allow_overdue
+                )
                 click.echo(f"built {cid} into {out / cid}")
         else:
             cid = clinic_id or library.project.default_clinic
@@ -92,7 +121,13 @@ def build(project: Path, clinic_id: str | None, site_dir: Path | None, allow_sta
                     f"unknown clinic '{cid}' (known: {', '.join(sorted(library.clinics))}, all)",
                     param_hint="--clinic",
                 )
-            build_site(project, cid, site_dir or project / "site", allow_stale=allow_stale)
+            build_site(
+                project,
+                cid,
+                site_dir or project / "site",
+                allow_stale=allow_stale,
+                allow_overdue=allow_overdue,
+            )
     except CareleafError as error:
         raise _fail(error) from None
 
@@ -256,3 +291,27 @@ def translate(project: Path, lang: str, name: str | None, direction: str) -> Non
         f'Translate every empty "" text and each page, then run '
         f"`careleaf status --lang {lang}`."
     )
+
+
+@main.command()
+@click.argument("blocks", nargs=-1)
+@click.pass_obj
+def protect(project: Path, blocks: tuple[str, ...]) -> None:
+    """Re-approve protected English after clinical review: rewrite its pins in careleaf.yml.
+
+    Every protected field listed under protected: in careleaf.yml is pinned to today's
+    English. Each BLOCK named protects that whole block (every field and item) first.
+    careleaf.yml is under code-owner review: the pull request shows every re-approved pin.
+    """
+    from .protect import approve
+
+    try:
+        changed = approve(project, blocks)
+    except CareleafError as error:
+        raise _fail(error) from None
+    if not changed:
+        click.echo("every protected field already matches its pin; careleaf.yml is unchanged")
+        return
+    click.echo(f"re-approved {len(changed)} protected field(s) in careleaf.yml:")
+    for key in changed:
+        click.echo(f"  {key}")

@@ -11,14 +11,20 @@ from .errors import ContentError, Problem
 from .images import BadImage, Limits, check_image
 from .markup import UnsafeMarkup, to_html
 from .model import (
+    BLOCK_FIELDS,
+    CONSENT_STATEMENTS,
     HANDOUT_TITLES,
+    ITEM_FIELDS,
     LABELS,
+    NUMBER_PLACEHOLDER,
     REQUIRED_LABELS,
     Block,
     Clinic,
     Handout,
     Library,
     Project,
+    pin,
+    protected_key,
 )
 from .pages import check_pages
 from .yamlfile import (
@@ -48,8 +54,13 @@ DERIVED_KEYS = ("id", "lang", "path")
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_library(root: Path) -> Library:
+def load_library(root: Path, *, check_pins: bool = True) -> Library:
     """Load and validate the whole project under ``root``.
+
+    Args:
+        root: the project folder.
+        check_pins: compare protected English with its pins in careleaf.yml (off only for
+            `careleaf protect`, which rewrites the pins).
 
     Raises:
         ContentError: with every problem found, each naming its file, line, key and item.
@@ -59,16 +70,21 @@ def load_library(root: Path) -> Library:
     project = _load_project(root, problems)
     if project is None:
         raise ContentError(problems)
+    raw: dict[str, Any] = {}
     content: dict[str, dict[str, Block]] = {}
     for lang in sorted(project.languages, key=lambda code: code != project.source_language):
         source = content.get(project.source_language) if lang != project.source_language else None
-        content[lang] = _load_language(root, lang, problems, source=source)
+        content[lang] = _load_language(root, lang, problems, source=source, raw=raw)
     _check_source_language(root, project, content, problems)
+    _check_registry(root, project, content.get(project.source_language, {}), raw, problems)
+    if check_pins:
+        _check_pins(project, content.get(project.source_language, {}), raw, problems)
     _check_unlisted_languages(root, project, problems)
     handouts = _load_handouts(
         root, project.source_language, content.get(project.source_language, {}), problems
     )
     clinics = _load_clinics(root, problems)
+    _check_consent_statements(clinics, content.get(project.source_language, {}), problems)
     if not (root / CLINICS_DIR / project.default_clinic / "clinic.yml").is_file():
         problems.append(
             Problem(
@@ -165,9 +181,16 @@ def _load_project(root: Path, problems: list[Problem]) -> Project | None:
 
 
 def _load_language(
-    root: Path, lang: str, problems: list[Problem], source: dict[str, Block] | None = None
+    root: Path,
+    lang: str,
+    problems: list[Problem],
+    source: dict[str, Block] | None = None,
+    raw: dict[str, Any] | None = None,
 ) -> dict[str, Block]:
-    """One language's blocks; ``source`` (the source language's) is given for a translation."""
+    """One language's blocks; ``source`` (the source language's) is given for a translation.
+
+    ``raw`` collects each file's data by its path, for the lines of later messages.
+    """
     translation = source is not None
     folder = root / CONTENT_DIR / lang
     blocks: dict[str, Block] = {}
@@ -189,6 +212,8 @@ def _load_language(
             continue
         _check_block(block, data, seen_ids, seen_texts, problems)
         blocks[block.id] = block
+        if raw is not None:
+            raw[block.path] = data
     return blocks
 
 
@@ -201,13 +226,15 @@ def _drop_untranslated(data: Any) -> Any:
 
     An empty text in a translation means "not yet translated": the block (empty title) or item
     (empty or no text) is dropped and shows as missing in `careleaf status`; an empty intro,
-    body, detail or frequency counts as absent. Line numbers are kept for messages.
+    body, emergency instruction, detail or frequency counts as absent (and an item without a
+    field English has counts as not translated: see `Library.translated_item`). Line numbers
+    are kept for messages.
     """
     if not isinstance(data, YDict):
         return data
     if "title" in data and _is_empty(data["title"]):
         return None
-    kept = YDict((k, v) for k, v in data.items() if not (k in ("intro", "body") and _is_empty(v)))
+    kept = YDict((k, v) for k, v in data.items() if not (k in BLOCK_FIELDS[1:] and _is_empty(v)))
     kept.line, kept.key_lines = data.line, data.key_lines
     items = data.get("items")
     if isinstance(items, YList):
@@ -218,9 +245,7 @@ def _drop_untranslated(data: Any) -> Any:
                 if _is_empty(item.get("text")):
                     continue
                 trimmed = YDict(
-                    (k, v)
-                    for k, v in item.items()
-                    if not (k in ("detail", "frequency") and _is_empty(v))
+                    (k, v) for k, v in item.items() if not (k in ITEM_FIELDS[1:] and _is_empty(v))
                 )
                 trimmed.line, trimmed.key_lines = item.line, item.key_lines
                 item = trimmed
@@ -241,6 +266,17 @@ def _check_block(
     if not block.body and not block.items:
         problems.append(
             Problem(block.path, "empty block: it needs a body or items", line=1, item=block.id)
+        )
+    if block.emergency is not None and block.emergency.count(NUMBER_PLACEHOLDER) != 1:
+        problems.append(
+            Problem(
+                block.path,
+                f"the emergency instruction must hold {NUMBER_PLACEHOLDER} once: the clinic's "
+                "emergency number goes there",
+                line=line_of(data, ("emergency",)),
+                key="emergency",
+                item=block.id,
+            )
         )
     for field in ("intro", "body"):
         text = getattr(block, field)
@@ -348,23 +384,9 @@ def _line_of_item(data: Any, item_id: str) -> int | None:
 def _check_source_language(
     root: Path, project: Project, content: dict[str, dict[str, Block]], problems: list[Problem]
 ) -> None:
-    """The source language must hold every protected safety item, reviewed metadata and labels."""
+    """The source language must hold review metadata and every label; no translation sources."""
     lang = project.source_language
     blocks = content.get(lang, {})
-    for block_id, required in project.safety.items():
-        block = blocks.get(block_id)
-        file = f"{CONTENT_DIR}/{lang}/{block_id}.yml"
-        if block is None:
-            if (root / file).is_file():
-                continue  # the file exists but is broken: that problem is already reported
-            problems.append(Problem(file, "safety block not found", item=block_id))
-            continue
-        present = {item.id for item in block.items}
-        for item_id in required:
-            if item_id not in present:
-                problems.append(
-                    Problem(file, "required safety item is missing", key="items", item=item_id)
-                )
     for block in blocks.values():
         if block.id in (LABELS, HANDOUT_TITLES):
             continue
@@ -400,6 +422,131 @@ def _check_source_language(
                         "label is missing (the templates use it)",
                         key="items",
                         item=label_id,
+                    )
+                )
+
+
+def _check_registry(
+    root: Path,
+    project: Project,
+    blocks: dict[str, Block],
+    raw: dict[str, Any],
+    problems: list[Problem],
+) -> None:
+    """Every protected block, item and field of the registry is in the source language, and
+    every field a protected item has is registered (so none escapes its pin)."""
+    lang = project.source_language
+    for block_id, registered in project.protected.items():
+        file = f"{CONTENT_DIR}/{lang}/{block_id}.yml"
+        block = blocks.get(block_id)
+        if block is None:
+            if not (root / file).is_file():
+                problems.append(Problem(file, "protected block not found", item=block_id))
+            continue  # a broken file: its problem is reported already
+        data = raw.get(block.path)
+        for name in registered.field_pins():
+            if getattr(block, name) is None:
+                problems.append(
+                    Problem(
+                        file,
+                        "protected field is missing (careleaf.yml protects it)",
+                        key=name,
+                        item=protected_key(block_id, name),
+                    )
+                )
+        for index, item in enumerate(block.items):
+            if item.id not in registered.items:
+                problems.append(
+                    Problem(
+                        file,
+                        "this item of a protected block is not in the registry: after clinical "
+                        "review, run `careleaf protect` to add it",
+                        line=line_of(data, ("items", index, "id")),
+                        key=f"items[{index}].id",
+                        item=f"{block_id}/{item.id}",
+                    )
+                )
+        for item_id, fields in registered.items.items():
+            if "--" in item_id or "--" in block_id:
+                problems.append(
+                    Problem(PROJECT_FILE, "a protected id may not hold '--'", item=item_id)
+                )
+            found = block.item(item_id)
+            if found is None:
+                problems.append(
+                    Problem(
+                        file,
+                        "protected item is missing (careleaf.yml protects it)",
+                        key="items",
+                        item=item_id,
+                    )
+                )
+                continue
+            index = block.items.index(found)
+            for name in ITEM_FIELDS:
+                has = getattr(found, name) is not None
+                if has and name not in fields:
+                    problems.append(
+                        Problem(
+                            file,
+                            "this field of a protected item is not in the registry: after "
+                            "clinical review, add it under protected: in careleaf.yml and run "
+                            "`careleaf protect`",
+                            line=line_of(data, ("items", index, name)),
+                            key=f"items[{index}].{name}",
+                            item=protected_key(block_id, name, item_id),
+                        )
+                    )
+                elif not has and name in fields:
+                    problems.append(
+                        Problem(
+                            file,
+                            "protected field is missing (careleaf.yml protects it)",
+                            line=line_of(data, ("items", index, "id")),
+                            key=f"items[{index}].{name}",
+                            item=protected_key(block_id, name, item_id),
+                        )
+                    )
+
+
+def _check_pins(
+    project: Project, blocks: dict[str, Block], raw: dict[str, Any], problems: list[Problem]
+) -> None:
+    """Protected English must be the English approved in careleaf.yml, field by field."""
+    for block_id, registered in project.protected.items():
+        block = blocks.get(block_id)
+        if block is None:
+            continue
+        data = raw.get(block.path)
+        checks: list[tuple[str, str | None, str, tuple[str | int, ...]]] = [
+            (protected_key(block_id, name), getattr(block, name), approved, (name,))
+            for name, approved in registered.field_pins().items()
+        ]
+        for item_id, fields in registered.items.items():
+            item = block.item(item_id)
+            if item is None:
+                continue
+            index = block.items.index(item)
+            checks += [
+                (
+                    protected_key(block_id, name, item_id),
+                    getattr(item, name),
+                    approved,
+                    ("items", index, name),
+                )
+                for name, approved in fields.items()
+            ]
+        for key, text, approved, loc in checks:
+            if text is not None and pin(text) != approved:
+                problems.append(
+                    Problem(
+                        block.path,
+                        "protected text differs from the text approved in careleaf.yml; if a "
+                        "clinician has approved the change, run `careleaf protect` and submit "
+                        "careleaf.yml for code-owner review",
+                        line=line_of(data, loc),
+                        key=key_path(loc),
+                        item=key,
                     )
                 )
 
@@ -441,6 +588,19 @@ def _load_handouts(
                     )
                 )
         handouts[handout.id] = handout
+    labels = source_blocks.get(LABELS)
+    if labels is not None:
+        for handout in handouts.values():
+            for label_id in handout.labels():
+                if labels.item(label_id) is None:
+                    problems.append(
+                        Problem(
+                            labels.path,
+                            f"label is missing (handout '{handout.id}' uses it)",
+                            key="items",
+                            item=label_id,
+                        )
+                    )
     titles = source_blocks.get(HANDOUT_TITLES)
     if titles is not None:
         for handout_id in handouts:
@@ -449,6 +609,27 @@ def _load_handouts(
                     Problem(titles.path, "handout has no title", key="items", item=handout_id)
                 )
     return handouts
+
+
+def _check_consent_statements(
+    clinics: dict[str, Clinic], blocks: dict[str, Block], problems: list[Problem]
+) -> None:
+    """A clinic switches on only statements the consent-statements block has."""
+    block = blocks.get(CONSENT_STATEMENTS)
+    known = {item.id for item in block.items} if block else set()
+    for clinic in clinics.values():
+        for index, statement in enumerate(clinic.consent_statements):
+            if statement not in known:
+                problems.append(
+                    Problem(
+                        clinic.path,
+                        f"unknown consent statement (the items of "
+                        f"{CONTENT_DIR}/<lang>/{CONSENT_STATEMENTS}.yml: "
+                        f"{', '.join(sorted(known)) or 'none'})",
+                        key=f"consent_statements[{index}]",
+                        item=statement,
+                    )
+                )
 
 
 def _load_clinics(root: Path, problems: list[Problem]) -> dict[str, Clinic]:

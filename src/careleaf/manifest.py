@@ -184,7 +184,9 @@ def _reviews(library: Library, lang: str) -> dict[str, dict[str, str | None]]:
         block = translated.get(block_id) or source[block_id]
         reviews[block_id] = {
             "status": block.review.status if block.review else "draft",
-            "reviewed_on": block.review.reviewed_on.isoformat() if block.review else None,
+            "reviewed_on": block.review.reviewed_on.isoformat()
+            if block.review and block.review.reviewed_on
+            else None,
         }
     return reviews
 

@@ -39,6 +39,9 @@ MACROS: dict[str, tuple[str | None, tuple[str, ...]]] = {
 
 # The front matter keys careleaf knows; MkDocs' own (template, hide, search...) are refused.
 FRONT_MATTER_KEYS = ("title", "description", "source_fingerprint", "source")
+# How long a front matter value may be; `source` holds a whole English page.
+MAX_VALUE = 1000
+MAX_SOURCE = 100_000
 # MkDocs' own front matter patterns (mkdocs.utils.meta), so that we read what MkDocs reads.
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
 MULTIMARKDOWN_META = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
@@ -218,9 +221,11 @@ def check_front_matter(text: str, file: str) -> list[Problem]:
                     key=key,
                 )
             )
-        elif not _plain_value(value):
+        elif not _plain_value(value, MAX_SOURCE if key == "source" else MAX_VALUE):
             problems.append(Problem(file, "front matter values must be text", line=line, key=key))
-        elif any(mark in str(value) for mark in ("{{", "{%", "{#")):
+        elif key != "source" and any(mark in str(value) for mark in ("{{", "{%", "{#")):
+            # `source` is the English page a translation was made from, macro calls included:
+            # data for `careleaf status`, never rendered (mkdocs-macros renders only the title).
             # mkdocs-macros renders a page title holding "{{" as a template.
             problems.append(
                 Problem(file, "template code is not allowed in front matter", line=line, key=key)
@@ -228,10 +233,10 @@ def check_front_matter(text: str, file: str) -> list[Problem]:
     return problems
 
 
-def _plain_value(value: Any) -> bool:
+def _plain_value(value: Any, limit: int) -> bool:
     """Text, or (for ``source``) a mapping of text: nothing a template could call or loop on."""
     if isinstance(value, str):
-        return len(value) <= 1000
+        return len(value) <= limit
     if isinstance(value, dict):
         return all(isinstance(k, str) and isinstance(v, str | int) for k, v in value.items())
     return False

@@ -54,7 +54,14 @@ def created_date() -> str:
 
 
 def handout_pdf(
-    library: Library, handout_id: str, lang: str, clinic: Clinic, url: str, target: Path
+    library: Library,
+    handout_id: str,
+    lang: str,
+    clinic: Clinic,
+    url: str,
+    target: Path,
+    *,
+    overdue: bool = False,
 ) -> int:
     """Render one handout to a tagged PDF at ``target``; returns its page count.
 
@@ -64,8 +71,10 @@ def handout_pdf(
             has more pages than its definition allows.
     """
     where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}')"
+    # A fillable handout is a PDF form (WeasyPrint's form support: `appearance: auto` inputs).
+    fillable = library.handouts[handout_id].fillable
     root = library.root
-    html = render_handout(library, handout_id, lang, clinic, url, created_date())
+    html = render_handout(library, handout_id, lang, clinic, url, created_date(), overdue=overdue)
     text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
     missing = uncovered(text, root)
     if missing:
@@ -79,7 +88,7 @@ def handout_pdf(
                 string=html,
                 base_url=f"{root.resolve().as_uri()}/",
                 url_fetcher=ConfinedFetcher(allowed),
-            ).render(pdf_variant="pdf/ua-1")
+            ).render(pdf_variant="pdf/ua-1", pdf_forms=fillable)
         except FatalURLFetchingError as error:
             raise BuildError(f"{where}: {error}") from None
     if warnings:
@@ -89,7 +98,7 @@ def handout_pdf(
     if pages > limit:
         raise BuildError(f"{where}: {pages} pages, but its definition allows at most {limit}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(target, pdf_variant="pdf/ua-1")
+    document.write_pdf(target, pdf_variant="pdf/ua-1", pdf_forms=fillable)
     return pages
 
 

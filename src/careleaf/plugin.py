@@ -32,9 +32,10 @@ from .markup import markdown_text, template_free
 from .model import Clinic, Library
 from .pages import FRONT_MATTER_KEYS, check_markdown, check_page, slugify, split_front_matter
 from .pdf import handout_pdf, thumbnail
+from .policy import overdue_blocks, safety_policy
 from .render import render_block
 from .report import build_report, editors_page
-from .status import page_is_stale, safety_problems
+from .status import page_is_stale
 from .verify import format_table, verify
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
@@ -90,6 +91,8 @@ class CareleafConfig(base.Config):
     """Set by careleaf for each language's own build; leave empty in mkdocs.yml."""
     allow_stale = c.Type(bool, default=False)
     """Publish languages whose safety items are missing or stale, marked as out of date."""
+    allow_overdue = c.Type(bool, default=False)
+    """Publish approved content past its review date, marked as overdue."""
     publish = c.Type(bool, default=True)
     """Replace site_dir at the end of the build. `careleaf build` sets it off and publishes
     itself once MkDocs has returned (after MkDocs has counted its strict-mode warnings)."""
@@ -155,22 +158,25 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         return config
 
     def _check_safety_policy(self) -> None:
-        """A published language whose safety items are missing or stale does not build."""
-        problems = [
-            problem
-            for lang in output_languages(self.library)
-            if lang != self.library.source_language
-            for problem in safety_problems(self.library, lang)
-        ]
-        if problems and not self.config.allow_stale:
+        """The safety policy of `careleaf check` (careleaf.policy): what it refuses, no build
+        publishes."""
+        verdict = safety_policy(
+            self.library,
+            allow_stale=self.config.allow_stale,
+            allow_overdue=self.config.allow_overdue,
+        )
+        if verdict.problems:
             raise PluginError(
-                "careleaf: safety items are missing or out of date in a published language "
-                "(fix the translation, or build with --allow-stale to publish it marked as "
-                "out of date):\n" + "\n".join(f"  - {p}" for p in problems)
+                "careleaf: the safety policy refuses this build (fix the content, or for an "
+                "out-of-date translation or an overdue review build with --allow-stale or "
+                "--allow-overdue to publish it marked):\n"
+                + "\n".join(f"  - {p}" for p in verdict.problems)
             )
-        for problem in problems:
-            # Not a warning: strict mode would stop the build that --allow-stale asked for.
-            log.info("careleaf: publishing out of date (--allow-stale): %s", problem)
+        for problem in verdict.allowed:
+            # Not a warning: strict mode would stop the build that the flag asked for.
+            log.info("careleaf: publishing marked (--allow-stale/--allow-overdue): %s", problem)
+        for problem in verdict.warnings:
+            log.info("careleaf: %s", problem)
 
     def _configure_site(self, config: MkDocsConfig, root: Path) -> None:
         """Point the build at this language's pages and brand it with the clinic."""
@@ -319,6 +325,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         notices = []
         if any(self.library.block(self.lang, b).is_draft for b in result.blocks):
             notices.append(("warning", "draft-notice"))
+        if self.config.allow_overdue and set(result.blocks) & overdue_blocks(self.library):
+            notices.append(("warning", "review-overdue"))
         if fallback:
             notices.append(("note", "fallback-page"))
         elif self.lang != self.library.source_language and (
@@ -372,7 +380,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             pdf = out / f"{handout_id}.pdf"
             url = self.library.url(self.clinic, self.lang, f"handouts/{handout_id}.pdf")
             try:
-                pages = handout_pdf(self.library, handout_id, self.lang, self.clinic, url, pdf)
+                overdue = self.config.allow_overdue and bool(
+                    {s.block for s in self.library.handouts[handout_id].sections}
+                    & overdue_blocks(self.library)
+                )
+                pages = handout_pdf(
+                    self.library, handout_id, self.lang, self.clinic, url, pdf, overdue=overdue
+                )
             except CareleafError as error:
                 raise PluginError(f"careleaf: {error}") from None
             thumbnail(pdf, out / f"{handout_id}.png")
@@ -427,6 +441,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             options = sub.plugins["careleaf"].config
             options.lang, options.clinic = lang, self.clinic.id
             options.allow_stale = self.config.allow_stale
+            options.allow_overdue = self.config.allow_overdue
             log.info("careleaf: building the %s site", lang)
             build(sub)
 
@@ -450,7 +465,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
 
     def macro_block(self, block_id: str, style: str = "default", level: int = 2) -> str:
         """A block as a Markdown heading (so it reaches the table of contents) and its HTML."""
-        html = render_block(self.library, self.lang, block_id, style=style, heading_level=0)
+        html = render_block(
+            self.library, self.lang, block_id, clinic=self.clinic, style=style, heading_level=0
+        )
         if not level:
             return str(html)
         title = markdown_text(self.library.block(self.lang, block_id).title)

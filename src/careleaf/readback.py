@@ -19,8 +19,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from .errors import CareleafError
-
-ITEM_ANCHOR = "item-"
+from .model import anchor_key
 
 # Characters of the scripts whose PDF text does not round-trip through extraction.
 COMPLEX_SCRIPTS = (
@@ -51,10 +50,11 @@ class UnreadableOutput(CareleafError):
 
 @dataclass(frozen=True)
 class ItemSeen:
-    """One rendered item found in an HTML page.
+    """One protected element found in an HTML page.
 
     Attributes:
-        id: the item id (the element's ``data-item``).
+        id: its protected key (the element's ``data-protected``), e.g.
+            ``side-effects/pneumothorax/detail``.
         text: the element's text, as a reader would get it.
         visible: False when the element or an ancestor is hidden.
         hidden_by: why it is hidden (None when visible).
@@ -68,7 +68,7 @@ class ItemSeen:
 
 @dataclass(frozen=True)
 class HtmlSeen:
-    """What a page holds: its declared language and its rendered items, in document order."""
+    """What a page holds: its declared language and its protected elements, in document order."""
 
     lang: str | None
     items: list[ItemSeen]
@@ -114,10 +114,9 @@ class PdfSeen:
 
     @property
     def item_ids(self) -> list[str]:
-        """The item ids that have a named destination ``item-<id>``, sorted."""
-        return sorted(
-            name[len(ITEM_ANCHOR) :] for name in self.destinations if name.startswith(ITEM_ANCHOR)
-        )
+        """The protected keys that have a named destination (`careleaf.model.protected_anchor`),
+        sorted."""
+        return sorted(key for key in map(anchor_key, self.destinations) if key is not None)
 
 
 # Text
@@ -200,7 +199,7 @@ def plain_tokens(text: str) -> list[str]:
 
 
 def html_items(path: Path, site_root: Path | None = None) -> list[ItemSeen]:
-    """Every rendered item of a built HTML page, in document order.
+    """Every protected element (``data-protected``) of a built HTML page, in document order.
 
     Args:
         path: the page file.
@@ -215,7 +214,7 @@ def html_items(path: Path, site_root: Path | None = None) -> list[ItemSeen]:
 
 
 def read_html(path: Path, site_root: Path | None = None) -> HtmlSeen:
-    """The page's language (``<html lang>``) and its items; see `html_items`.
+    """The page's language (``<html lang>``) and its protected elements; see `html_items`.
 
     An item is not visible when it or an ancestor has the ``hidden`` attribute, sits in a
     ``<template>``, has an inline ``style`` with ``display: none``, ``visibility: hidden`` (or
@@ -239,7 +238,7 @@ def read_html(path: Path, site_root: Path | None = None) -> HtmlSeen:
     items = []
     for wrapper in cssselect2.ElementWrapper.from_html_root(root).iter_subtree():
         element = wrapper.etree_element
-        item_id = element.get("data-item")
+        item_id = element.get("data-protected")
         if item_id is None:
             continue
         reason = _hidden_by(wrapper, matchers, hidden)

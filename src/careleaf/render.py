@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import jinja2
+import lxml.html
 import segno
 from markupsafe import Markup
 
 from .markup import to_html
-from .model import Clinic, Item, Library
+from .model import (
+    BLOCK_FIELDS,
+    MARKDOWN_FIELDS,
+    NUMBER_PLACEHOLDER,
+    Block,
+    Clinic,
+    Item,
+    Library,
+    protected_anchor,
+    protected_key,
+    split_key,
+)
 
 
 @cache
@@ -29,28 +42,57 @@ def environment() -> jinja2.Environment:
 
 
 def render_block(
-    library: Library, lang: str, block_id: str, *, style: str = "default", heading_level: int = 2
+    library: Library,
+    lang: str,
+    block_id: str,
+    *,
+    clinic: Clinic | None = None,
+    style: str = "default",
+    heading_level: int = 2,
+    form: bool = False,
+    only: Collection[str] | None = None,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
+
+    Every protected field is one element carrying ``data-protected="<key>"`` and the id
+    `careleaf.model.protected_anchor` gives it, holding exactly the text `protected_texts`
+    says the language shows.
 
     Args:
         library: the loaded content.
         lang: language code.
         block_id: the block's id (its file name without .yml).
+        clinic: whose emergency number the block shows (default: the project's clinic).
         style: "default" (a list), "risks" (a table with how common each is), "screening"
-            (yes/no tick boxes) or "statements" (tick boxes before each statement).
+            (yes/no questions) or "statements" (tick boxes before each statement).
         heading_level: 1-6 for the block's title as a heading; 0 to leave the title out.
+        form: for a fillable PDF: each screening question gets Yes/No form fields and each
+            statement a check box (named ``screening-<id>`` and ``statement-<id>``).
+        only: the ids of the items to show (default: all).
     """
+    view = block_view(library, lang, block_id, clinic)
+    shown = [e for e in view.entries if only is None or e.item.id in only]
+    keys = set(library.project.protected_keys(block_id))
+
+    def mark(name: str, item_id: str | None = None) -> Markup:
+        key = protected_key(block_id, name, item_id)
+        if key not in keys:
+            return Markup("")
+        return Markup(' data-protected="{}" id="{}"').format(key, protected_anchor(key))
+
     template = environment().get_template("block.html")
     html = template.render(
-        block=library.block(lang, block_id),
-        entries=entries(library, lang, block_id),
-        fallback=not library.is_translated(lang, block_id),
+        block=view.block,
+        fields=view.fields,
+        entries=shown,
+        fallback=view.fallback,
+        form=form,
         source_language=library.source_language,
         style=style,
         heading_level=heading_level,
-        safety=block_id in library.project.safety,
+        safety=block_id in library.project.protected,
         label=_labels(library, lang),
+        mark=mark,
     )
     return Markup(html.replace("\n\n", "\n"))
 
@@ -60,9 +102,10 @@ class Entry:
     """An item as one language shows it.
 
     Attributes:
-        item: the translated item, or the source language's while it is not translated.
+        item: the translated item, or the source language's while it is not (completely)
+            translated.
         fallback: True when ``item`` is the source language's (shown with its ``lang``).
-        current_source: for a safety item translated from older English, today's English,
+        current_source: for a protected item translated from older English, today's English,
             shown beside the old translation with a notice.
     """
 
@@ -71,25 +114,106 @@ class Entry:
     current_source: str | None = None
 
 
+@dataclass(frozen=True)
+class Field:
+    """A block field (intro, body, emergency instruction) as one language shows it."""
+
+    text: str
+    fallback: bool = False
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """A block as one language shows it: what the template renders and the verifier expects."""
+
+    block: Block
+    fallback: bool
+    fields: dict[str, Field]
+    entries: list[Entry]
+
+
+def block_view(
+    library: Library, lang: str, block_id: str, clinic: Clinic | None = None
+) -> BlockView:
+    """A block as one language shows it, field by field and item by item.
+
+    A field or item that is not translated (an item: not every field English has) is shown
+    in the source language; the emergency instruction carries the clinic's number.
+    """
+    clinic = clinic or library.clinics[library.project.default_clinic]
+    english = library.content[library.source_language][block_id]
+    fallback = not library.is_translated(lang, block_id)
+    fields = {}
+    for name in BLOCK_FIELDS[1:]:
+        if getattr(english, name) is None:
+            continue
+        translated = library.translated_field(lang, block_id, name)
+        text = translated or getattr(english, name)
+        if name == "emergency":
+            text = text.replace(NUMBER_PLACEHOLDER, clinic.emergency_number)
+        fields[name] = Field(text, fallback=translated is None and lang != library.source_language)
+    return BlockView(
+        library.block(lang, block_id), fallback, fields, entries(library, lang, block_id)
+    )
+
+
 def entries(library: Library, lang: str, block_id: str) -> list[Entry]:
     """The block's items in the source language's order, as this language shows them."""
     source = library.content[library.source_language][block_id]
     if lang == library.source_language or not library.is_translated(lang, block_id):
         return [Entry(item, fallback=lang != library.source_language) for item in source.items]
-    translated = library.content[lang][block_id]
-    stale = library.stale_items(lang, block_id) if block_id in library.project.safety else set()
+    protected = block_id in library.project.protected
     result = []
     for english in source.items:
-        item = translated.item(english.id)
+        item = library.translated_item(lang, block_id, english.id)
         if item is None:
             result.append(Entry(english, fallback=True))
+        elif protected and library.item_changes(lang, block_id, english.id):
+            result.append(Entry(item, current_source=" ".join(english.fields().values())))
         else:
-            result.append(Entry(item, current_source=english.text if item.id in stale else None))
+            result.append(Entry(item))
     return result
 
 
+def protected_texts(
+    library: Library, lang: str, block_id: str, clinic: Clinic | None = None
+) -> dict[str, str]:
+    """Every protected key of a block -> the text its element holds in this language.
+
+    Markdown fields hold the text of their rendered HTML; the emergency instruction holds the
+    clinic's number.
+    """
+    view = block_view(library, lang, block_id, clinic)
+    texts = {}
+    for key in library.project.protected_keys(block_id):
+        _, item_id, name = split_key(key)
+        if item_id is None:
+            field = view.fields.get(name)
+            if field is None:
+                continue
+            text = field.text
+            if name in MARKDOWN_FIELDS:
+                text = lxml.html.fragment_fromstring(
+                    to_html(text), create_parent="div"
+                ).text_content()
+            texts[key] = text
+        else:
+            entry = next((e for e in view.entries if e.item.id == item_id), None)
+            value = getattr(entry.item, name) if entry else None
+            if value:
+                texts[key] = value
+    return texts
+
+
 def render_handout(
-    library: Library, handout_id: str, lang: str, clinic: Clinic, url: str, created: str
+    library: Library,
+    handout_id: str,
+    lang: str,
+    clinic: Clinic,
+    url: str,
+    created: str,
+    *,
+    overdue: bool = False,
 ) -> str:
     """Render one handout as a complete HTML document for WeasyPrint.
 
@@ -100,14 +224,28 @@ def render_handout(
         clinic: the clinic whose brand, contact details and paper the handout carries.
         url: this handout's page on the clinic's website, for the QR code and its link.
         created: ISO 8601 date-time written as the PDF's creation and modification date.
+        overdue: its content is past its review date (published with --allow-overdue): the
+            handout says so.
     """
     handout = library.handouts[handout_id]
     source = [library.block(library.source_language, s.block) for s in handout.sections]
-    reviews = [block.review for block in source if block.review]
+    draft = any(block.is_draft for block in source)
+    # Draft content shows no review date: only approved content has been reviewed.
+    dates = [b.review.reviewed_on for b in source if b.review and b.review.reviewed_on]
     label = _labels(library, lang)
     sections = [
-        render_block(library, lang, section.block, style=section.style)
+        render_block(
+            library,
+            lang,
+            section.block,
+            clinic=clinic,
+            style=section.style,
+            form=handout.fillable,
+            only=clinic.consent_statements if section.clinic_items else None,
+        )
         for section in handout.sections
+        # A section of the clinic's statements is left out when it switches none on.
+        if not (section.clinic_items and not clinic.consent_statements)
     ]
     template = environment().get_template("handout.html")
     return template.render(
@@ -119,8 +257,9 @@ def render_handout(
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
         keywords=[library.block(lang, s.block).title for s in handout.sections],
         version=library.project.content_version,
-        reviewed_on=min(r.reviewed_on for r in reviews).isoformat() if reviews else "",
-        draft=any(block.is_draft for block in source),
+        reviewed_on=min(dates).isoformat() if dates and not draft else "",
+        draft=draft,
+        overdue=overdue,
         translation_draft=lang != library.source_language
         and library.project.languages[lang].status == "draft",
         created=created,

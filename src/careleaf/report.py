@@ -110,12 +110,9 @@ def _review(blocks: list[Block]) -> tuple[str, date | None, date | None]:
     if not reviews:
         return "none", None, None
     status = "approved" if all(r and r.status == "approved" for r in reviews) else "draft"
-    known = [r for r in reviews if r is not None]
-    return (
-        status,
-        min((r.reviewed_on for r in known), default=None),
-        min((r.next_review for r in known), default=None),
-    )
+    reviewed = [r.reviewed_on for r in reviews if r and r.reviewed_on]
+    due = [r.next_review_due for r in reviews if r and r.next_review_due]
+    return status, min(reviewed, default=None), min(due, default=None)
 
 
 def _translation(library: Library, lang: str, block_ids: list[str], page_stale: bool) -> str:

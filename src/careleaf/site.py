@@ -14,12 +14,19 @@ from .plugin import CareleafPlugin
 from .yamlfile import check_site_config
 
 
-def build_site(root: Path, clinic_id: str, site_dir: Path, *, allow_stale: bool = False) -> None:
+def build_site(
+    root: Path,
+    clinic_id: str,
+    site_dir: Path,
+    *,
+    allow_stale: bool = False,
+    allow_overdue: bool = False,
+) -> None:
     """Build the site and handouts of one clinic into ``site_dir``, as `mkdocs build` would.
 
     Every published language is built, the outputs are verified, and only then is
     ``site_dir`` replaced. ``allow_stale`` publishes languages whose safety items are out of
-    date, marked as such.
+    date, marked as such; ``allow_overdue`` approved content past its review date, marked.
 
     Raises:
         ContentError: mkdocs.yml holds a Python tag or INHERIT (nothing is run).
@@ -35,6 +42,7 @@ def build_site(root: Path, clinic_id: str, site_dir: Path, *, allow_stale: bool 
             config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
             options = config.plugins["careleaf"].config
             options.clinic, options.allow_stale = clinic_id, allow_stale
+            options.allow_overdue = allow_overdue
             # Publish here, once build() has returned: MkDocs decides that a build failed
             # (strict-mode warnings) only after its last hook.
             options.publish = False

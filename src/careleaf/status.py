@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import difflib
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 from .errors import Problem
-from .model import Block, Library
+from .model import BLOCK_FIELDS, Block, Library, protected_key
 from .pages import FRONT_MATTER, split_front_matter
 from .yamlfile import YDict, YList, line_of, read_yaml
 
 CONTENT_DIR = "content"
 DOCS_DIR = "docs"
-# The block-level fields a translation carries, in file order.
-BLOCK_FIELDS = ("title", "intro", "body")
-FINGERPRINT_KEY = "source_fingerprint"
-# Read from the front matter's text, not with YAML: a fingerprint of digits only would load as
-# a number (and a leading zero as an octal one).
-FINGERPRINT_LINE = re.compile(
-    rf"^{FINGERPRINT_KEY}[ \t]*:[ \t]*(['\"]?)([^'\"\s#]*)\1[ \t]*(#.*)?$", re.MULTILINE
-)
+# The front-matter key of a translated page that holds the English page it was made from.
+SOURCE_KEY = "source"
 
 Kind = Literal["item", "field", "page", "block"]
 State = Literal["missing", "stale", "extra"]
@@ -33,21 +28,39 @@ Format = Literal["table", "json", "markdown"]
 FORMATS: tuple[Format, ...] = ("table", "json", "markdown")
 
 
-def page_fingerprint(text: str) -> str:
-    """The fingerprint a translated page records of the English page it was made from.
+def page_body(text: str) -> str:
+    """A page's text without its front matter, as a translated page records it."""
+    return split_front_matter(text)[0].strip("\n") + "\n"
 
-    Args:
-        text: the whole English page file, front matter included.
 
-    Returns:
-        The first 16 hex digits of the SHA-256 of the UTF-8 text.
-    """
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def recorded_source(page_text: str) -> str | None:
+    """The English page text a translated page's front matter records (``source:``), or None."""
+    match = FRONT_MATTER.match(page_text)
+    if not match:
+        return None
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return None
+    value = data.get(SOURCE_KEY) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def page_is_stale(english_text: str, translated_text: str) -> bool:
-    """Whether a translated page records a fingerprint other than its English page's today."""
-    return recorded_fingerprint(translated_text) != page_fingerprint(english_text)
+    """Whether a translated page records English other than its English page's today."""
+    recorded = recorded_source(translated_text)
+    return recorded is None or recorded.strip() != page_body(english_text).strip()
+
+
+def page_diff(old: str | None, new: str, file: str) -> str:
+    """A unified diff from the recorded English page to today's (all of it when not recorded)."""
+    lines = difflib.unified_diff(
+        (old or "").splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"{file} (recorded English)",
+        tofile=f"{file} (English today)",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 @dataclass(frozen=True)
@@ -55,18 +68,19 @@ class Entry:
     """One unit of a translation that is missing, stale or extra.
 
     Attributes:
-        kind: "item", "field" (a block's title, intro or body), "page" or "block".
+        kind: "item", "field" (a block's title, intro, body or emergency instruction), "page"
+            or "block".
         state: "missing", "stale" or "extra".
         file: the translation's file, e.g. ``content/es/side-effects.yml``.
         block: the block id, for items, fields and blocks.
         item: the item id, or the field name for a field.
-        safety: True for an item of a safety block.
+        field: for a stale item, the field whose English changed.
+        safety: True for a protected item or field.
         old_english: the English the translation was made from (None when not recorded).
         new_english: today's English.
         key: the key path in the translation's file, when there is one.
         line: the line in the translation's file, when known.
-        old_fingerprint: for a page, the fingerprint the translation records.
-        new_fingerprint: for a page, the fingerprint of today's English page.
+        diff: for a stale page, a unified diff from the recorded English page to today's.
         note: anything else worth saying.
     """
 
@@ -75,13 +89,13 @@ class Entry:
     file: str
     block: str | None = None
     item: str | None = None
+    field: str | None = None
     safety: bool = False
     old_english: str | None = None
     new_english: str | None = None
     key: str | None = None
     line: int | None = None
-    old_fingerprint: str | None = None
-    new_fingerprint: str | None = None
+    diff: str | None = None
     note: str | None = None
 
 
@@ -150,7 +164,7 @@ def _content_status(library: Library, lang: str, entries: list[Entry], counts: l
     translated = library.content[lang]
     for block_id, block in english.items():
         file = f"{CONTENT_DIR}/{lang}/{block_id}.yml"
-        safety = block_id in library.project.safety
+        keys = set(library.project.protected_keys(block_id))
         theirs = translated.get(block_id)
         if theirs is None:
             note = (
@@ -168,6 +182,7 @@ def _content_status(library: Library, lang: str, entries: list[Entry], counts: l
                             file,
                             block_id,
                             name,
+                            safety=protected_key(block_id, name) in keys,
                             new_english=getattr(block, name),
                             key=name,
                             note=note,
@@ -182,7 +197,7 @@ def _content_status(library: Library, lang: str, entries: list[Entry], counts: l
                         file,
                         block_id,
                         item.id,
-                        safety=safety,
+                        safety=protected_key(block_id, "text", item.id) in keys,
                         new_english=item.text,
                         key="items",
                         note=note,
@@ -190,9 +205,8 @@ def _content_status(library: Library, lang: str, entries: list[Entry], counts: l
                 )
             continue
         raw = _RawFile(root, theirs.path)
-        _block_fields(block, theirs, raw, entries, counts)
-        stale = library.stale_items(lang, block_id)
-        _block_items(block, theirs, raw, safety, stale, entries, counts)
+        _block_fields(library, lang, block, theirs, raw, keys, entries, counts)
+        _block_items(library, lang, block, theirs, raw, keys, entries, counts)
     for block_id, theirs in translated.items():
         if block_id not in english:
             entries.append(
@@ -240,11 +254,20 @@ class _RawFile:
 
 
 def _block_fields(
-    block: Block, theirs: Block, raw: _RawFile, entries: list[Entry], counts: list[int]
+    library: Library,
+    lang: str,
+    block: Block,
+    theirs: Block,
+    raw: _RawFile,
+    keys: set[str],
+    entries: list[Entry],
+    counts: list[int],
 ) -> None:
+    changes = {name: old for name, old, _ in library.block_changes(lang, block.id)}
     for name in BLOCK_FIELDS:
         new = getattr(block, name)
         mine = getattr(theirs, name)
+        safety = protected_key(block.id, name) in keys
         if new is None:
             if mine is not None:
                 entries.append(
@@ -269,13 +292,13 @@ def _block_fields(
                     theirs.path,
                     block.id,
                     name,
+                    safety=safety,
                     new_english=new,
                     key=name,
                 )
             )
-            continue
-        old = getattr(theirs.source, name) if theirs.source else None
-        if old != new:
+        elif name in changes:
+            old = changes[name]
             entries.append(
                 Entry(
                     "field",
@@ -283,6 +306,7 @@ def _block_fields(
                     theirs.path,
                     block.id,
                     name,
+                    safety=safety,
                     old_english=old,
                     new_english=new,
                     key=f"source.{name}",
@@ -295,18 +319,22 @@ def _block_fields(
 
 
 def _block_items(
+    library: Library,
+    lang: str,
     block: Block,
     theirs: Block,
     raw: _RawFile,
-    safety: bool,
-    stale: set[str],
+    keys: set[str],
     entries: list[Entry],
     counts: list[int],
 ) -> None:
     english_ids = {item.id for item in block.items}
     for item in block.items:
         counts[0] += 1
+        safety = protected_key(block.id, "text", item.id) in keys
         mine = theirs.item(item.id)
+        index = raw.item_index(item.id)
+        where = f"items[{index}]" if index is not None else "items"
         if mine is None:
             entries.append(
                 Entry(
@@ -321,9 +349,30 @@ def _block_items(
                     line=raw.line("items"),
                 )
             )
-        elif item.id in stale:
-            index = raw.item_index(item.id)
-            where = f"items[{index}]" if index is not None else "items"
+            continue
+        absent = [name for name in item.fields() if name not in mine.fields()]
+        if absent:
+            # Complete or not at all: a half-translated item is shown whole in English.
+            entries.append(
+                Entry(
+                    "item",
+                    "missing",
+                    theirs.path,
+                    block.id,
+                    item.id,
+                    field=absent[0],
+                    safety=safety,
+                    new_english=getattr(item, absent[0]),
+                    key=f"{where}.{absent[0]}",
+                    line=raw.line("items", index, "id") if index is not None else None,
+                    note=f"not translated: {', '.join(absent)} (the item is shown in "
+                    f"{library.source_language} until every field is)",
+                )
+            )
+            continue
+        changes = library.item_changes(lang, block.id, item.id)
+        for name, old, new in changes:
+            has_old = index is not None and old is not None
             entries.append(
                 Entry(
                     "item",
@@ -331,17 +380,20 @@ def _block_items(
                     theirs.path,
                     block.id,
                     item.id,
+                    field=name,
                     safety=safety,
-                    old_english=mine.source,
-                    new_english=item.text,
-                    key=f"{where}.source",
-                    line=raw.line("items", index, "source" if mine.source else "id")
-                    if index is not None
-                    else None,
-                    note=None if mine.source is not None else "no source recorded",
+                    old_english=old,
+                    new_english=new,
+                    key=f"{where}.source.{name}",
+                    line=None
+                    if index is None
+                    else raw.line("items", index, "source", name)
+                    if has_old
+                    else raw.line("items", index, "id"),
+                    note=None if old is not None else f"no source.{name} recorded",
                 )
             )
-        else:
+        if not changes:
             counts[1] += 1
     for mine in theirs.items:
         if mine.id not in english_ids:
@@ -353,7 +405,6 @@ def _block_items(
                     theirs.path,
                     block.id,
                     mine.id,
-                    safety=safety,
                     key=f"items[{index}].id" if index is not None else "items",
                     line=raw.line("items", index, "id") if index is not None else None,
                     note=f"the source block has no item '{mine.id}'",
@@ -365,15 +416,6 @@ def _pages(folder: Path) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
     return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*.md"))}
-
-
-def recorded_fingerprint(page_text: str) -> str | None:
-    """The ``source_fingerprint`` a translated page's front matter records, or None."""
-    match = FRONT_MATTER.match(page_text)
-    if not match:
-        return None
-    found = FINGERPRINT_LINE.search(match.group(1))
-    return found.group(2) if found and found.group(2) else None
 
 
 def _page_status(
@@ -389,12 +431,11 @@ def _page_status(
     for name, path in english.items():
         counts[0] += 1
         file = f"{docs_dir}/{lang}/{name}"
-        # The fingerprint is of the file's text exactly as the translator's tools read it.
         english_text = path.read_text(encoding="utf-8")
-        new = page_fingerprint(english_text)
+        new = page_body(english_text)
         theirs = translated.get(name)
         if theirs is None:
-            entries.append(Entry("page", "missing", file, new_fingerprint=new))
+            entries.append(Entry("page", "missing", file, new_english=new))
             continue
         text = theirs.read_text(encoding="utf-8")
         if split_front_matter(text)[0].strip() == split_front_matter(english_text)[0].strip():
@@ -404,28 +445,24 @@ def _page_status(
                     "page",
                     "missing",
                     file,
-                    new_fingerprint=new,
+                    new_english=new,
                     note="the page is still the English text",
                 )
             )
             continue
         if page_is_stale(english_text, text):
-            old = recorded_fingerprint(text)
+            old = recorded_source(text)
             entries.append(
                 Entry(
                     "page",
                     "stale",
                     file,
-                    key=FINGERPRINT_KEY,
-                    line=2 if old is not None else None,
-                    old_fingerprint=old,
-                    new_fingerprint=new,
-                    note=(
-                        f"{docs_dir}/{source}/{name} has changed since; its old text is not "
-                        "stored: see the English page's git history"
-                        if old is not None
-                        else f"no {FINGERPRINT_KEY} in the front matter"
-                    ),
+                    old_english=old,
+                    new_english=new,
+                    key=SOURCE_KEY,
+                    line=_front_matter_line(text, SOURCE_KEY),
+                    diff=page_diff(old, new, f"{docs_dir}/{source}/{name}"),
+                    note=None if old is not None else f"no {SOURCE_KEY} in the front matter",
                 )
             )
         else:
@@ -440,6 +477,18 @@ def _page_status(
                     note=f"no {docs_dir}/{source}/{name}",
                 )
             )
+
+
+def _front_matter_line(text: str, key: str) -> int | None:
+    """The line of a top-level front-matter key, or None."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return None
+    # The YAML starts on the line after the opening "---".
+    for number, line in enumerate(match.group(1).splitlines(), start=2):
+        if line.startswith(f"{key}:"):
+            return number
+    return None
 
 
 def safety_problems(library: Library, lang: str) -> list[Problem]:
@@ -459,22 +508,36 @@ def safety_problems(library: Library, lang: str) -> list[Problem]:
     for entry in status.entries:
         if not entry.safety or entry.state == "extra":
             continue
-        if entry.state == "missing":
-            message = f"{who}: safety item is missing"
+        what = "safety item" if entry.kind == "item" else "safety text"
+        if entry.state == "missing" and entry.field is None:
+            message = f"{who}: {what} is missing"
+        elif entry.state == "missing":
+            message = f"{who}: {what} is not completely translated ({entry.note})"
         elif entry.old_english is None:
             message = (
-                f"{who}: safety item is stale: it records no English source; "
+                f"{who}: {what} is stale: it records no English source; "
                 f"English is now {entry.new_english!r}"
             )
         else:
             message = (
-                f"{who}: safety item is stale: English changed from "
+                f"{who}: {what} is stale: English changed from "
                 f"{entry.old_english!r} to {entry.new_english!r}"
             )
         problems.append(
-            Problem(entry.file, message, line=entry.line, key=entry.key, item=entry.item)
+            Problem(entry.file, message, line=entry.line, key=entry.key, item=_entry_key(entry))
         )
     return problems
+
+
+def _entry_key(entry: Entry) -> str | None:
+    """The protected key an entry is about (``block/item`` for a whole missing item)."""
+    if entry.block is None or entry.item is None:
+        return entry.item
+    if entry.kind == "field":
+        return protected_key(entry.block, entry.item)
+    if entry.field is None:
+        return f"{entry.block}/{entry.item}"
+    return protected_key(entry.block, entry.field, entry.item)
 
 
 def format_status(statuses: list[LanguageStatus], fmt: str = "table") -> str:
@@ -512,6 +575,8 @@ def _label(entry: Entry) -> str:
     label = entry.item or entry.block or ""
     if entry.kind == "field":
         label = f"{entry.block}: {entry.item}"
+    elif entry.field and entry.state == "stale":
+        label = f"{entry.item}: {entry.field}"
     return label + (" [safety]" if entry.safety else "")
 
 
@@ -534,10 +599,8 @@ def _table(statuses: list[LanguageStatus]) -> Iterator[str]:
                 yield f"           old English: {old}"
                 yield f"           new English: {_one_line(entry.new_english or '')}"
             elif entry.state == "stale":
-                yield (
-                    f"           fingerprint {entry.old_fingerprint or '(none)'} -> "
-                    f"{entry.new_fingerprint}"
-                )
+                for line in (entry.diff or "").splitlines():
+                    yield f"           {line}"
             if entry.note and (entry.file, entry.note) not in shown:
                 shown.add((entry.file, entry.note))
                 yield f"           ({entry.note})"
@@ -571,8 +634,7 @@ def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
         for entry in status.entries:
             old, new = entry.old_english, entry.new_english
             if entry.kind == "page":
-                old = f"fingerprint {entry.old_fingerprint}" if entry.old_fingerprint else None
-                new = f"fingerprint {entry.new_fingerprint}" if entry.new_fingerprint else None
+                old = new = None  # whole pages: the diff follows the table
             elif entry.state == "stale" and old is None:
                 old = "(not recorded)"
             state = f"**{entry.state}**" if entry.safety else entry.state
@@ -581,3 +643,11 @@ def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
                 f"| {_cell(new)} |"
             )
         yield ""
+        for entry in status.entries:
+            if entry.diff:
+                yield f"`{entry.file}`: what changed in the English page"
+                yield ""
+                yield "```diff"
+                yield entry.diff.rstrip("\n")
+                yield "```"
+                yield ""

@@ -12,9 +12,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import CareleafError
 from .load import CONTENT_DIR, PROJECT_FILE, load_library
-from .model import Block, LangCode, Library
+from .model import BLOCK_FIELDS, Block, LangCode, Library
 from .pages import FRONT_MATTER
-from .status import BLOCK_FIELDS, DOCS_DIR, FINGERPRINT_KEY, page_fingerprint
+from .status import DOCS_DIR, SOURCE_KEY, page_body
 
 HEADER = (
     "# Translate every empty \"\" text. 'source' is the English each text is made from:\n"
@@ -50,9 +50,11 @@ def translation_template(block: Block) -> dict[str, Any]:
         block: the source language's block.
 
     Returns:
-        The data of ``content/<lang>/<block>.yml``: ``source`` holds the English title, intro
-        and body; ``title``, ``intro``, ``body`` and each item's ``text``, ``detail`` and
-        ``frequency`` are "" (the loader treats "" in a translation as not yet translated).
+        The data of ``content/<lang>/<block>.yml``: ``source`` holds the English title, intro,
+        body and emergency instruction, each item's ``source`` the English of each of its
+        fields; ``title``, ``intro``, ``body``, ``emergency`` and each item's ``text``,
+        ``detail`` and ``frequency`` are "" (the loader treats "" in a translation as not yet
+        translated).
     """
     data: dict[str, Any] = {
         "source": {name: getattr(block, name) for name in BLOCK_FIELDS if getattr(block, name)}
@@ -64,10 +66,8 @@ def translation_template(block: Block) -> dict[str, Any]:
         data["items"] = [
             {
                 "id": item.id,
-                "source": item.text,
-                "text": "",
-                **({"detail": ""} if item.detail is not None else {}),
-                **({"frequency": ""} if item.frequency is not None else {}),
+                **{name: "" for name in item.fields()},
+                "source": item.fields(),
             }
             for item in block.items
         ]
@@ -75,23 +75,21 @@ def translation_template(block: Block) -> dict[str, Any]:
 
 
 def page_template(english: str) -> str:
-    """A new translated page: the English page, with the fingerprint of its English text.
+    """A new translated page: the English page, recording the English it is made from.
 
     Args:
         english: the whole English page file.
 
     Returns:
-        The page text, with ``source_fingerprint`` first in its front matter.
+        The page text, with ``source:`` (the English page without its front matter) first in
+        its front matter.
     """
-    fingerprint = page_fingerprint(english)
-    # A fingerprint of digits only would load as a number: quote it then.
-    value = fingerprint if yaml.safe_load(fingerprint) == fingerprint else f'"{fingerprint}"'
-    line = f"{FINGERPRINT_KEY}: {value}\n"
+    recorded = dump_yaml({SOURCE_KEY: page_body(english)})
     if FRONT_MATTER.match(english):
-        # Keep the English page's own front matter; the fingerprint goes first in it.
+        # Keep the English page's own front matter; the source goes first in it.
         first, rest = english.split("\n", 1)
-        return f"{first}\n{line}{rest}"
-    return f"---\n{line}---\n\n{english}"
+        return f"{first}\n{recorded}{rest}"
+    return f"---\n{recorded}---\n\n{english}"
 
 
 def add_language(text: str, lang: str, name: str, direction: str = "ltr") -> str:

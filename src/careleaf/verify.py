@@ -1,4 +1,4 @@
-"""The safety verifier: reads every published output back and checks each safety item is in it.
+"""The safety verifier: reads every published output back and checks each protected field is in it.
 
 It trusts nothing from the build but the manifest's list of files, and checks that list too:
 each listed file must exist with the hash the build recorded, and every output the project's
@@ -23,10 +23,9 @@ from .manifest import (
     read_manifest,
     sha256,
 )
-from .model import Library
+from .model import Library, protected_anchor
 from .pages import check_page, split_front_matter
 from .readback import (
-    ITEM_ANCHOR,
     PdfSeen,
     UnreadableOutput,
     complex_scripts,
@@ -37,6 +36,7 @@ from .readback import (
     read_html,
     text_variants,
 )
+from .render import protected_texts
 
 __all__ = [
     "Report",
@@ -63,10 +63,11 @@ class Row:
         kind: ``"page"`` or ``"pdf"``.
         lang: its language.
         clinic: the clinic it is branded for.
-        missing: safety item ids not found visible with their exact text.
-        unexpected: item ids found that the content of this language does not know.
-        duplicated: item ids found more than once.
-        notes: why each missing item counts as missing, and which check stood in for text.
+        missing: protected keys (``block/item/field``, ``block/field``) not found visible with
+            their exact text.
+        unexpected: protected keys found that the registry does not know.
+        duplicated: protected keys found more than once.
+        notes: why each missing key counts as missing, and which check stood in for text.
         problems: failures not about one item (file changed or absent, wrong language...).
         check: ``"text"``, or ``"anchor+script"`` when some item's text is in a complex
             script and that check stood in for the text check (see `check_pdf_item`).
@@ -223,44 +224,55 @@ def verify(site_dir: Path, root: Path, languages: Iterable[str] | None = None) -
 
 
 def expected_items(library: Library, output: Output) -> tuple[dict[str, str], list[str]]:
-    """The safety items an output must hold (id -> text as its language shows it), and problems.
+    """The protected elements an output must hold (key -> text as its language shows it), and
+    problems.
 
-    A page must hold every item of the safety blocks its source calls with ``{{ block() }}``;
-    a PDF handout every safety item (`careleaf.model.Library.safety_items`). An item a
-    language has not translated is shown, and expected, in the source language.
+    The placement rules in careleaf.yml decide: a page must hold every protected field of the
+    blocks its rule names (and of any other protected block it calls), a PDF handout those of
+    its rule's blocks (and of any other protected block it has). An item or field a language
+    has not (completely) translated is shown, and expected, in the source language; the
+    emergency instruction carries the clinic's number (`careleaf.render.protected_texts`).
     """
     if output.lang not in library.content:
         return {}, [f"the content has no language '{output.lang}'"]
-    try:
-        shown = library.safety_items(output.lang)
-    except KeyError as error:
-        return {}, [f"the '{output.lang}' content lacks a safety block: {error}"]
+    clinic = library.clinics.get(output.clinic)
+    if clinic is None:
+        return {}, [f"the project has no clinic '{output.clinic}'"]
+    placement = library.project.placement
     if output.kind == "pdf":
-        return {item_id: item.text for item_id, item in shown.items()}, []
-    source = library.root / output.page if output.page else None
-    if source is None or not source.is_file():
-        return {}, [f"its source page {output.page} does not exist"]
-    try:
-        markdown, offset = split_front_matter(source.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as error:
-        return {}, [f"its source page {output.page} cannot be read: {error}"]
-    used = check_page(markdown, str(output.page), library, output.lang, offset).blocks
+        handout = library.handouts.get(output.handout or "")
+        if handout is None:
+            return {}, [f"the project has no handout '{output.handout}'"]
+        blocks = [*placement.handouts.get(handout.id, ()), *(s.block for s in handout.sections)]
+    else:
+        source = library.root / output.page if output.page else None
+        if source is None or not source.is_file():
+            return {}, [f"its source page {output.page} does not exist"]
+        try:
+            markdown, offset = split_front_matter(source.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as error:
+            return {}, [f"its source page {output.page} cannot be read: {error}"]
+        called = check_page(markdown, str(output.page), library, output.lang, offset).blocks
+        blocks = [*placement.pages.get(page_rule_path(str(output.page)), ()), *called]
     source_blocks = library.content[library.source_language]
-    return {
-        item.id: shown[item.id].text if item.id in shown else item.text
-        for block_id in dict.fromkeys(used)
-        if block_id in library.project.safety and block_id in source_blocks
-        for item in source_blocks[block_id].items
-    }, []
+    expected: dict[str, str] = {}
+    for block_id in dict.fromkeys(blocks):
+        if block_id in library.project.protected and block_id in source_blocks:
+            expected.update(protected_texts(library, output.lang, block_id, clinic))
+    return expected, []
+
+
+def page_rule_path(page: str) -> str:
+    """The path a placement rule names a page by: ``docs/es/is-it-safe.md`` -> ``is-it-safe.md``."""
+    return "/".join(page.split("/")[2:])
 
 
 def known_items(library: Library, lang: str) -> set[str]:
-    """Every item id a page in this language may show: its own and the source language's."""
+    """Every protected key an output may show (the same in every language)."""
     return {
-        item.id
-        for content_lang in {lang, library.source_language}
-        for block in library.content.get(content_lang, {}).values()
-        for item in block.items
+        key
+        for block_id in library.project.protected
+        for key in library.project.protected_keys(block_id)
     }
 
 
@@ -357,8 +369,9 @@ def _check_pdf(
 def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | None]:
     """Check one item in a PDF read back.
 
-    The ``"text"`` check: the PDF has the named destination ``item-<id>`` (WeasyPrint writes
-    one for each element id it laid out) and the item's normalised text is in the normalised
+    The ``"text"`` check: the PDF has the named destination of the key
+    (`careleaf.model.protected_anchor`; WeasyPrint writes one for each element id it laid
+    out) and the item's normalised text is in the normalised
     text of the page it points to (or of that page and the next, for an item split by a page
     break).
 
@@ -380,9 +393,10 @@ def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | N
     """
     script = has_complex_script(text)
     check = SCRIPT_CHECK if script else TEXT_CHECK
-    page = seen.destinations.get(ITEM_ANCHOR + item_id)
+    anchor = protected_anchor(item_id)
+    page = seen.destinations.get(anchor)
     if page is None:
-        return check, f"{item_id}: not found (no named destination {ITEM_ANCHOR}{item_id})"
+        return check, f"{item_id}: not found (no named destination {anchor})"
     if not 0 <= page < seen.pages:
         return check, f"{item_id}: its named destination points to no page"
     texts = [seen.page_texts[page]]
