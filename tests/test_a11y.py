@@ -185,11 +185,20 @@ def reading_order_problem(tagged: str, expected: list[str]) -> str | None:
 
 
 def content_order(library, handout_id: str, lang: str) -> list[str]:
-    """The handout's title, then each block's title and items, in the definition's order."""
+    """The handout's title, then each block's title and items, in the definition's order.
+
+    A section of clinic items shows only the statements the clinic switches on.
+    """
+    clinic = library.clinics[library.project.default_clinic]
     texts = [library.handout_title(lang, handout_id).text]
     for section in library.handouts[handout_id].sections:
         block = library.block(lang, section.block)
-        texts += [block.title, *(item.text for item in block.items)]
+        items = block.items
+        if section.clinic_items:
+            items = tuple(i for i in items if i.id in clinic.consent_statements)
+            if not items:
+                continue
+        texts += [block.title, *(item.text for item in items)]
     return texts
 
 

@@ -278,6 +278,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             files.append(self.editors_file)
         self.fallback_pages = set()
         self.safety_page: Page | None = None
+        self.safety_blocks_shown = 0
         if self.lang != self.library.source_language:
             # A page not yet translated is shown in the source language, with a notice.
             source_docs = root / "docs" / self.library.source_language
@@ -320,8 +321,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
                 # template (refused by the page check; this is the second line of defence).
                 page.meta[key] = Markup(template_free(str(escape(value))))
-        if set(result.blocks) & set(self.library.project.safety):
-            self.safety_page = page
+        # The 404 page's "safety page": the one showing the most safety blocks (the first of
+        # those, in the navigation's order).
+        shown = len(set(result.blocks) & set(self.library.project.safety))
+        if shown > self.safety_blocks_shown:
+            self.safety_page, self.safety_blocks_shown = page, shown
         notices = []
         if any(self.library.block(self.lang, b).is_draft for b in result.blocks):
             notices.append(("warning", "draft-notice"))
