@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,3 +103,51 @@ def anchors(library, blocks) -> set[str]:  # noqa: ANN001
     from careleaf.model import protected_anchor
 
     return {protected_anchor(k) for b in blocks for k in library.project.protected_keys(b)}
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium's own background traffic is off, so every request comes from the page.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # No host but this machine resolves, so no test request can leave it, whatever a page asks.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """One headless Debian Chromium for the whole run (Playwright's sync API)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run `make test`, which installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve(folder: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    """Serve a folder over HTTP on 127.0.0.1 from a thread: (base URL, server to shut down)."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+@pytest.fixture(scope="session")
+def site_url(real_site) -> Iterator[str]:
+    """The real project's built site, served over HTTP."""
+    url, server = serve(real_site[1])
+    yield url
+    server.shutdown()
+    server.server_close()

@@ -57,7 +57,7 @@ def test_clinic_branding(built: Path) -> None:
     for detail in ("Demo Clinic", "1 Test Street", "+1 555 0100", "demo@clinic.example"):
         assert detail in footer
     brand = (built / "assets/careleaf/brand.css").read_text()
-    assert "--md-primary-fg-color: #123456" in brand and "--careleaf-accent: #abcdef" in brand
+    assert "--md-primary-fg-color: #123456" in brand and "--careleaf-accent: #8b1e3f" in brand
 
 
 def test_clinic_values_are_escaped(mini: Path) -> None:

@@ -8,6 +8,7 @@ from typing import TextIO
 
 import click
 
+from .colour import brand_problems, require_readable
 from .errors import CareleafError
 from .load import check_project, load_library
 
@@ -69,6 +70,7 @@ def check(project: Path, allow_stale: bool, allow_overdue: bool) -> None:
     for allowed in verdict.allowed:
         click.echo(f"allowed, outputs marked: {allowed}", err=True)
     problems = check_project(project, library) + verdict.problems
+    problems += [p for clinic in library.clinics.values() for p in brand_problems(clinic)]
     if problems:
         lines = [f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:"]
         raise click.ClickException("\n".join(lines + [f"  - {p}" for p in problems]))
@@ -372,6 +374,7 @@ def handout(
                     f"unknown {name} '{value}' (known: {', '.join(sorted(known))})"
                 )
         clinic = library.clinics[cid]
+        require_readable(clinic)
         target = output or Path(f"{handout_id}-{cid}-{lang}.pdf")
         url = library.url(clinic, lang, f"handouts/{handout_id}.pdf")
         pages = handout_pdf(library, handout_id, lang, clinic, url, target)
@@ -459,6 +462,30 @@ def status(project: Path, lang: str | None, fmt: str, changed_files: TextIO | No
             click.echo("[]" if fmt == "json" else "No translation is concerned by this change.")
             return
     click.echo(format_status([translation_status(library, code) for code in langs], fmt))
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="A table, JSON (a list of entries), or Markdown.",
+)
+@click.pass_obj
+def report(project: Path, fmt: str) -> None:
+    """Reading grade, words, review dates and translation state of every page and handout.
+
+    It informs: the exit status is 0 whatever the grades are.
+    """
+    from .report import build_report, format_report
+
+    try:
+        library = load_library(project)
+    except CareleafError as error:
+        raise _fail(error) from None
+    click.echo(format_report(build_report(library), fmt))
 
 
 @main.command()

@@ -110,6 +110,10 @@ REQUIRED_LABELS = (
     "fallback-page",
     "translation-draft",
     "language",
+    "not-found",
+    "not-found-help",
+    "home",
+    "page-address",
 )
 
 

@@ -13,6 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from bs4 import BeautifulSoup
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.commands.build import build
 from mkdocs.config import base, load_config
@@ -34,6 +36,7 @@ from .build import (
     staging_dir,
 )
 from .cache import Cache
+from .colour import require_readable
 from .errors import CareleafError, Problem
 from .load import check_project, load_library
 from .markup import markdown_text, template_free
@@ -41,6 +44,7 @@ from .model import Clinic, Library
 from .pages import FRONT_MATTER_KEYS, check_markdown, check_page, slugify, split_front_matter
 from .policy import overdue_blocks
 from .render import render_block
+from .report import build_report, editors_page
 from .status import page_is_stale
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
@@ -52,6 +56,10 @@ PREVIEW_NOTICE = (
     "PREVIEW of {name} ({lang}): a draft built on this computer for checking. It is not the "
     "published site."
 )
+# The editors' report page: built into the source language's site, left out of the navigation.
+EDITORS_PAGE = "editors.md"
+# Search engines show about this many characters of a meta description.
+DESCRIPTION_LENGTH = 160
 # Languages Material's search has a stemmer for; others search without stemming.
 SEARCH_LANGUAGES = {
     "ar",
@@ -148,6 +156,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             raise PluginError(
                 f"careleaf: unknown language '{self.config.preview}' (known: {known})"
             )
+        try:
+            require_readable(self.clinic)
+        except CareleafError as error:
+            raise PluginError(f"careleaf: {error}") from None
         self.lang = self.config.lang or self.library.source_language
         if not self.config.lang:
             self._check_safety_policy()
@@ -208,6 +220,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                     "lang": other,
                     # From this language's root to the other's: the switcher keeps the page.
                     "prefix": here + ("" if other == self.library.source_language else f"{other}/"),
+                    # The other language's root on the clinic's site, for <link hreflang>.
+                    "url": self.library.url(clinic, other),
                 }
                 for other in languages
             ]
@@ -224,8 +238,24 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             },
             "labels": {
                 key: self.library.label(lang, key)
-                for key in ("contact", "book", "phone", "email", "address", "website", "language")
+                for key in (
+                    "contact",
+                    "book",
+                    "phone",
+                    "email",
+                    "address",
+                    "website",
+                    "language",
+                    "not-found",
+                    "not-found-help",
+                    "home",
+                    "page-address",
+                )
             },
+            # hreflang="x-default": the source language's root.
+            "x_default": self.library.url(clinic, self.library.source_language),
+            # The page showing the safety blocks, for the 404 page; set once pages are read.
+            "safety_page": None,
             "translation_draft": (
                 self.library.label(lang, "translation-draft")
                 if lang != self.library.source_language and language.status == "draft"
@@ -262,7 +292,20 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         )
         for font in sorted(fonts.glob("*.woff2")):
             files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
+        self.editors_file: File | None = None
+        if self.lang == self.library.source_language:
+            if files.get_file_from_path(EDITORS_PAGE) is not None:
+                raise PluginError(
+                    f"careleaf: docs/{self.lang}/{EDITORS_PAGE}: this name is kept for the "
+                    "editors' report that careleaf builds; rename the page"
+                )
+            report = build_report(self.library)
+            markdown = editors_page(report, self.library.project.content_version)
+            self.editors_file = File.generated(config, EDITORS_PAGE, content=markdown)
+            files.append(self.editors_file)
         self.fallback_pages = set()
+        self.safety_page: Page | None = None
+        self.safety_blocks_shown = 0
         if self.lang != self.library.source_language:
             # A page not yet translated is shown in the source language, with a notice.
             source_docs = root / "docs" / self.library.source_language
@@ -278,6 +321,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         if not self.config.enabled:
+            return None
+        if page.file is self.editors_file:
+            # careleaf's own report, not contributed text: kept out of search, and in the
+            # source language only, so it has no hreflang links to other languages.
+            page.meta.update({"search": {"exclude": True}, "alternates": False})
             return None
         source = Path(page.file.abs_src_path or "")
         text = source.read_text(encoding="utf-8-sig") if source.is_file() else ""
@@ -300,6 +348,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
                 # template (refused by the page check; this is the second line of defence).
                 page.meta[key] = Markup(template_free(str(escape(value))))
+        # The 404 page's "safety page": the one showing the most safety blocks (the first of
+        # those, in the navigation's order).
+        shown = len(set(result.blocks) & set(self.library.project.safety))
+        if shown > self.safety_blocks_shown:
+            self.safety_page, self.safety_blocks_shown = page, shown
         notices = []
         if any(self.library.block(self.lang, b).is_draft for b in result.blocks):
             notices.append(("warning", "draft-notice"))
@@ -320,6 +373,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
         return markdown
 
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # Pages are read by now (titles included), and the 404 page is not rendered yet.
+        page = self.safety_page if self.config.enabled else None
+        if page is not None:
+            config.extra["careleaf"]["safety_page"] = {"url": page.url, "title": page.title}
+        return env
+
     def _page_is_stale(self, uri: str, translated_text: str) -> bool:
         """A translated page whose English page changed since it was translated."""
         english = Path(self.config.project_dir) / "docs" / self.library.source_language / uri
@@ -330,11 +390,15 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.config.enabled and "title" not in page.meta and page.title is not None:
+        if not self.config.enabled:
+            return None
+        if "title" not in page.meta and page.title is not None:
             # A title taken from the first heading is HTML text (entities escaped). Material
             # prints it through `striptags`, which un-escapes it, unless the page has a meta
             # title: give it one, as Markup, so it is printed exactly as escaped.
             page.meta["title"] = Markup(page.title)
+        if not page.meta.get("description"):
+            page.meta["description"] = description(html)  # the template escapes it
         return None
 
     # Last of all: the search index is written, and publishing waits for every other hook.
@@ -473,6 +537,21 @@ def insert_after_title(markdown: str, text: str) -> str:
         if line.startswith("# "):
             return "".join([*lines[: index + 1], "\n", text, "\n", *lines[index + 1 :]])
     return f"{text}\n{markdown}"
+
+
+def description(html: str) -> str:
+    """A page's meta description: its first paragraph of prose, cut at a word near 160 chars.
+
+    Notices (admonitions) come before the prose on some pages and are not a description.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for notice in soup.select(".admonition"):
+        notice.decompose()
+    first = soup.find("p")
+    text = " ".join(first.get_text(" ").split()) if first else ""
+    if len(text) <= DESCRIPTION_LENGTH:
+        return text
+    return text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def brand_css(clinic: Clinic) -> str:
