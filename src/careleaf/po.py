@@ -88,16 +88,7 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
             key = protected_key(block_id, name)
             comments = [f"Note for translators: {n}" for n in library.translator_notes(block_id)]
             comments += _field_comments(name, key in keys)
-            mine = (getattr(theirs, name) if theirs else None) or ""
-            yield Unit(
-                key,
-                english,
-                mine,
-                changes.get(name),
-                bool(mine) and name in changes,
-                tuple(comments),
-                where,
-            )
+            yield _field_unit(key, english, theirs, name, changes, comments, where)
         for item in block.items:
             mine_item = theirs.item(item.id) if theirs else None
             changes = {n: old for n, old, _ in library.item_changes(lang, block_id, item.id)}
@@ -112,17 +103,24 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
                         "Safety text (protected in careleaf.yml): translate every field of this "
                         "item; until all of them are, the item is shown in English."
                     )
-                mine = (getattr(mine_item, name) if mine_item else None) or ""
-                yield Unit(
-                    key,
-                    english,
-                    mine,
-                    changes.get(name),
-                    bool(mine) and name in changes,
-                    tuple(comments),
-                    where,
-                )
+                yield _field_unit(key, english, mine_item, name, changes, comments, where)
     yield from _page_units(library, lang)
+
+
+def _field_unit(
+    key: str,
+    english: str,
+    translated: object | None,
+    name: str,
+    changes: dict[str, str | None],
+    comments: list[str],
+    where: str,
+) -> Unit:
+    """One field of a block or item: its English, its translation (empty while there is none)
+    and the older English it was translated from, when that changed since."""
+    mine = (getattr(translated, name) if translated else None) or ""
+    stale = bool(mine) and name in changes
+    return Unit(key, english, mine, changes.get(name), stale, tuple(comments), where)
 
 
 def _field_comments(name: str, safety: bool) -> list[str]:
