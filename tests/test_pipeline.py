@@ -218,3 +218,80 @@ def test_merged_shards_verify_and_equal_an_unsharded_build(
     )
     assert result.exit_code == 1 and "clinic 'example' is in" in result.output
     assert "no shard holds the clinics lakeside" in result.output
+
+
+def test_a_translation_edit_rebuilds_its_language_and_equals_a_fresh_build(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_build import snapshot
+
+    from careleaf.load import load_library
+    from careleaf.manifest import collect_outputs
+    from careleaf.proofs import Proofs
+    from careleaf.site import build_site
+    from careleaf.verify import check_output
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    site = tmp_path / "site"
+
+    def build(folder: Path, cache: Path) -> list[str]:
+        steps: list[str] = []
+        build_site(project, "example", folder, progress=steps.append, cache_dir=cache)
+        return steps
+
+    build(site, tmp_path / "cache")
+    edit(
+        project / "content/es/side-effects.yml",
+        "text: Un moretón donde entró una aguja",
+        "text: Un pequeño moretón donde entró una aguja",
+    )
+    steps = build(site, tmp_path / "cache")
+    # Bengali reads nothing that changed: its site is copied from the published one. English
+    # is built again (its editors' report counts every language's words), Spanish too.
+    assert "site example/bn: unchanged since the last build (copied)" in steps
+    assert "site example/es: building" in steps and "site example/en: building" in steps
+    # Byte for byte what a build from nothing makes.
+    build(tmp_path / "fresh", tmp_path / "fresh-cache")
+    assert snapshot(site) == snapshot(tmp_path / "fresh")
+
+    # A remembered proof is bound to the bytes it proved: other bytes are proven again.
+    library = load_library(project)
+    proofs = Proofs(tmp_path / "cache" / "proofs")
+    outputs = {o.path: o for o in collect_outputs(site, library, ["en", "es", "bn"], "example")}
+    spanish = outputs["es/handouts/aftercare.pdf"]
+    assert check_output(site, library, spanish, proofs=proofs).ok
+    shutil.copyfile(site / "handouts/aftercare.pdf", site / "es/handouts/aftercare.pdf")
+    row = check_output(site, library, spanish, proofs=proofs)
+    assert not row.ok and "/Lang is 'en'" in " ".join(row.problems)
+
+
+def test_a_page_proof_is_keyed_by_the_files_the_page_loads(tmp_path: Path) -> None:
+    from careleaf.proofs import PageInputs
+
+    site = tmp_path / "site"
+    for name, text in {
+        "index.html": '<img src="handouts/a.png">',
+        "assets/site.css": "body { color: black }",
+        "handouts/a.png": "A",
+        "handouts/b.png": "B",
+        "search/search_index.json": "{}",
+        "es/assets/site.css": "body {}",
+    }.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    page = (site / "index.html").read_bytes()
+
+    def key() -> str:
+        return PageInputs(site, "", ["es"]).digest(page)
+
+    before = key()
+    # What the page does not load leaves the key alone: another image, the search index (read
+    # only when someone searches), another language's files.
+    for name in ("handouts/b.png", "search/search_index.json", "es/assets/site.css"):
+        (site / name).write_text("changed")
+        assert key() == before, name
+    # What it loads changes it: a stylesheet, the image it shows.
+    for name in ("assets/site.css", "handouts/a.png"):
+        (site / name).write_text("changed " + name)
+        assert key() != before, name
+        before = key()

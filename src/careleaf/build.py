@@ -14,13 +14,14 @@ import json
 import multiprocessing
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
+from .browser import Chromium
 from .cache import Cache, Entry, assets_digest, renderer_digest
 from .errors import BuildError, CareleafError, ContentError
 from .load import check_project, load_library
@@ -28,6 +29,7 @@ from .manifest import build_manifest, collect_outputs, output_languages, write_m
 from .model import Library
 from .pdf import HandoutJob, Renderer, handout_job, render_job, thumbnail
 from .policy import overdue_blocks, safety_policy
+from .proofs import Proofs
 from .verify import format_table, verify
 
 HANDOUTS_DIR = "handouts"
@@ -153,18 +155,74 @@ def _start_worker(root: str, digest: str) -> None:
 def _render(root: str, digest: str, job: HandoutJob, entry: Entry) -> int:
     """Render one handout and its thumbnail into the cache entry; returns its page count."""
     try:
-        data, pages = render_job(_renderer(root, digest), job)
-        entry.store(data, pages, thumbnail)
+        rendered = render_job(_renderer(root, digest), job)
+        entry.store(rendered, thumbnail)
     except BuildError:
         raise
     except Exception as error:  # noqa: BLE001 (a worker's failure must name its handout)
         raise BuildError(f"{job.where}: {type(error).__name__}: {error}") from None
-    return pages
+    return rendered.pages
 
 
 def default_jobs() -> int:
     """The number of worker processes by default: the cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class _Workers:
+    """Renders handouts: in this process while there are few, else in a pool of worker
+    processes, started once `POOL_THRESHOLD` handouts wait (each worker loads the fonts once).
+
+    Leaving the context waits for every handout; the first failure is raised, naming it.
+    """
+
+    def __init__(self, jobs: int, root: str, shared: str, progress: Progress) -> None:
+        self.jobs, self.root, self.shared, self.progress = jobs, root, shared, progress
+        self.waiting: list[tuple[Unit, HandoutJob, Entry]] = []
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.futures: dict[concurrent.futures.Future[int], Unit] = {}
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def render(self, unit: Unit, job: HandoutJob, entry: Entry) -> None:
+        """Render one handout into its cache entry, now or in a worker."""
+        self.waiting.append((unit, job, entry))
+        if self.pool is None and self.jobs > 1 and len(self.waiting) >= POOL_THRESHOLD:
+            # forkserver: a worker never inherits the threads (a preview server's, say) and
+            # locks of this process, as a forked one would.
+            context = multiprocessing.get_context("forkserver")
+            # Imported once, in the server, rather than by every worker.
+            context.set_forkserver_preload(["careleaf.build"])
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self.root, self.shared),
+            )
+        if self.pool is not None:
+            for unit, job, entry in self.waiting:
+                future = self.pool.submit(_render, self.root, self.shared, job, entry)
+                self.futures[future] = unit
+            self.waiting.clear()
+
+    def __exit__(self, error_type: object, *exc: object) -> None:
+        try:
+            if error_type is None:
+                for unit, job, entry in self.waiting:
+                    pages = _render(self.root, self.shared, job, entry)
+                    self.progress(f"handout {unit.name}: rendered ({pages} pages)")
+                for future in concurrent.futures.as_completed(self.futures):
+                    pages = future.result()
+                    self.progress(f"handout {self.futures[future].name}: rendered ({pages} pages)")
+        except BrokenProcessPool:
+            raise BuildError(
+                "a worker process rendering handouts stopped (out of memory? try fewer "
+                "--jobs); nothing was published"
+            ) from None
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
 
 
 def render_handouts(
@@ -189,47 +247,18 @@ def render_handouts(
     shared = renderer_digest(library.root)
     digests = {c: assets_digest(library, c, shared) for c in {u.clinic for u in units}}
     entries: dict[Unit, Entry] = {}
-    todo: list[tuple[Unit, HandoutJob, Entry]] = []
-    for unit in units:
-        job = prepare(library, unit, allow_overdue=allow_overdue, preview=preview)
-        entry = cache.entry(job, digests[unit.clinic])
-        entries[unit] = entry
-        if entry.ready():
-            progress(f"handout {unit.name}: unchanged (cached)")
-        else:
-            todo.append((unit, job, entry))
     jobs = max(1, jobs or default_jobs())
-    if jobs > 1 and len(todo) >= POOL_THRESHOLD:
-        # forkserver: a worker never inherits the threads (a preview server's, say) and locks
-        # of this process, as a forked one would.
-        context = multiprocessing.get_context("forkserver")
-        # Imported once, in the server, rather than by every worker.
-        context.set_forkserver_preload(["careleaf.build"])
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(jobs, len(todo)),
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(root, shared),
-        ) as pool:
-            futures = {
-                pool.submit(_render, root, shared, job, entry): unit for unit, job, entry in todo
-            }
-            try:
-                for future in concurrent.futures.as_completed(futures):
-                    pages = future.result()
-                    progress(f"handout {futures[future].name}: rendered ({pages} pages)")
-            except BrokenProcessPool:
-                raise BuildError(
-                    "a worker process rendering handouts stopped (out of memory? try fewer "
-                    "--jobs); nothing was published"
-                ) from None
-            finally:
-                for future in futures:
-                    future.cancel()
-    else:
-        for unit, job, entry in todo:
-            pages = _render(root, shared, job, entry)
-            progress(f"handout {unit.name}: rendered ({pages} pages)")
+    with _Workers(jobs, root, shared, progress) as workers:
+        # Each handout goes to the workers as soon as it is prepared: they start on the
+        # first while this process prepares the next.
+        for unit in units:
+            job = prepare(library, unit, allow_overdue=allow_overdue, preview=preview)
+            entry = cache.entry(job, digests[unit.clinic])
+            entries[unit] = entry
+            if entry.ready():
+                progress(f"handout {unit.name}: unchanged (cached)")
+            else:
+                workers.render(unit, job, entry)
     cache.record({unit.name: entry.key for unit, entry in entries.items()})
     return entries
 
@@ -265,8 +294,14 @@ def finish(
     progress: Progress = _quiet,
     *,
     languages: Sequence[str] | None = None,
+    proofs: Proofs | None = None,
+    chromium: Chromium | None = None,
 ) -> int:
     """Put the handouts into a built site, write its manifest and verify every output.
+
+    ``proofs``: the build's memo of passing proofs (`careleaf.proofs`): an output proven
+    before, unchanged, is not proven again. ``chromium``: a browser kept for the build's
+    other clinics too (by default one is started for this clinic).
 
     Returns:
         The number of outputs verified.
@@ -277,12 +312,24 @@ def finish(
     place_handouts(entries, library, clinic_id, site)
     languages = output_languages(library) if languages is None else list(languages)
     outputs = collect_outputs(site, library, languages, clinic_id)
-    write_manifest(site, build_manifest(site, library, clinic_id, outputs))
+    anchors = {
+        f"{language_folder(library, unit.lang)}/{HANDOUTS_DIR}/{unit.handout}.pdf".lstrip("/"): (
+            entry.anchors()
+        )
+        for unit, entry in entries.items()
+        if unit.clinic == clinic_id
+    }
+    write_manifest(site, build_manifest(site, library, clinic_id, outputs, anchors))
     progress(f"verifying {clinic_id}: {len(outputs)} outputs")
     try:
-        report = verify(site, library.root, languages)
+        report = verify(
+            site, library.root, languages, library=library, proofs=proofs, chromium=chromium
+        )
     except CareleafError as error:
         raise BuildError(f"the outputs cannot be verified: {error}") from None
+    finally:
+        if proofs is not None:
+            proofs.record(f"{clinic_id}:{','.join(languages)}")
     if not report.ok:
         raise BuildError("verification failed; nothing was published.\n" + format_table(report))
     return len(report.rows)
@@ -305,10 +352,36 @@ PROJECT_INPUTS = (
 ENGINES = ("careleaf", "mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "weasyprint")
 
 
-def inputs_digest(root: Path, clinic_id: str, options: Sequence[object]) -> str | None:
-    """A hash of everything a clinic's build reads, or None when the build is not reproducible.
+def input_files(root: Path) -> dict[str, str]:
+    """Every file a build reads: the project's (`PROJECT_INPUTS`) and careleaf's own
+    (``careleaf/...``), by relative path, with their SHA-256."""
+    root = Path(root)
+    package = Path(__file__).parent
+    found = {}
+    for part in PROJECT_INPUTS:
+        top = root / part
+        for path in [top] if top.is_file() else top.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                found[path.relative_to(root).as_posix()] = path
+    for path in package.rglob("*"):
+        if path.is_file() and path.suffix != ".pyc":
+            found["careleaf/" + path.relative_to(package).as_posix()] = path
+    return {name: hashlib.sha256(found[name].read_bytes()).hexdigest() for name in sorted(found)}
 
-    Without SOURCE_DATE_EPOCH every build dates its PDFs now: it always has work to do.
+
+def inputs_digest(
+    files: dict[str, str],
+    clinic_id: str,
+    options: Sequence[object],
+    languages: Collection[str] | None = None,
+) -> str | None:
+    """A hash of what a clinic's build reads (`input_files`), or None when the build is not
+    reproducible: without SOURCE_DATE_EPOCH every build dates its PDFs now, and always has
+    work to do.
+
+    ``languages``: what one language's site reads: the pages and content of these
+    languages only (a translation's site reads its own and the source language's; the
+    source language's site reads every language's, for the editors' report).
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if not epoch:
@@ -316,17 +389,16 @@ def inputs_digest(root: Path, clinic_id: str, options: Sequence[object]) -> str 
     digest = hashlib.sha256(f"{clinic_id}\0{epoch}\0{options!r}\0".encode())
     for name in ENGINES:
         digest.update(f"{name}={metadata.version(name)}\0".encode())
-    files = [
-        path
-        for part in PROJECT_INPUTS
-        for path in ([root / part] if (root / part).is_file() else (root / part).rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
-    ]
-    package = Path(__file__).parent
-    for base, paths in ((root, files), (package, list(package.rglob("*")))):
-        for path in sorted(p for p in paths if p.is_file() and p.suffix != ".pyc"):
-            digest.update(path.relative_to(base).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, sha in files.items():
+        parts = name.split("/")
+        if (
+            languages is not None
+            and parts[0] in ("content", "docs")
+            and len(parts) > 2
+            and parts[1] not in languages
+        ):
+            continue
+        digest.update(f"{name}\0{sha}\0".encode())
     return digest.hexdigest()
 
 
@@ -339,6 +411,17 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     }
 
 
+@dataclass
+class Published:
+    """What a published folder was built from: the clinic's inputs, each language's, the files
+    each language's site engine wrote, and every file's hash then."""
+
+    inputs: str | None
+    languages: dict[str, str | None]
+    written: dict[str, list[str]]
+    files: dict[str, str]
+
+
 class BuildRecords:
     """What each published folder was built from, and its files' hashes, in the cache folder."""
 
@@ -349,24 +432,27 @@ class BuildRecords:
         name = hashlib.sha256(str(final.resolve()).encode()).hexdigest()[:32]
         return self.folder / f"{name}.json"
 
-    def unchanged(self, final: Path, inputs: str | None) -> bool:
-        """Whether ``final`` holds, untouched, the verified build of these very inputs."""
-        if inputs is None or not final.is_dir():
-            return False
+    def read(self, final: Path) -> Published | None:
+        """The record of the build published in ``final``, if its files are untouched since."""
+        if not final.is_dir():
+            return None
         try:
             record = json.loads(self._file(final).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return record.get("inputs") == inputs and record.get("files") == tree_hashes(final)
+            published = Published(
+                record["inputs"], record["languages"], record["written"], record["files"]
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return published if published.files == tree_hashes(final) else None
 
-    def remember(self, final: Path, inputs: str | None) -> None:
+    def remember(self, final: Path, published: Published) -> None:
         """Record a published build (nothing for a build that is not reproducible)."""
         path = self._file(final)
-        if inputs is None:
+        if published.inputs is None:
             path.unlink(missing_ok=True)
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        record = {"folder": str(final.resolve()), "inputs": inputs, "files": tree_hashes(final)}
+        record = {"folder": str(final.resolve()), **asdict(published)}
         path.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
@@ -439,15 +525,29 @@ def build(
     cache_folder = Path(cache_dir or Path(root) / ".careleaf-cache")
     records = BuildRecords(cache_folder)
     options = (allow_stale, allow_overdue, preview)
-    inputs = {c: inputs_digest(Path(root), c, options) for c in clinic_ids}
+    files = input_files(Path(root))
     languages = build_languages(library, preview)
-    todo = []
+    source = library.source_language
+    todo: dict[str, tuple[Published, Published | None]] = {}
     for clinic in clinic_ids:
-        if records.unchanged(Path(site_dir_for(clinic)), inputs[clinic]):
+        final = Path(site_dir_for(clinic))
+        wanted = Published(
+            inputs_digest(files, clinic, options),
+            {
+                lang: inputs_digest(
+                    files, clinic, options, None if lang == source else {lang, source}
+                )
+                for lang in languages
+            },
+            {},
+            {},
+        )
+        before = records.read(final)
+        if before is not None and wanted.inputs is not None and before.inputs == wanted.inputs:
             # Its published files are, byte for byte, the verified build of these inputs.
             progress(f"{clinic}: nothing changed since the last build; kept as it is")
         else:
-            todo.append(clinic)
+            todo[clinic] = (wanted, before)
     units = plan(library, todo, languages)
     entries = render_handouts(
         library,
@@ -458,21 +558,67 @@ def build(
         jobs=jobs,
         progress=progress,
     )
-    for clinic in todo:
-        final = Path(site_dir_for(clinic))
-        staging = staging_dir(final)
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
-            for lang in languages:
-                progress(f"site {clinic}/{lang}: building")
-                engine(clinic, lang, staging / language_folder(library, lang))
-            count = finish(library, clinic, staging, entries, progress, languages=languages)
-        except BaseException:
+    proofs = Proofs(cache_folder / "proofs")
+    # One Chromium proves the pages of every clinic (starting it takes about 2 seconds).
+    with Chromium() as chromium:
+        for clinic, (wanted, before) in todo.items():
+            final = Path(site_dir_for(clinic))
+            staging = staging_dir(final)
             shutil.rmtree(staging, ignore_errors=True)
-            raise
-        publish(staging, final)
-        records.remember(final, inputs[clinic])
-        progress(f"published {clinic}: {count} outputs verified, into {final}")
+            try:
+                for lang in languages:
+                    wanted.written[lang] = _language_site(
+                        engine, clinic, lang, staging, library, final, wanted, before, progress
+                    )
+                count = finish(
+                    library,
+                    clinic,
+                    staging,
+                    entries,
+                    progress,
+                    languages=languages,
+                    proofs=proofs,
+                    chromium=chromium,
+                )
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            publish(staging, final)
+            wanted.files = tree_hashes(final)
+            records.remember(final, wanted)
+            progress(f"published {clinic}: {count} outputs verified, into {final}")
+
+
+def _language_site(
+    engine: SiteEngine,
+    clinic: str,
+    lang: str,
+    staging: Path,
+    library: Library,
+    final: Path,
+    wanted: Published,
+    before: Published | None,
+    progress: Progress,
+) -> list[str]:
+    """Build one language's site into ``staging``, or copy it from the published ``final``
+    when nothing it reads changed since; returns the files it is made of."""
+    digest = wanted.languages[lang]
+    if (
+        before is not None
+        and digest is not None
+        and before.languages.get(lang) == digest
+        and lang in before.written
+    ):
+        # The published folder's files are untouched since they were verified (`read`).
+        for name in before.written[lang]:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(final / name, staging / name)
+        progress(f"site {clinic}/{lang}: unchanged since the last build (copied)")
+        return list(before.written[lang])
+    progress(f"site {clinic}/{lang}: building")
+    existing = set(tree_hashes(staging)) if staging.is_dir() else set()
+    engine(clinic, lang, staging / language_folder(library, lang))
+    return sorted(set(tree_hashes(staging)) - existing)
 
 
 # The live preview --------------------------------------------------------------------------

@@ -13,23 +13,25 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import weasyprint
 
 from . import pdf as pdf_module
 from .model import Library
-from .pdf import PDF_VARIANT, STYLESHEETS, THUMBNAIL_WIDTH, HandoutJob
+from .pdf import PDF_VARIANT, STYLESHEETS, THUMBNAIL_WIDTH, HandoutJob, Rendered
 
 # Bump when the layout of an entry changes.
-FORMAT = "careleaf-cache-1"
+FORMAT = "careleaf-cache-2"
 INDEX = "index.json"
 
 
-def _hash_files(digest: hashlib._Hash, paths: list[Path], base: Path) -> None:
+def hash_files(digest: hashlib._Hash, paths: Iterable[Path], base: Path) -> None:
+    """Feed ``digest`` each file's path (relative to ``base``) and the hash of its bytes."""
     for path in sorted(paths):
         digest.update(path.relative_to(base).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -48,7 +50,7 @@ def renderer_digest(root: Path) -> str:
         digest.update(part.encode() + b"\0")
     root = Path(root)
     fonts = [p for p in (root / "fonts").rglob("*") if p.is_file()]
-    _hash_files(digest, fonts + [root / name for name in STYLESHEETS], root)
+    hash_files(digest, fonts + [root / name for name in STYLESHEETS], root)
     return digest.hexdigest()
 
 
@@ -56,7 +58,7 @@ def assets_digest(library: Library, clinic_id: str, shared: str) -> str:
     """``shared`` (`renderer_digest`) and the files of the clinic's folder (its logo)."""
     digest = hashlib.sha256(shared.encode())
     folder = library.root / Path(library.clinics[clinic_id].path).parent
-    _hash_files(digest, [p for p in folder.rglob("*") if p.is_file()], library.root)
+    hash_files(digest, [p for p in folder.rglob("*") if p.is_file()], library.root)
     return digest.hexdigest()
 
 
@@ -86,22 +88,31 @@ class Entry:
         """Whether the entry is complete (a build interrupted mid-write leaves none)."""
         return self.meta.is_file() and self.pdf.is_file() and self.png.is_file()
 
+    def _record(self) -> dict[str, Any]:
+        record: dict[str, Any] = json.loads(self.meta.read_text(encoding="utf-8"))
+        return record
+
     def pages(self) -> int:
         """The PDF's page count, as recorded when it was rendered."""
-        return int(json.loads(self.meta.read_text(encoding="utf-8"))["pages"])
+        return int(self._record()["pages"])
 
-    def store(self, data: bytes, pages: int, thumbnail: Callable[[Path, Path], None]) -> None:
+    def anchors(self) -> list[str]:
+        """The named destinations the PDF was written with, as recorded when it was rendered."""
+        return [str(name) for name in self._record()["anchors"]]
+
+    def store(self, rendered: Rendered, thumbnail: Callable[[Path, Path], None]) -> None:
         """Write the PDF, its thumbnail (``thumbnail(pdf, png)``) and then the record."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write(self.pdf, data)
+        write_whole(self.pdf, rendered.data)
         with tempfile.TemporaryDirectory(dir=self.folder) as scratch:
             png = Path(scratch) / "thumb.png"
             thumbnail(self.pdf, png)
             os.replace(png, self.png)
-        _write(self.meta, json.dumps({"pages": pages}).encode())
+        record = {"pages": rendered.pages, "anchors": list(rendered.anchors)}
+        write_whole(self.meta, json.dumps(record).encode())
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_whole(path: Path, data: bytes) -> None:
     """Write a file whole or not at all (workers may write beside each other)."""
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as file:
@@ -140,7 +151,7 @@ class Cache:
             index = {}
         index.update(used)
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write(index_file, json.dumps(index, indent=1, sort_keys=True).encode())
+        write_whole(index_file, json.dumps(index, indent=1, sort_keys=True).encode())
         keep = set(index.values())
         removed = []
         for path in self.folder.glob("??/*"):

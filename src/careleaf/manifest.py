@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from .model import Library
+from .model import Library, anchor_key
 from .readback import UnreadableOutput, pdf_items, read_html
 
 MANIFEST_NAME = "careleaf-manifest.json"
@@ -145,15 +145,21 @@ def page_html(source: PurePosixPath) -> PurePosixPath:
 
 
 def build_manifest(
-    site_dir: Path, library: Library, clinic_id: str, outputs: Iterable[Output]
+    site_dir: Path,
+    library: Library,
+    clinic_id: str,
+    outputs: Iterable[Output],
+    pdf_anchors: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of a built site: every output with its hash and the item ids read back.
+    """The manifest of a built site: every output with its hash and its item ids.
 
     Args:
         site_dir: the built site.
         library: the content it was built from.
         clinic_id: the clinic it is branded for.
         outputs: what the build published (usually `collect_outputs`).
+        pdf_anchors: PDF path -> the named destinations it was rendered with (the build
+            knows them, `careleaf.pdf.Rendered`); a PDF not given is read back for them.
 
     Raises:
         UnreadableOutput: an output is missing or cannot be read.
@@ -165,6 +171,9 @@ def build_manifest(
         path = output_file(site_dir, output.path)
         if output.kind == "page":
             ids = {seen.id for seen in read_html(path, site_dir).items}
+        elif pdf_anchors is not None and output.path in pdf_anchors:
+            keys = (anchor_key(name) for name in pdf_anchors[output.path])
+            ids = {key for key in keys if key is not None}
         else:
             ids = set(pdf_items(path).item_ids)
         entries.append(

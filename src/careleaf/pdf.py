@@ -103,8 +103,8 @@ class Renderer:
 
     def render(
         self, html: str, allowed: list[Path], *, fillable: bool, max_pages: int, where: str
-    ) -> tuple[bytes, int]:
-        """Render one handout document; returns the PDF's bytes and its page count.
+    ) -> Rendered:
+        """Render one handout document.
 
         Raises:
             BuildError: naming ``where``, when WeasyPrint warns, a file is refused, or the
@@ -133,7 +133,18 @@ class Renderer:
             )
         data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_forms=fillable)
         assert data is not None  # no target: WeasyPrint returns the bytes
-        return data, pages
+        anchors = sorted({name for page in document.pages for name in page.anchors})
+        return Rendered(data, pages, tuple(anchors))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered handout: the PDF's bytes, its page count and the named destinations it was
+    written with (what the manifest lists; the verifier reads the file back itself)."""
+
+    data: bytes
+    pages: int
+    anchors: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -185,8 +196,8 @@ def handout_job(
     )
 
 
-def render_job(renderer: Renderer, job: HandoutJob) -> tuple[bytes, int]:
-    """Render a prepared handout with a renderer; returns the PDF's bytes and page count."""
+def render_job(renderer: Renderer, job: HandoutJob) -> Rendered:
+    """Render a prepared handout with a renderer."""
     return renderer.render(
         job.html, list(job.allowed), fillable=job.fillable, max_pages=job.max_pages, where=job.where
     )
@@ -213,10 +224,10 @@ def handout_pdf(
             has more pages than its definition allows.
     """
     job = handout_job(library, handout_id, lang, clinic, url, overdue=overdue, preview=preview)
-    data, pages = render_job(Renderer(library.root), job)
+    rendered = render_job(Renderer(library.root), job)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return pages
+    target.write_bytes(rendered.data)
+    return rendered.pages
 
 
 def thumbnail(pdf: Path | bytes, target: Path, width: int = THUMBNAIL_WIDTH) -> None:

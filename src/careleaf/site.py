@@ -40,6 +40,7 @@ def build_site(
     allow_overdue: bool = False,
     preview: str = "",
     jobs: int | None = None,
+    cache_dir: Path | None = None,
     progress: pipeline.Progress = pipeline._quiet,
 ) -> None:
     """Build the site and handouts of one clinic into ``site_dir``, as `mkdocs build` would.
@@ -63,6 +64,7 @@ def build_site(
         allow_overdue=allow_overdue,
         preview=preview,
         jobs=jobs,
+        cache_dir=cache_dir,
         progress=progress,
     )
 
@@ -76,6 +78,7 @@ def build_sites(
     allow_overdue: bool = False,
     preview: str = "",
     jobs: int | None = None,
+    cache_dir: Path | None = None,
     progress: pipeline.Progress = pipeline._quiet,
 ) -> None:
     """`careleaf.build.build` with MkDocs as the site engine (see `build_site`)."""
@@ -105,6 +108,7 @@ def build_sites(
         allow_overdue=allow_overdue,
         preview=preview,
         jobs=jobs,
+        cache_dir=cache_dir,
         progress=progress,
     )
 

@@ -8,14 +8,15 @@ destinations read with pypdf) and its items compared with the content.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .browser import PageProver, Wanted
+from .browser import Chromium, PageProver, Wanted
 from .drawn import DrawnPdf
 from .load import load_library
 from .manifest import (
@@ -30,6 +31,7 @@ from .manifest import (
 )
 from .model import Library, protected_anchor
 from .pages import check_page, split_front_matter
+from .proofs import PageInputs, Proofs
 from .readback import (
     PdfSeen,
     UnreadableOutput,
@@ -149,7 +151,14 @@ class Report:
 
 
 def verify(
-    site_dir: Path, root: Path, languages: Iterable[str] | None = None, *, browser: bool = True
+    site_dir: Path,
+    root: Path,
+    languages: Iterable[str] | None = None,
+    *,
+    browser: bool = True,
+    library: Library | None = None,
+    proofs: Proofs | None = None,
+    chromium: Chromium | None = None,
 ) -> Report:
     """Verify a built site against the project's content.
 
@@ -166,13 +175,18 @@ def verify(
         browser: also open every page that must show protected elements in Chromium and
             prove each element as a reader gets it (`careleaf.browser`); only tests of the
             other checks turn it off.
+        library: the project's content, when the caller has just loaded it from ``root``.
+        proofs: passing proofs to take instead of proving an unchanged output again (a
+            build's memo, `careleaf.proofs`); by default every output is proven.
+        chromium: a browser kept for many verifications (a build's clinics); by default one
+            is started for this verification, when a page needs it, and stopped after it.
 
     Raises:
         UnreadableOutput: the site folder, the manifest or an output cannot be read or parsed.
         ContentError: the project's content cannot be loaded.
     """
     site_dir = Path(site_dir)
-    library = load_library(Path(root))
+    library = library or load_library(Path(root))
     manifest = read_manifest(site_dir)
     clinic = manifest["clinic"]
     problems = []
@@ -190,82 +204,116 @@ def verify(
     langs = list(languages) if languages is not None else output_languages(library)
     expected = {output.path: output for output in collect_outputs(site_dir, library, langs, clinic)}
     rows = []
-    # The browser proves the pages while the PDFs are read here: Chromium works in its own
-    # processes, so the two overlap.
-    pool = ThreadPoolExecutor(max_workers=1)
-    pages = [
-        expected[entry["path"]]
-        for entry in manifest["outputs"]
-        if entry["path"] in expected
-        and expected[entry["path"]].kind == "page"
-        and output_file(site_dir, entry["path"]).is_file()
-    ]
-    proof = pool.submit(_browser_proof, site_dir, library, pages) if browser else None
-    listed: set[str] = set()
-    for entry in manifest["outputs"]:
-        path = entry["path"]
-        if path in listed:
-            problems.append(f"{path}: listed more than once in the manifest")
-            continue
-        listed.add(path)
-        described = Output(
-            path,
-            entry["kind"],
-            entry["lang"],
-            entry["clinic"],
-            page=entry["page"],
-            handout=entry["handout"],
+    # A browser started here is stopped on the way out, whatever happens.
+    with contextlib.ExitStack() as stack:
+        # The browser proves the pages in its thread while the PDFs are read here: Chromium works
+        # in its own processes, so the two overlap.
+        running = chromium or (stack.enter_context(Chromium()) if browser else None)
+        pages = [
+            expected[entry["path"]]
+            for entry in manifest["outputs"]
+            if entry["path"] in expected
+            and expected[entry["path"]].kind == "page"
+            and output_file(site_dir, entry["path"]).is_file()
+        ]
+        proof = (
+            running.thread.submit(_browser_proof, site_dir, library, pages, proofs, running)
+            if running is not None
+            else None
         )
-        output = expected.get(path)
-        entry_problems = []
-        if output is None:
-            output = described
-            entry_problems.append(
-                "not an output of this project: no source page or handout of a built "
-                "language makes it"
+        listed: set[str] = set()
+        for entry in manifest["outputs"]:
+            path = entry["path"]
+            if path in listed:
+                problems.append(f"{path}: listed more than once in the manifest")
+                continue
+            listed.add(path)
+            described = Output(
+                path,
+                entry["kind"],
+                entry["lang"],
+                entry["clinic"],
+                page=entry["page"],
+                handout=entry["handout"],
             )
-        elif described != output:
-            for key in ("kind", "lang", "clinic", "page", "handout"):
-                if getattr(described, key) != getattr(output, key):
-                    entry_problems.append(
-                        f"the manifest gives {key} {getattr(described, key)!r}, "
-                        f"expected {getattr(output, key)!r}"
-                    )
-        row = check_output(site_dir, library, output, entry["sha256"])
-        row.problems[:0] = entry_problems
-        rows.append(row)
-    for path, output in expected.items():
-        if path in listed:
-            continue
-        row = Row(output.path, output.kind, output.lang, output.clinic)
-        wanted, row.problems = expected_items(library, output)
-        row.missing = sorted(wanted)
-        built = output_file(site_dir, path).is_file()
-        row.problems.append(
-            "not listed in the manifest" + ("" if built else ", and the file does not exist")
-        )
-        rows.append(row)
-    if proof is not None:
-        _note_browser_failures(proof.result(), rows)
-        pool.shutdown()
+            output = expected.get(path)
+            entry_problems = []
+            if output is None:
+                output = described
+                entry_problems.append(
+                    "not an output of this project: no source page or handout of a built "
+                    "language makes it"
+                )
+            elif described != output:
+                for key in ("kind", "lang", "clinic", "page", "handout"):
+                    if getattr(described, key) != getattr(output, key):
+                        entry_problems.append(
+                            f"the manifest gives {key} {getattr(described, key)!r}, "
+                            f"expected {getattr(output, key)!r}"
+                        )
+            row = check_output(site_dir, library, output, entry["sha256"], proofs)
+            row.problems[:0] = entry_problems
+            rows.append(row)
+        for path, output in expected.items():
+            if path in listed:
+                continue
+            row = Row(output.path, output.kind, output.lang, output.clinic)
+            wanted, row.problems = expected_items(library, output)
+            row.missing = sorted(wanted)
+            built = output_file(site_dir, path).is_file()
+            row.problems.append(
+                "not listed in the manifest" + ("" if built else ", and the file does not exist")
+            )
+            rows.append(row)
+        if proof is not None:
+            _note_browser_failures(proof.result(), rows)
     rows.sort(key=lambda row: row.output)
     return Report(str(site_dir), clinic, rows, problems)
 
 
 def _browser_proof(
-    site_dir: Path, library: Library, outputs: Iterable[Output]
+    site_dir: Path,
+    library: Library,
+    outputs: Iterable[Output],
+    proofs: Proofs | None,
+    chromium: Chromium,
 ) -> dict[str, dict[str, list[str]]]:
     """Open every page that must show protected elements in Chromium: path -> key -> the
-    properties that failed (see `careleaf.browser.PageProver.check`)."""
+    properties that failed (see `careleaf.browser.PageProver.check`).
+
+    With ``proofs``, a page proven before with the same bytes, elements and loaded files
+    is not opened again, and a page that passes is remembered.
+    """
     pages: dict[str, list[Wanted]] = {}
+    keys: dict[str, str] = {}
+    inputs: dict[str, PageInputs] = {}
+    others = [lang for lang in library.project.languages if lang != library.source_language]
     for output in outputs:
         wanted, _problems = expected_items(library, output)
-        if wanted:
-            pages[output.path] = [Wanted(key, text, locate(key)[0]) for key, text in wanted.items()]
+        if not wanted:
+            continue
+        elements = [Wanted(key, text, locate(key)[0]) for key, text in wanted.items()]
+        if proofs is not None:
+            folder = "" if output.lang == library.source_language else output.lang
+            if folder not in inputs:
+                inputs[folder] = PageInputs(site_dir, folder, [] if folder else others)
+            html = output_file(site_dir, output.path).read_bytes()
+            loaded = inputs[folder].digest(html)
+            described = [[want.key, want.text, want.selector] for want in elements]
+            page_hash = hashlib.sha256(html).hexdigest()
+            key = proofs.key("page", output.path, page_hash, loaded, described)
+            if proofs.known(key) is not None:
+                continue
+            keys[output.path] = key
+        pages[output.path] = elements
     if not pages:
         return {}
-    with PageProver(site_dir) as prover:
-        return prover.check(pages)
+    with PageProver(site_dir, chromium) as prover:
+        results = prover.check(pages)
+    for path, key in keys.items():
+        if proofs is not None and not results.get(path):
+            proofs.remember(key)
+    return results
 
 
 def _note_browser_failures(results: dict[str, dict[str, list[str]]], rows: list[Row]) -> None:
@@ -338,7 +386,11 @@ def known_items(library: Library, lang: str) -> set[str]:
 
 
 def check_output(
-    site_dir: Path, library: Library, output: Output, recorded_sha256: str | None = None
+    site_dir: Path,
+    library: Library,
+    output: Output,
+    recorded_sha256: str | None = None,
+    proofs: Proofs | None = None,
 ) -> Row:
     """Read one output back and compare it with the content.
 
@@ -351,6 +403,7 @@ def check_output(
         library: the content.
         output: which file, and what it should be.
         recorded_sha256: the hash the manifest recorded; a different file is a problem.
+        proofs: passing proofs of PDFs to take instead of reading an unchanged PDF again.
 
     Raises:
         UnreadableOutput: the file exists but cannot be read or parsed.
@@ -362,13 +415,24 @@ def check_output(
         row.missing = sorted(expected)
         row.problems.append("the file does not exist")
         return row
-    if recorded_sha256 is not None and sha256(path) != recorded_sha256:
+    digest = sha256(path)
+    if recorded_sha256 is not None and digest != recorded_sha256:
         row.problems.append("changed since the build: its SHA-256 differs from the manifest's")
     known = known_items(library, output.lang)
     if output.kind == "page":
         _check_page(row, path, Path(site_dir), expected, known)
-    else:
-        _check_pdf(row, path, library, output, expected, known)
+        return row
+    handout = library.handouts.get(output.handout or "")
+    limit = handout.max_pages if handout is not None else None
+    key = proofs.key("pdf", digest, row.lang, limit, expected, sorted(known)) if proofs else ""
+    proven = proofs.known(key) if proofs else None
+    if proven is not None:
+        # The same bytes, expected to hold the same items, passed this very verifier.
+        row.check, row.notes = proven["check"], list(proven["notes"])
+        return row
+    _check_pdf(row, path, library, output, expected, known)
+    if proofs and row.ok:
+        proofs.remember(key, {"check": row.check, "notes": row.notes})
     return row
 
 
