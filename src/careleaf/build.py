@@ -64,8 +64,9 @@ class Unit:
 class SiteEngine(Protocol):
     """Builds one language's site of one clinic into a folder (the adapter, e.g. MkDocs)."""
 
-    def __call__(self, clinic_id: str, lang: str, site_dir: Path) -> None:
-        """Build the site; raise `BuildError` when it failed or warned."""
+    def __call__(self, clinic_id: str, lang: str, site_dir: Path, library: Library) -> None:
+        """Build the site of the project ``library`` (loaded and checked); raise `BuildError`
+        when it failed or warned."""
 
 
 def build_languages(library: Library, preview: str = "") -> list[str]:
@@ -617,7 +618,7 @@ def _language_site(
         return list(before.written[lang])
     progress(f"site {clinic}/{lang}: building")
     existing = set(tree_hashes(staging)) if staging.is_dir() else set()
-    engine(clinic, lang, staging / language_folder(library, lang))
+    engine(clinic, lang, staging / language_folder(library, lang), library)
     return sorted(set(tree_hashes(staging)) - existing)
 
 
@@ -643,16 +644,21 @@ class Affected:
     handouts: tuple[str, ...] = ()
 
 
-def affected(root: Path, library: Library, changed: Iterable[Path]) -> Affected:
+def affected(
+    root: Path,
+    library: Library,
+    changed: Iterable[Path],
+    languages: Sequence[str] | None = None,
+) -> Affected:
     """The languages whose site, and those whose handouts, an edit of ``changed`` reaches.
 
     A page of a translation reaches its language's site only; a page of the source language
     every site (translations fall back to it, and say when it changed since they were made).
     Content of a language reaches its site and handouts; the source language's, and every
-    other project file, all of them. Sites come in the order of `output_languages`, the
-    source language first.
+    other project file, all of them. Sites come in the order of ``languages`` (by default
+    `output_languages`: the source language first).
     """
-    languages = output_languages(library)
+    languages = output_languages(library) if languages is None else list(languages)
     source = library.source_language
     sites: set[str] = set()
     handouts: set[str] = set()

@@ -201,25 +201,38 @@ def build(
         raise _fail(error) from None
 
 
+def _preview_clinic(project: Path, lang: str, clinic_id: str | None) -> str:
+    """The clinic a preview of ``lang`` is branded for, once both are known to the project.
+
+    Raises:
+        click.BadParameter: naming the unknown language or clinic.
+    """
+    try:
+        library = load_library(project)
+    except CareleafError as error:
+        raise _fail(error) from None
+    if lang not in library.project.languages:
+        known = ", ".join(library.project.languages)
+        raise click.BadParameter(
+            f"'{lang}' is not a language of the project (known: {known}); start it with "
+            f"`careleaf translate {lang}`",
+            param_hint="--lang",
+        )
+    cid = clinic_id or library.project.default_clinic
+    if cid not in library.clinics:
+        raise click.BadParameter(
+            f"unknown clinic '{cid}' (known: {', '.join(sorted(library.clinics))})",
+            param_hint="--clinic",
+        )
+    return cid
+
+
 def _preview(project: Path, lang: str, clinic_id: str | None, allow_overdue: bool) -> Path:
     """Build a marked preview of one language into .preview/<lang>/; returns that folder."""
     from .site import build_site
 
+    cid = _preview_clinic(project, lang, clinic_id)
     try:
-        library = load_library(project)
-        if lang not in library.project.languages:
-            known = ", ".join(library.project.languages)
-            raise click.BadParameter(
-                f"'{lang}' is not a language of the project (known: {known}); start it with "
-                f"`careleaf translate {lang}`",
-                param_hint="--lang",
-            )
-        cid = clinic_id or library.project.default_clinic
-        if cid not in library.clinics:
-            raise click.BadParameter(
-                f"unknown clinic '{cid}' (known: {', '.join(sorted(library.clinics))})",
-                param_hint="--clinic",
-            )
         out = project / PREVIEW_DIR / lang
         out.parent.mkdir(exist_ok=True)
         # A preview shows the translation as it is: out-of-date parts are marked, not refused.
@@ -315,29 +328,33 @@ def serve(
 def _serve_language(
     project: Path, lang: str, clinic_id: str | None, dev_addr: str, allow_overdue: bool
 ) -> None:
-    """`careleaf serve --lang`: build a marked preview of one language, serve it, rebuild it."""
-    from .serve import serve as serve_folder
+    """`careleaf serve --lang`: a marked preview of one language, in .preview/<lang>/, served
+    and rebuilt as the project's files change (the live preview's server)."""
+    from .site import serve as serve_site
 
     host, _, port = dev_addr.rpartition(":")
-    out = _preview(project, lang, clinic_id, allow_overdue)
-    library = load_library(project)
-    path = "" if lang == library.source_language else f"{lang}/"
-
-    def rebuild() -> None:
-        click.echo("a file changed: rebuilding the preview…")
-        try:
-            _preview(project, lang, clinic_id, allow_overdue)
-        except click.ClickException as error:
-            # Keep serving the last good preview; say what is wrong with the new one.
-            click.echo(f"not rebuilt, still serving the last preview:\n{error.format_message()}")
-            return
-        click.echo("rebuilt: reload the page")
+    cid = _preview_clinic(project, lang, clinic_id)
+    path = "" if lang == load_library(project).source_language else f"{lang}/"
 
     def ready() -> None:
         click.echo(f"Serving the preview of '{lang}' on http://{dev_addr}/{path} (Ctrl+C stops)")
 
     try:
-        serve_folder(out, (host, int(port)), project, rebuild, ready)
+        (project / PREVIEW_DIR).mkdir(exist_ok=True)
+        # A preview shows the translation as it is: out-of-date parts are marked, not refused.
+        serve_site(
+            project,
+            cid,
+            host,
+            int(port),
+            allow_stale=True,
+            allow_overdue=allow_overdue,
+            preview=lang,
+            site=project / PREVIEW_DIR / lang,
+            ready=ready,
+        )
+    except CareleafError as error:
+        raise _fail(error) from None
     except OSError as error:
         raise click.ClickException(f"cannot serve on {dev_addr}: {error.strerror}") from None
 

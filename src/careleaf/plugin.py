@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from jinja2 import Environment
+from jinja2 import BytecodeCache, Environment
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 from mkdocs.commands.build import build
 from mkdocs.config import base, load_config
@@ -114,6 +115,24 @@ class CareleafConfig(base.Config):
     source language, every page marked as a preview. Leave empty in mkdocs.yml."""
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled Jinja templates, kept in memory by name and source checksum (an edited
+    template is compiled again)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES_COMPILED = _CompiledTemplates()
+
+
 class CareleafPlugin(BasePlugin[CareleafConfig]):
     """Composes pages from content blocks and brands the site for one clinic."""
 
@@ -121,6 +140,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     clinic: Clinic
     lang: str
 
+    # The project as the core's pipeline loaded and checked it, when it drives this build
+    # (`careleaf.site.build_language`): not loaded again for every language.
+    preloaded: Library | None = None
     # The folder the top-level build publishes to; None in a language's own build.
     # (No on_startup hook on purpose: MkDocs would then share one instance between the
     # configurations of the languages' builds.)
@@ -137,10 +159,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
         root = Path(self.config.project_dir)
         try:
-            self.library = load_library(root)
+            self.library = self.preloaded or load_library(root)
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
-        problems = check_project(root, self.library)
+        problems = [] if self.preloaded else check_project(root, self.library)
         if problems:
             raise PluginError(
                 "careleaf: contributed files are refused:\n"
@@ -374,6 +396,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         return markdown
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # Every language's build makes the theme's templates anew: compiled once per process.
+        env.bytecode_cache = TEMPLATES_COMPILED
         # Pages are read by now (titles included), and the 404 page is not rendered yet.
         page = self.safety_page if self.config.enabled else None
         if page is not None:

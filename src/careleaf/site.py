@@ -24,8 +24,8 @@ from . import build as pipeline
 from .cache import Cache
 from .errors import BuildError, CareleafError, ContentError, logged_messages
 from .load import check_project, load_library
-from .manifest import output_languages
 from .model import Library
+from .plugin import CareleafPlugin
 from .yamlfile import check_site_config
 
 log = logging.getLogger("mkdocs.careleaf")
@@ -88,7 +88,7 @@ def build_sites(
         raise ContentError(problems)
     _show_mkdocs_messages()
 
-    def engine(clinic_id: str, lang: str, site_dir: Path) -> None:
+    def engine(clinic_id: str, lang: str, site_dir: Path, library: Library) -> None:
         build_language(
             root,
             clinic_id,
@@ -97,6 +97,7 @@ def build_sites(
             allow_stale=allow_stale,
             allow_overdue=allow_overdue,
             preview=preview,
+            library=library,
         )
 
     pipeline.build(
@@ -122,9 +123,11 @@ def build_language(
     allow_stale: bool = False,
     allow_overdue: bool = False,
     preview: str = "",
+    library: Library | None = None,
 ) -> None:
     """Run MkDocs for one language's site of one clinic into ``site_dir`` (``preview``: the
-    language a preview shows, every page marked).
+    language a preview shows, every page marked; ``library``: the project, already loaded
+    and checked, so that MkDocs' plugin does not load it again).
 
     Raises:
         BuildError: MkDocs failed or logged a warning (all of them, strict mode or not: a
@@ -140,10 +143,14 @@ def build_language(
     ):
         try:
             config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
-            options = config.plugins["careleaf"].config
+            plugin = config.plugins["careleaf"]
+            if not isinstance(plugin, CareleafPlugin):
+                raise BuildError("mkdocs.yml: the careleaf plugin is not the one installed")
+            options = plugin.config
             options.clinic, options.lang = clinic_id, lang
             options.allow_stale, options.allow_overdue = allow_stale, allow_overdue
             options.preview = preview
+            plugin.preloaded = library
             build(config)
             failed = ""
         except MkDocsException as error:
@@ -183,15 +190,32 @@ class Preview:
     """
 
     def __init__(
-        self, root: Path, clinic_id: str, *, allow_stale: bool = False, allow_overdue: bool = False
+        self,
+        root: Path,
+        clinic_id: str,
+        *,
+        allow_stale: bool = False,
+        allow_overdue: bool = False,
+        preview: str = "",
+        site: Path | None = None,
     ) -> None:
         self.root = Path(root)
         self.clinic_id = clinic_id
         self.allow_stale, self.allow_overdue = allow_stale, allow_overdue
-        self.work = Path(tempfile.mkdtemp(prefix="careleaf-preview-"))
-        self.site = self.work / "site"
-        self.site.mkdir()
+        # A language's preview: it and the source language, every page and handout marked.
+        self.preview = preview
+        # Where the site is served from (by default a temporary folder); the work folder
+        # beside it, so that a finished rebuild is swapped in by renaming.
+        self.site = Path(site) if site else Path(tempfile.mkdtemp(prefix="careleaf-preview-"))
+        self.work = self.site.with_name(f".{self.site.name}.careleaf-preview")
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        self.site.mkdir(parents=True, exist_ok=True)
         self.entries: dict[pipeline.Unit, pipeline.Entry] = {}
+
+    def languages(self, library: Library) -> list[str]:
+        """The languages it shows: every published one, or a preview's two."""
+        return pipeline.build_languages(library, self.preview)
 
     def library(self) -> Library:
         """The project as it is now, checked as a build checks it.
@@ -219,13 +243,19 @@ class Preview:
         pipeline.check_policy(
             library, allow_stale=self.allow_stale, allow_overdue=self.allow_overdue
         )
-        units = [u for u in pipeline.plan(library, [self.clinic_id]) if u.lang in wanted.handouts]
+        languages = self.languages(library)
+        units = [
+            unit
+            for unit in pipeline.plan(library, [self.clinic_id], languages)
+            if unit.lang in wanted.handouts
+        ]
         self.entries.update(
             pipeline.render_handouts(
                 library,
                 units,
                 Cache(self.root / ".careleaf-cache"),
                 allow_overdue=self.allow_overdue,
+                preview=self.preview,
             )
         )
         for lang in wanted.sites:
@@ -237,10 +267,12 @@ class Preview:
                 target,
                 allow_stale=self.allow_stale,
                 allow_overdue=self.allow_overdue,
+                preview=self.preview,
+                library=library,
             )
         assembled = self.work / "site.new"
         shutil.rmtree(assembled, ignore_errors=True)
-        for lang in output_languages(library):
+        for lang in languages:
             built = self.work / "languages" / lang
             if built.is_dir():
                 shutil.copytree(
@@ -250,11 +282,7 @@ class Preview:
                     dirs_exist_ok=True,
                 )
         pipeline.place_handouts(self.entries, library, self.clinic_id, assembled)
-        old = self.work / "site.old"
-        shutil.rmtree(old, ignore_errors=True)
-        self.site.rename(old)
-        assembled.rename(self.site)
-        shutil.rmtree(old, ignore_errors=True)
+        pipeline.publish(assembled, self.site)
 
 
 class _PreviewServer(LiveReloadServer):
@@ -289,7 +317,9 @@ class _PreviewServer(LiveReloadServer):
         started = time.perf_counter()
         try:
             library = self.preview.library()
-            wanted = pipeline.affected(self.preview.root, library, changed)
+            wanted = pipeline.affected(
+                self.preview.root, library, changed, self.preview.languages(library)
+            )
             sites = tuple(dict.fromkeys(wanted.sites + self.later))
             # The first language now, so the browser shows the edit; the others next.
             self.preview.build(library, pipeline.Affected(sites[:1], wanted.handouts))
@@ -320,29 +350,46 @@ def serve(
     *,
     allow_stale: bool = False,
     allow_overdue: bool = False,
+    preview: str = "",
+    site: Path | None = None,
+    ready: Callable[[], None] = lambda: None,
 ) -> None:
     """Serve a live preview of one clinic's site until interrupted.
 
     Every source folder is watched (`careleaf.build.watch_list`); an edit rebuilds only the
-    sites and handouts it reaches (`careleaf.build.affected`).
+    sites and handouts it reaches (`careleaf.build.affected`). ``preview``: a language's
+    marked preview instead (it and the source language), kept in ``site`` after it stops;
+    by default the site is served from a temporary folder. ``ready`` is called once the
+    server listens.
 
     Raises:
         BuildError: the first build failed (later failures are shown, and the last good
             site is served).
+        OSError: the address cannot be listened on.
     """
     # The server's lines (where it serves, what it rebuilt) are the preview's interface.
     _show_mkdocs_messages(logging.INFO)
-    preview = Preview(root, clinic_id, allow_stale=allow_stale, allow_overdue=allow_overdue)
+    built = Preview(
+        root,
+        clinic_id,
+        allow_stale=allow_stale,
+        allow_overdue=allow_overdue,
+        preview=preview,
+        site=site,
+    )
     try:
-        library = preview.library()
-        languages = tuple(output_languages(library))
-        preview.build(library, pipeline.Affected(languages, languages))
-        server = _PreviewServer(preview, host, port)
+        library = built.library()
+        languages = tuple(built.languages(library))
+        built.build(library, pipeline.Affected(languages, languages))
+        server = _PreviewServer(built, host, port)
         server.watch_sources(pipeline.watch_list(root, library))
+        ready()
         server.serve()
     except KeyboardInterrupt:
         pass
     finally:
         if "server" in locals():
             server.shutdown()
-        shutil.rmtree(preview.work, ignore_errors=True)
+        shutil.rmtree(built.work, ignore_errors=True)
+        if site is None:
+            shutil.rmtree(built.site, ignore_errors=True)
