@@ -295,3 +295,29 @@ def test_a_page_proof_is_keyed_by_the_files_the_page_loads(tmp_path: Path) -> No
         (site / name).write_text("changed " + name)
         assert key() != before, name
         before = key()
+
+
+def test_the_caches_forget_what_the_project_no_longer_has(tmp_path: Path) -> None:
+    from careleaf.proofs import Proofs
+
+    cache = Cache(tmp_path / "cache")
+    for key in ("aa11", "bb22"):
+        (cache.folder / key[:2]).mkdir(parents=True)
+        (cache.folder / key[:2] / f"{key}.pdf").write_text("pdf")
+    cache.record({"a/en/x": "aa11", "b/en/x": "bb22"}, {"a/en/x", "b/en/x"})
+    assert (cache.folder / "bb/bb22.pdf").is_file()
+    # Clinic b is gone: building clinic a alone forgets b's handouts.
+    cache.record({"a/en/x": "aa11"}, {"a/en/x"})
+    assert (cache.folder / "aa/aa11.pdf").is_file()
+    assert not list((cache.folder / "bb").glob("*"))
+
+    proofs = Proofs(tmp_path / "proofs")
+    first, second = Proofs.key("pdf", "a"), Proofs.key("pdf", "b")
+    proofs.remember(first)
+    proofs.record("a:en", {"a", "b"})
+    proofs.remember(second)
+    proofs.record("b:en", {"a", "b"})
+    assert proofs.known(first) is not None and proofs.known(second) is not None
+    proofs.used.clear()
+    proofs.record("a:en", {"a"})  # clinic b is gone, and a used nothing this time
+    assert proofs.known(first) is None and proofs.known(second) is None

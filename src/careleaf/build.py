@@ -260,7 +260,11 @@ def render_handouts(
                 progress(f"handout {unit.name}: unchanged (cached)")
             else:
                 workers.render(unit, job, entry)
-    cache.record({unit.name: entry.key for unit, entry in entries.items()})
+    everything = plan(library, library.clinics, list(library.project.languages))
+    cache.record(
+        {unit.name: entry.key for unit, entry in entries.items()},
+        {unit.name for unit in everything},
+    )
     return entries
 
 
@@ -330,7 +334,7 @@ def finish(
         raise BuildError(f"the outputs cannot be verified: {error}") from None
     finally:
         if proofs is not None:
-            proofs.record(f"{clinic_id}:{','.join(languages)}")
+            proofs.record(f"{clinic_id}:{','.join(languages)}", library.clinics)
     if not report.ok:
         raise BuildError("verification failed; nothing was published.\n" + format_table(report))
     return len(report.rows)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -134,12 +134,14 @@ class Cache:
         key = digest.hexdigest()
         return Entry(self.folder / key[:2], key)
 
-    def record(self, used: Mapping[str, str]) -> list[Path]:
+    def record(self, used: Mapping[str, str], current: Collection[str]) -> list[Path]:
         """Note which entry each unit now uses, and prune the entries no unit uses any more.
 
         Args:
             used: unit name (``clinic/lang/handout``) -> entry key, for the units just built.
                 Units of other builds (other clinics) keep their entries.
+            current: every unit the project has now: a removed clinic's, language's or
+                handout's entries are pruned too.
 
         Returns:
             The files removed.
@@ -149,7 +151,7 @@ class Cache:
             index = json.loads(index_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             index = {}
-        index.update(used)
+        index = {name: key for name, key in {**index, **used}.items() if name in current}
         self.folder.mkdir(parents=True, exist_ok=True)
         write_whole(index_file, json.dumps(index, indent=1, sort_keys=True).encode())
         keep = set(index.values())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -129,8 +129,9 @@ class Proofs:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_whole(path, json.dumps(dict(record or {}), sort_keys=True).encode("utf-8"))
 
-    def record(self, site: str) -> None:
-        """Note the proofs a site's verification used, and forget those no site uses."""
+    def record(self, site: str, clinics: Collection[str]) -> None:
+        """Note the proofs a site's verification used (``site``: ``clinic:languages``), and
+        forget those no site uses, nor any of a clinic the project no longer has."""
         index_file = self.folder / INDEX
         try:
             index = json.loads(index_file.read_text(encoding="utf-8"))
@@ -138,6 +139,7 @@ class Proofs:
             index = {}
         index[site] = sorted(self.used)
         self.used = set()
+        index = {name: keys for name, keys in index.items() if name.split(":")[0] in clinics}
         self.folder.mkdir(parents=True, exist_ok=True)
         write_whole(index_file, json.dumps(index, indent=1, sort_keys=True).encode("utf-8"))
         keep = {key for keys in index.values() for key in keys}
