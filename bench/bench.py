@@ -31,6 +31,7 @@ from careleaf.pdf import PDF_VARIANT, ConfinedFetcher, HandoutJob
 
 REPO = Path(__file__).resolve().parents[1]
 CARELEAF = Path(sys.executable).with_name("careleaf")
+PAGE = os.sysconf("SC_PAGE_SIZE")
 # The Spanish item the one-change build edits, and its new text.
 CHANGE = (
     "content/es/side-effects.yml",
@@ -96,30 +97,37 @@ def pipelined(root: Path, cache: Path) -> float:
     return time.perf_counter() - started
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory of a process and its descendants, in bytes (Linux /proc)."""
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Memory of a process and its descendants, in bytes (Linux /proc): the sum of their
+    resident sets, and the sum of their proportional sets (a page shared by N of them counts
+    1/N in each: Chromium's processes share most of their code)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            status = (entry / "statm").read_text().split()
         except OSError:
             continue
         children.setdefault(int(stat[1]), []).append(int(entry.name))
-        rss[int(entry.name)] = int(status[1]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [pid]
+    rss = pss = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
-        total += rss.get(current, 0)
         todo.extend(children.get(current, []))
-    return total
+        try:
+            rss += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        lines = rollup.splitlines()
+        pss += sum(int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:"))
+    return rss, pss
 
 
-def run_build(root: Path, *args: str) -> tuple[float, float, str]:
-    """`careleaf build --clinic all`: (wall seconds, peak RSS of the process tree in MiB, log)."""
+def run_build(root: Path, *args: str) -> tuple[float, tuple[float, float], str]:
+    """`careleaf build --clinic all`: (wall seconds, peak memory of the process tree in MiB
+    (resident, proportional), log)."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "NO_MKDOCS_2_WARNING": "1"}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -129,19 +137,20 @@ def run_build(root: Path, *args: str) -> tuple[float, float, str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    peak = 0
+    peak_rss = peak_pss = 0
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(process.stdout or []))
     reader.start()
     while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
-        time.sleep(0.1)
+        rss, pss = _tree_memory(process.pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.2)
     reader.join()
     elapsed = time.perf_counter() - started
     log = "".join(output)
     if process.returncode:
         raise SystemExit(f"careleaf build failed:\n{log}")
-    return elapsed, peak / 2**20, log
+    return elapsed, (peak_rss / 2**20, peak_pss / 2**20), log
 
 
 def preview_edit(root: Path) -> float:
@@ -222,7 +231,7 @@ def main() -> None:
         units = plan(library, sorted(library.clinics))
         jobs = [prepare(library, unit, allow_overdue=False) for unit in units]
         times: dict[str, list[float]] = {
-            k: [] for k in ("naive", "careleaf", "full", "noop", "change", "rss", "preview")
+            k: [] for k in ("naive", "careleaf", "full", "noop", "change", "rss", "pss", "preview")
         }
         rendered: list[int] = []
         for run in range(options.runs):
@@ -234,7 +243,7 @@ def main() -> None:
                 print(f"run {run + 1}: {variant} rendering {seconds:.1f} s", file=sys.stderr)
             shutil.rmtree(root / "dist", ignore_errors=True)
             shutil.rmtree(root / ".careleaf-cache", ignore_errors=True)
-            full, rss, _ = run_build(root)
+            full, (rss, pss), _ = run_build(root)
             noop, _, _ = run_build(root)
             path, old, new = CHANGE
             text = (root / path).read_text(encoding="utf-8")
@@ -245,6 +254,7 @@ def main() -> None:
             times["noop"].append(noop)
             times["change"].append(change)
             times["rss"].append(rss)
+            times["pss"].append(pss)
             times["preview"].append(preview_edit(root))
             rendered.append(sum(1 for line in log.splitlines() if ": rendered (" in line))
             print(
@@ -267,6 +277,7 @@ def main() -> None:
         "one_change_ratio": round(median["change"] / median["full"], 3),
         "preview_edit_s": round(median["preview"], 2),
         "peak_rss_mb": round(max(times["rss"]), 1),
+        "peak_pss_mb": round(max(times["pss"]), 1),
         "machine": machine(),
         "samples": {k: [round(x, 2) for x in v] for k, v in times.items()},
     }

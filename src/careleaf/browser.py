@@ -23,6 +23,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # A build opens a clinic's pages side by side: two renderer processes serve them all (on
+    # a machine of a few cores more would not be faster, only take more memory), and no spare
+    # one is started ahead of time.
+    "--process-per-site",
+    "--disable-features=SpareRendererForSitePerProcess",
 ]
 VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 900
 # How long a page may take to load, and how long it is watched afterwards for scripts that
