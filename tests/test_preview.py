@@ -55,6 +55,9 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 (a generat
         stderr=log,
         text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        # Ctrl+C stops it, even when the tests run where SIGINT is ignored (a job started in
+        # the background by a script inherits that, and Python keeps it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stdout is not None
