@@ -24,9 +24,10 @@ from pathlib import Path
 
 import weasyprint
 
-from careleaf.build import PROJECT_INPUTS, default_jobs, plan, prepare, render_handouts
+from careleaf.build import default_jobs, plan, prepare, render_handouts
 from careleaf.cache import Cache
 from careleaf.load import load_library
+from careleaf.manifest import SOURCE_PARTS
 from careleaf.pdf import PDF_VARIANT, ConfinedFetcher, HandoutJob
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ CHANGE = (
 def make_chain(dest: Path, clinics: int) -> Path:
     """A copy of the project whose clinics/ holds ``clinics`` clinics made from the samples."""
     dest.mkdir(parents=True)
-    for part in PROJECT_INPUTS:
+    for part in SOURCE_PARTS:
         origin = REPO / part
         if origin.is_dir():
             shutil.copytree(origin, dest / part, ignore=shutil.ignore_patterns("__pycache__"))

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from careleaf.browser import CHROMIUM, QUIET_ARGS
+
 REPO = Path(__file__).resolve().parents[1]
 # What every project needs besides its own content: the macros module, the theme overrides
 # and the fonts. Sample projects take them from the repository.
@@ -105,15 +107,8 @@ def anchors(library, blocks) -> set[str]:  # noqa: ANN001
     return {protected_anchor(k) for b in blocks for k in library.project.protected_keys(b)}
 
 
-CHROMIUM = "/usr/bin/chromium"
-# Chromium's own background traffic is off, so every request comes from the page.
 CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    *QUIET_ARGS,
     # No host but this machine resolves, so no test request can leave it, whatever a page asks.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]

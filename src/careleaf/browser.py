@@ -13,17 +13,21 @@ from urllib.parse import unquote, urlsplit
 from .readback import UnreadableOutput, normalise
 
 CHROMIUM = "/usr/bin/chromium"
-# Chromium's own background traffic is off, so every request comes from the page.
-CHROMIUM_ARGS = [
-    # No host can be reached (the site itself is answered by request interception).
-    "--host-resolver-rules=MAP * ~NOTFOUND",
+# Chromium's own background traffic is off, so every request comes from the page (the tests'
+# browser starts with these too).
+QUIET_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    # A build opens a clinic's pages side by side: two renderer processes serve them all (on
+]
+CHROMIUM_ARGS = [
+    # No host can be reached (the site itself is answered by request interception).
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    *QUIET_ARGS,
+    # A build opens a clinic's pages side by side: one renderer process serves them all (on
     # a machine of a few cores more would not be faster, only take more memory), and no spare
     # one is started ahead of time.
     "--process-per-site",

@@ -18,14 +18,20 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from .browser import Chromium
 from .cache import Cache, Entry, assets_digest, renderer_digest
 from .errors import BuildError, CareleafError, ContentError
 from .load import check_project, load_library
-from .manifest import build_manifest, collect_outputs, output_languages, write_manifest
+from .manifest import (
+    SOURCE_PARTS,
+    build_manifest,
+    collect_outputs,
+    output_languages,
+    write_manifest,
+)
 from .model import Library
 from .pdf import HandoutJob, Renderer, handout_job, render_job, thumbnail
 from .policy import overdue_blocks, safety_policy
@@ -268,6 +274,12 @@ def render_handouts(
     return entries
 
 
+def handout_file(library: Library, unit: Unit, suffix: str = ".pdf") -> str:
+    """Where a unit's handout (``.pdf``) or thumbnail (``.png``) goes in its clinic's site."""
+    folder = PurePosixPath(language_folder(library, unit.lang), HANDOUTS_DIR)
+    return (folder / f"{unit.handout}{suffix}").as_posix()
+
+
 def place_handouts(
     entries: dict[Unit, Entry], library: Library, clinic_id: str, site: Path
 ) -> None:
@@ -275,15 +287,12 @@ def place_handouts(
     for unit, entry in entries.items():
         if unit.clinic != clinic_id:
             continue
-        folder = site / language_folder(library, unit.lang) / HANDOUTS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        for source, name in (
-            (entry.pdf, f"{unit.handout}.pdf"),
-            (entry.png, f"{unit.handout}.png"),
-        ):
+        for source, suffix in ((entry.pdf, ".pdf"), (entry.png, ".png")):
+            target = site / handout_file(library, unit, suffix)
+            target.parent.mkdir(parents=True, exist_ok=True)
             # A new file, never written through a hard link (the preview links its sites).
-            (folder / name).unlink(missing_ok=True)
-            shutil.copyfile(source, folder / name)
+            target.unlink(missing_ok=True)
+            shutil.copyfile(source, target)
 
 
 def language_folder(library: Library, lang: str) -> str:
@@ -318,9 +327,7 @@ def finish(
     languages = output_languages(library) if languages is None else list(languages)
     outputs = collect_outputs(site, library, languages, clinic_id)
     anchors = {
-        f"{language_folder(library, unit.lang)}/{HANDOUTS_DIR}/{unit.handout}.pdf".lstrip("/"): (
-            entry.anchors()
-        )
+        handout_file(library, unit): entry.anchors()
         for unit, entry in entries.items()
         if unit.clinic == clinic_id
     }
@@ -340,30 +347,17 @@ def finish(
     return len(report.rows)
 
 
-# What a clinic's site is made of, besides careleaf itself: a build whose inputs and published
-# files are unchanged has nothing to do.
-PROJECT_INPUTS = (
-    "careleaf.yml",
-    "mkdocs.yml",
-    "content",
-    "docs",
-    "handouts",
-    "clinics",
-    "fonts",
-    "macros",
-    "overrides",
-)
 # The engines' versions shape the outputs too.
 ENGINES = ("careleaf", "mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "weasyprint")
 
 
 def input_files(root: Path) -> dict[str, str]:
-    """Every file a build reads: the project's (`PROJECT_INPUTS`) and careleaf's own
+    """Every file a build reads: the project's (`careleaf.manifest.SOURCE_PARTS`) and careleaf's own
     (``careleaf/...``), by relative path, with their SHA-256."""
     root = Path(root)
     package = Path(__file__).parent
     found = {}
-    for part in PROJECT_INPUTS:
+    for part in SOURCE_PARTS:
         top = root / part
         for path in [top] if top.is_file() else top.rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
@@ -621,9 +615,14 @@ def _language_site(
         progress(f"site {clinic}/{lang}: unchanged since the last build (copied)")
         return list(before.written[lang])
     progress(f"site {clinic}/{lang}: building")
-    existing = set(tree_hashes(staging)) if staging.is_dir() else set()
+    existing = _file_names(staging)
     engine(clinic, lang, staging / language_folder(library, lang), library)
-    return sorted(set(tree_hashes(staging)) - existing)
+    return sorted(_file_names(staging) - existing)
+
+
+def _file_names(folder: Path) -> set[str]:
+    """Every file of a folder, by relative path (none when it does not exist)."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
 # The live preview --------------------------------------------------------------------------

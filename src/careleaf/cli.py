@@ -11,6 +11,7 @@ import click
 from .colour import brand_problems, require_readable
 from .errors import CareleafError
 from .load import check_project, load_library
+from .model import Library
 
 # Where `careleaf build --draft` and `careleaf serve` put a language's preview.
 PREVIEW_DIR = ".preview"
@@ -201,8 +202,9 @@ def build(
         raise _fail(error) from None
 
 
-def _preview_clinic(project: Path, lang: str, clinic_id: str | None) -> str:
-    """The clinic a preview of ``lang`` is branded for, once both are known to the project.
+def _preview_clinic(project: Path, lang: str, clinic_id: str | None) -> tuple[Library, str]:
+    """The project, and the clinic a preview of ``lang`` is branded for, once both are known
+    to the project.
 
     Raises:
         click.BadParameter: naming the unknown language or clinic.
@@ -224,14 +226,14 @@ def _preview_clinic(project: Path, lang: str, clinic_id: str | None) -> str:
             f"unknown clinic '{cid}' (known: {', '.join(sorted(library.clinics))})",
             param_hint="--clinic",
         )
-    return cid
+    return library, cid
 
 
 def _preview(project: Path, lang: str, clinic_id: str | None, allow_overdue: bool) -> Path:
     """Build a marked preview of one language into .preview/<lang>/; returns that folder."""
     from .site import build_site
 
-    cid = _preview_clinic(project, lang, clinic_id)
+    _library, cid = _preview_clinic(project, lang, clinic_id)
     try:
         out = project / PREVIEW_DIR / lang
         out.parent.mkdir(exist_ok=True)
@@ -333,8 +335,8 @@ def _serve_language(
     from .site import serve as serve_site
 
     host, _, port = dev_addr.rpartition(":")
-    cid = _preview_clinic(project, lang, clinic_id)
-    path = "" if lang == load_library(project).source_language else f"{lang}/"
+    library, cid = _preview_clinic(project, lang, clinic_id)
+    path = "" if lang == library.source_language else f"{lang}/"
 
     def ready() -> None:
         click.echo(f"Serving the preview of '{lang}' on http://{dev_addr}/{path} (Ctrl+C stops)")
