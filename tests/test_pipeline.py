@@ -321,3 +321,37 @@ def test_the_caches_forget_what_the_project_no_longer_has(tmp_path: Path) -> Non
     proofs.used.clear()
     proofs.record("a:en", {"a"})  # clinic b is gone, and a used nothing this time
     assert proofs.known(first) is None and proofs.known(second) is None
+
+
+def test_a_rendered_handout_is_proven_by_its_worker(project: Path, tmp_path: Path) -> None:
+    """The workers prove each handout they render, under the key the verification looks
+    up; a failing proof is not remembered."""
+    import dataclasses
+
+    from careleaf.build import handout_file
+    from careleaf.manifest import Output, sha256
+    from careleaf.proofs import Proofs
+    from careleaf.verify import PdfProof, prove_pdf
+
+    library = load_library(project)
+    proofs = Proofs(tmp_path / "proofs")
+    entries = render_handouts(
+        library, plan(library, ["example"]), Cache(tmp_path / "cache"), jobs=2, proofs=proofs
+    )
+    assert len(proofs.fresh) == len(entries) == 9
+    for unit, entry in entries.items():
+        output = Output(
+            handout_file(library, unit), "pdf", unit.lang, unit.clinic, handout=unit.handout
+        )
+        key = PdfProof.of(library, output).key(sha256(entry.pdf))
+        assert key in proofs.fresh and proofs.known(key) is not None, unit.name
+
+    unit, entry = next(iter(entries.items()))
+    output = Output(
+        handout_file(library, unit), "pdf", unit.lang, unit.clinic, handout=unit.handout
+    )
+    proof = PdfProof.of(library, output)
+    item = next(iter(proof.expected))
+    wrong = dataclasses.replace(proof, expected={**proof.expected, item: "Words it does not show"})
+    assert prove_pdf(entry.pdf, project, wrong, proofs) is None
+    assert proofs.known(wrong.key(sha256(entry.pdf))) is None

@@ -103,6 +103,9 @@ class Proofs:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.used: set[str] = set()
+        # Proofs made ahead of the verification that will use them (a handout proven by the
+        # worker that rendered it): kept until then, though no site has used them yet.
+        self.fresh: set[str] = set()
 
     @staticmethod
     def key(kind: str, *parts: object) -> str:
@@ -142,7 +145,7 @@ class Proofs:
         index = {name: keys for name, keys in index.items() if name.split(":")[0] in clinics}
         self.folder.mkdir(parents=True, exist_ok=True)
         write_whole(index_file, json.dumps(index, indent=1, sort_keys=True).encode("utf-8"))
-        keep = {key for keys in index.values() for key in keys}
+        keep = {key for keys in index.values() for key in keys} | self.fresh
         for path in self.folder.glob("??/*.json"):
             if path.stem not in keep:
                 path.unlink(missing_ok=True)

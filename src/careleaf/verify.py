@@ -422,18 +422,64 @@ def check_output(
     if output.kind == "page":
         _check_page(row, path, Path(site_dir), expected, known)
         return row
-    handout = library.handouts.get(output.handout or "")
-    limit = handout.max_pages if handout is not None else None
-    key = proofs.key("pdf", digest, row.lang, limit, expected, sorted(known)) if proofs else ""
-    proven = proofs.known(key) if proofs else None
+    proof = PdfProof.of(library, output, expected)
+    proven = proofs.known(proof.key(digest)) if proofs else None
     if proven is not None:
         # The same bytes, expected to hold the same items, passed this very verifier.
         row.check, row.notes = proven["check"], list(proven["notes"])
         return row
-    _check_pdf(row, path, library, output, expected, known)
+    _check_pdf(row, path, library.root, proof)
     if proofs and row.ok:
-        proofs.remember(key, {"check": row.check, "notes": row.notes})
+        proofs.remember(proof.key(digest), {"check": row.check, "notes": row.notes})
     return row
+
+
+@dataclass(frozen=True)
+class PdfProof:
+    """What proving a handout PDF checks it against, whatever its bytes: its language, the
+    handout's page limit and the protected items it must show. Plain data, so that a build's
+    worker process can prove a handout it has just rendered (`prove_pdf`)."""
+
+    lang: str
+    max_pages: int | None
+    expected: dict[str, str]
+    known: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, library: Library, output: Output, expected: dict[str, str] | None = None
+    ) -> PdfProof:
+        """The proof of a PDF output (``expected``: its `expected_items`, if known)."""
+        handout = library.handouts.get(output.handout or "")
+        if expected is None:
+            expected = expected_items(library, output)[0]
+        return cls(
+            output.lang,
+            handout.max_pages if handout is not None else None,
+            expected,
+            tuple(sorted(known_items(library, output.lang))),
+        )
+
+    def key(self, digest: str) -> str:
+        """The memo key of this proof over a PDF of SHA-256 ``digest`` (`careleaf.proofs`)."""
+        return Proofs.key("pdf", digest, self.lang, self.max_pages, self.expected, self.known)
+
+
+def prove_pdf(path: Path, root: Path, proof: PdfProof, proofs: Proofs) -> str | None:
+    """Prove a PDF as `check_output` does and remember it when it passes; returns its memo
+    key then, else None (a failure is not remembered: the build's verification proves the
+    file again and reports it).
+
+    Raises:
+        UnreadableOutput: the file cannot be read or parsed as a PDF.
+    """
+    key = proof.key(sha256(path))
+    row = Row(str(path), "pdf", proof.lang, "")
+    _check_pdf(row, path, root, proof)
+    if not row.ok:
+        return None
+    proofs.remember(key, {"check": row.check, "notes": row.notes})
+    return key
 
 
 def _check_page(
@@ -459,23 +505,16 @@ def _check_page(
             row.notes.append(f"{item_id}: hidden ({found[0].hidden_by})")
 
 
-def _check_pdf(
-    row: Row,
-    path: Path,
-    library: Library,
-    output: Output,
-    expected: dict[str, str],
-    known: set[str],
-) -> None:
+def _check_pdf(row: Row, path: Path, root: Path, proof: PdfProof) -> None:
+    expected = proof.expected
     seen = pdf_items(path)
     if not _same_language(seen.lang, row.lang):
         row.problems.append(f"the PDF's /Lang is {seen.lang!r}, expected {row.lang!r}")
     if seen.unembedded_fonts:
         row.problems.append(f"fonts not embedded: {', '.join(seen.unembedded_fonts)}")
-    handout = library.handouts.get(output.handout or "")
-    if handout is not None and seen.pages > handout.max_pages:
-        row.problems.append(f"{seen.pages} pages, the handout allows {handout.max_pages}")
-    row.unexpected = sorted(set(seen.item_ids) - known)
+    if proof.max_pages is not None and seen.pages > proof.max_pages:
+        row.problems.append(f"{seen.pages} pages, the handout allows {proof.max_pages}")
+    row.unexpected = sorted(set(seen.item_ids) - set(proof.known))
     stood_in = 0
     for item_id, text in sorted(expected.items()):
         check, note = check_pdf_item(seen, item_id, text)
@@ -483,7 +522,7 @@ def _check_pdf(
         if note:
             row.missing.append(item_id)
             row.notes.append(note)
-    with DrawnPdf(path, library.root) as drawn:
+    with DrawnPdf(path, root) as drawn:
         for item_id, text in sorted(expected.items()):
             failures = drawn.check(item_id, text, locate(item_id)[1])
             if failures and item_id not in row.missing:
