@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml requirements.lock
 ## site: install, then build the site and every handout, in every language, into site/
 ## (verified, in Chromium for the pages, before it replaces the old site/)
 site: $(STAMP)
-	@command -v chromium >/dev/null 2>&1 || bash .ci/install-system-packages
+	@command -v chromium-headless-shell >/dev/null 2>&1 || bash .ci/install-system-packages
 	$(BIN)/careleaf build
 
 ## serve: live preview of the site; every source folder is watched, an edit rebuilds what it
@@ -41,7 +41,7 @@ check: $(STAMP)
 
 ## test: install (with the browser the tests drive), then run the whole suite
 test: $(STAMP)
-	@command -v chromium >/dev/null 2>&1 || bash .ci/install-system-packages
+	@command -v chromium-headless-shell >/dev/null 2>&1 || bash .ci/install-system-packages
 	$(BIN)/pytest -q
 
 ## bench: measure builds on a synthetic chain of 20 clinics; writes bench-results.json
