@@ -27,6 +27,7 @@ from .cache import Cache, Entry, assets_digest, renderer_digest
 from .errors import BuildError, CareleafError, ContentError
 from .load import check_project, load_library
 from .manifest import (
+    HANDOUTS_DIR,
     SOURCE_PARTS,
     Output,
     build_manifest,
@@ -40,7 +41,6 @@ from .policy import overdue_blocks, safety_policy
 from .proofs import Proofs
 from .verify import PdfProof, format_table, prove_pdf, verify
 
-HANDOUTS_DIR = "handouts"
 # Below this many handouts to render, starting workers (each loads the fonts, about a second
 # of CPU) costs more than it saves: they are rendered in this process.
 POOL_THRESHOLD = 4

@@ -418,19 +418,19 @@ def check_output(
     digest = sha256(path)
     if recorded_sha256 is not None and digest != recorded_sha256:
         row.problems.append("changed since the build: its SHA-256 differs from the manifest's")
-    known = known_items(library, output.lang)
     if output.kind == "page":
-        _check_page(row, path, Path(site_dir), expected, known)
+        _check_page(row, path, Path(site_dir), expected, known_items(library, output.lang))
         return row
     proof = PdfProof.of(library, output, expected)
-    proven = proofs.known(proof.key(digest)) if proofs else None
+    key = proof.key(digest)
+    proven = proofs.known(key) if proofs else None
     if proven is not None:
         # The same bytes, expected to hold the same items, passed this very verifier.
         row.check, row.notes = proven["check"], list(proven["notes"])
         return row
     _check_pdf(row, path, library.root, proof)
-    if proofs and row.ok:
-        proofs.remember(proof.key(digest), {"check": row.check, "notes": row.notes})
+    if proofs:
+        _remember_pass(proofs, key, row)
     return row
 
 
@@ -476,10 +476,15 @@ def prove_pdf(path: Path, root: Path, proof: PdfProof, proofs: Proofs) -> str | 
     key = proof.key(sha256(path))
     row = Row(str(path), "pdf", proof.lang, "")
     _check_pdf(row, path, root, proof)
-    if not row.ok:
-        return None
-    proofs.remember(key, {"check": row.check, "notes": row.notes})
-    return key
+    return key if _remember_pass(proofs, key, row) else None
+
+
+def _remember_pass(proofs: Proofs, key: str, row: Row) -> bool:
+    """Remember a PDF's proof when its row passed, with the verdict `check_output` gives
+    back from the memo; returns whether it passed."""
+    if row.ok:
+        proofs.remember(key, {"check": row.check, "notes": row.notes})
+    return row.ok
 
 
 def _check_page(
