@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -355,3 +356,62 @@ def test_a_rendered_handout_is_proven_by_its_worker(project: Path, tmp_path: Pat
     wrong = dataclasses.replace(proof, expected={**proof.expected, item: "Words it does not show"})
     assert prove_pdf(entry.pdf, project, wrong, proofs) is None
     assert proofs.known(wrong.key(sha256(entry.pdf))) is None
+
+
+def _fork_servers() -> list[int]:
+    """This process's children that are multiprocessing fork servers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if parent == os.getpid() and b"multiprocessing.forkserver" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_the_fork_server_is_stopped_once_the_handouts_are_rendered(
+    project: Path, tmp_path: Path
+) -> None:
+    from careleaf.build import stop_fork_server
+
+    render(project, Cache(tmp_path / "first"), jobs=2)
+    assert _fork_servers(), "the pool's fork server runs until it is stopped"
+    stop_fork_server()
+    assert _fork_servers() == []
+    # A later pool starts a server of its own.
+    assert len(render(project, Cache(tmp_path / "second"), jobs=2)[1]) == 9
+    stop_fork_server()
+
+
+def test_a_worker_that_dies_fails_the_render_with_a_message(project: Path, tmp_path: Path) -> None:
+    """A worker killed (by the kernel, out of memory) while handouts are still handed out:
+    a BuildError that says what to do, not a traceback."""
+    import time
+
+    from careleaf.build import POOL_THRESHOLD, _Workers, prepare
+    from careleaf.cache import assets_digest, renderer_digest
+
+    library = load_library(project)
+    units = plan(library, ["example"])
+    cache = Cache(tmp_path / "cache")
+    shared = renderer_digest(project)
+    assets = assets_digest(library, "example", shared)
+    jobs = [prepare(library, unit, allow_overdue=False) for unit in units]
+    with pytest.raises(BuildError, match="worker process rendering handouts stopped"):
+        with _Workers(2, str(project.resolve()), shared, None, lambda _: None) as workers:
+            for unit, job in list(zip(units, jobs, strict=True))[:POOL_THRESHOLD]:
+                workers.render(unit, job, cache.entry(job, assets), None)
+            assert workers.pool is not None
+            for process in list(workers.pool._processes.values()):
+                process.kill()
+            deadline = time.monotonic() + 30
+            while not workers.pool._broken and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert workers.pool._broken
+            for unit, job in list(zip(units, jobs, strict=True))[POOL_THRESHOLD:]:
+                workers.render(unit, job, cache.entry(job, assets), None)

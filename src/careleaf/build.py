@@ -46,6 +46,10 @@ from .verify import PdfProof, format_table, prove_pdf, verify
 POOL_THRESHOLD = 4
 
 Progress = Callable[[str], None]
+WORKER_STOPPED = (
+    "a worker process rendering handouts stopped (out of memory? try fewer --jobs); "
+    "nothing was published"
+)
 # On every page of a preview's handouts (`careleaf serve --lang`, `build --draft`), in English:
 # it is for the translator and the reviewer, readable before any label is translated.
 PDF_PREVIEW_NOTICE = "PREVIEW: not published"
@@ -225,9 +229,12 @@ class _Workers:
                 initargs=(self.root, self.shared),
             )
         if self.pool is not None:
-            for unit, job, entry, proving in self.waiting:
-                future = self.pool.submit(_render, self.root, self.shared, job, entry, proving)
-                self.futures[future] = unit
+            try:
+                for unit, job, entry, proving in self.waiting:
+                    future = self.pool.submit(_render, self.root, self.shared, job, entry, proving)
+                    self.futures[future] = unit
+            except BrokenProcessPool:  # a worker died before every handout was handed out
+                raise BuildError(WORKER_STOPPED) from None
             self.waiting.clear()
 
     def _done(self, unit: Unit, pages: int, key: str | None) -> None:
@@ -243,13 +250,25 @@ class _Workers:
                 for future in concurrent.futures.as_completed(self.futures):
                     self._done(self.futures[future], *future.result())
         except BrokenProcessPool:
-            raise BuildError(
-                "a worker process rendering handouts stopped (out of memory? try fewer "
-                "--jobs); nothing was published"
-            ) from None
+            raise BuildError(WORKER_STOPPED) from None
         finally:
             if self.pool is not None:
                 self.pool.shutdown(cancel_futures=True)
+
+
+def stop_fork_server() -> None:
+    """Stop the fork server that started the workers, when no more handouts are to render.
+
+    It stays once its pool is shut down, holding WeasyPrint and careleaf imported (about 90 MB)
+    for the next pool; a build needs no other pool, and its sites and verification come next.
+    `multiprocessing` offers no public way to stop it: this uses the method CPython's own
+    tests use, and does nothing where it is missing (a later pool starts a new server).
+    """
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if callable(stop):
+        stop()
 
 
 def render_handouts(
@@ -594,6 +613,7 @@ def build(
         proofs=proofs,
         progress=progress,
     )
+    stop_fork_server()
     # One Chromium proves the pages of every clinic (starting it takes about 2 seconds).
     with Chromium() as chromium:
         for clinic, (wanted, before) in todo.items():

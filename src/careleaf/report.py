@@ -7,6 +7,7 @@ hyphenation dictionaries shipped inside installed packages: nothing is downloade
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -105,6 +106,13 @@ def readability(text: str, lang: str) -> tuple[int, float | None, float | None, 
     return words, None, None, None
 
 
+@functools.lru_cache(maxsize=4096)
+def _counts(markdown: str, lang: str) -> tuple[int, float | None, float | None, float | None]:
+    """`readability` of a page's or handout's Markdown, worked out once per text: every
+    clinic's English site has the report, and a build's clinics share their content."""
+    return readability(plain_text(markdown), lang)
+
+
 def _review(blocks: list[Block]) -> tuple[str, date | None, date | None]:
     reviews = [block.review for block in blocks]
     if not reviews:
@@ -131,8 +139,7 @@ def _entry(
     library: Library, lang: str, kind: Kind, name: str, prose: str, block_ids: list[str]
 ) -> Entry:
     blocks = [library.block(lang, b) for b in block_ids]
-    text = plain_text("\n\n".join([prose, *(block_text(b) for b in blocks)]))
-    words, grade, smog, ease = readability(text, lang)
+    words, grade, smog, ease = _counts("\n\n".join([prose, *(block_text(b) for b in blocks)]), lang)
     # The clinical review is of the source content; a translation's own state is separate.
     source = library.source_language
     review, reviewed_on, next_review = _review([library.block(source, b) for b in block_ids])
