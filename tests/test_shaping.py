@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from conftest import REPO
 
 from careleaf.shaping import parse_to_unicode, pdf_fonts
@@ -37,3 +39,31 @@ def test_the_fonts_of_a_real_handout_are_honest_and_bound_to_the_project_fonts(r
         assert fonts and all(font.unchecked is None for font in fonts.values())
         assert all(font.source is not None for font in fonts.values()), fonts
         assert {name: font.lies for name, font in fonts.items() if font.lies} == {}
+
+
+def test_a_glyph_with_other_bytes_is_compared_again() -> None:
+    """A simple glyph's verdict is kept by its bytes: the project's own glyph passes (again,
+    from what was kept), and a redrawn one with the same id fails."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    from careleaf.shaping import _same_glyph
+
+    path = REPO / "fonts/NotoSans-Regular.ttf"
+
+    def load() -> TTFont:
+        return TTFont(io.BytesIO(path.read_bytes()), lazy=True)
+
+    honest = load()
+    name = honest.getBestCmap()[ord("a")]
+    gid = honest.getGlyphID(name)
+    assert _same_glyph(honest["glyf"], name, str(path), gid)
+    assert _same_glyph(load()["glyf"], name, str(path), gid)
+
+    redrawn = load()
+    glyf = redrawn["glyf"]
+    glyph = glyf[name]
+    x, y = glyph.coordinates[0]
+    glyph.coordinates[0] = (x + 40, y)
+    glyf.glyphs[name] = Glyph(glyph.compile(glyf))
+    assert not _same_glyph(glyf, name, str(path), gid)

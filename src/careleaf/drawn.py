@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 from PIL import ImageChops
 
-from .readback import UnreadableOutput, complex_scripts, normalise, script_of, text_variants
+from .readback import UnreadableOutput, complex_scripts, normalise, script_of
 from .shaping import pdf_fonts, shaped_text
 
 # The smallest text a patient is expected to read, in points, and the contrast for body text.
@@ -139,22 +139,22 @@ class DrawnPdf:
                 raw.FPDFText_GetCharBox(text_page.raw, i, left, right, bottom, top)
                 raw.FPDFText_GetCharOrigin(text_page.raw, i, x, y)
                 obj = raw.FPDFText_GetTextObject(text_page.raw, i)
-                rank = order.get(ctypes.cast(obj, ctypes.c_void_p).value or 0, len(order))
+                address = ctypes.cast(obj, ctypes.c_void_p).value or 0
                 found.append(
                     (
-                        (rank, i),
+                        (order.get(address, len(order)), i),
                         chr(code) if code else "",
                         (left.value, bottom.value, right.value, top.value),
                         (x.value, y.value),
                         raw.FPDFText_GetFontSize(text_page.raw, i),
                         obj,
+                        address,
                     )
                 )
             found.sort(key=lambda entry: entry[0])
             glyphs: list[Glyph] = []
             names: dict[int, str] = {}  # each text object's font, read once
-            for _order, char, box, origin, size, obj in found:
-                address = ctypes.cast(obj, ctypes.c_void_p).value or 0
+            for _order, char, box, origin, size, obj, address in found:
                 if address not in names:
                     names[address] = _font_name(obj)
                 if (
@@ -428,8 +428,7 @@ def _compare_key(spelled: str, text: str) -> str:
     scripts without any whitespace (a line may break between any two clusters); for Arabic,
     whose extracted order pdfium rearranges (visual, logical, marks moved), as the sorted
     glyph texts, so that the same glyphs are required but not their order."""
-    variants = sorted(text_variants(spelled))
-    form = variants[0] if len(variants) == 1 else normalise(spelled)
+    form = normalise(spelled)
     scripts = _scripts(text)
     if "Arabic" in scripts:
         return "".join(sorted("".join(form.split())))
