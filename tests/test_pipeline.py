@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import edit
 
-from careleaf.build import plan, render_handouts
+from careleaf import build as pipeline
+from careleaf.build import Unit, plan, render_handouts
 from careleaf.cache import Cache
 from careleaf.errors import BuildError
 from careleaf.load import load_library
+from careleaf.model import Library
+from careleaf.pdf import HandoutJob
 
 
 def render(project: Path, cache: Cache, jobs: int) -> tuple[dict, list[str]]:
@@ -246,11 +250,24 @@ def test_a_translation_edit_rebuilds_its_language_and_equals_a_fresh_build(
         "text: Un moretón donde entró una aguja",
         "text: Un pequeño moretón donde entró una aguja",
     )
+    prepared: list[str] = []
+    real_prepare = pipeline.prepare
+
+    def prepare(library: Library, unit: Unit, **options: Any) -> HandoutJob:
+        prepared.append(unit.name)
+        return real_prepare(library, unit, **options)
+
+    monkeypatch.setattr(pipeline, "prepare", prepare)
     steps = build(site, tmp_path / "cache")
     # Bengali reads nothing that changed: its site is copied from the published one. English
     # is built again (its editors' report counts every language's words), Spanish too.
     assert "site example/bn: unchanged since the last build (copied)" in steps
     assert "site example/es: building" in steps and "site example/en: building" in steps
+    # Its handouts are the published build's: taken from the cache by the keys the build
+    # recorded, without their documents being prepared again.
+    handouts = sorted(load_library(project).handouts)
+    assert sorted(prepared) == [f"example/{lang}/{h}" for lang in ("en", "es") for h in handouts]
+    assert all(f"handout example/bn/{h}: unchanged (cached)" in steps for h in handouts)
     # Byte for byte what a build from nothing makes.
     build(tmp_path / "fresh", tmp_path / "fresh-cache")
     assert snapshot(site) == snapshot(tmp_path / "fresh")
@@ -264,6 +281,31 @@ def test_a_translation_edit_rebuilds_its_language_and_equals_a_fresh_build(
     shutil.copyfile(site / "handouts/aftercare.pdf", site / "es/handouts/aftercare.pdf")
     row = check_output(site, library, spanish, proofs=proofs)
     assert not row.ok and "/Lang is 'en'" in " ".join(row.problems)
+
+
+def test_a_recorded_handout_missing_from_the_cache_is_rendered_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from careleaf.site import build_site
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build_site(project, "example", site, cache_dir=cache)
+    pdf = (site / "bn/handouts/aftercare.pdf").read_bytes()
+    # Its cache entry is gone (deleted by hand, say): the build's record still names it.
+    entries = [entry for entry in cache.glob("??/*.pdf") if entry.read_bytes() == pdf]
+    assert len(entries) == 1
+    for part in entries[0].parent.glob(f"{entries[0].stem}.*"):
+        part.unlink()
+    edit(
+        project / "content/es/side-effects.yml",
+        "text: Un moretón donde entró una aguja",
+        "text: Un pequeño moretón donde entró una aguja",
+    )
+    steps: list[str] = []
+    build_site(project, "example", site, cache_dir=cache, progress=steps.append)
+    assert "handout example/bn/aftercare: rendered (2 pages)" in steps
+    assert (site / "bn/handouts/aftercare.pdf").read_bytes() == pdf
 
 
 def test_a_page_proof_is_keyed_by_the_files_the_page_loads(tmp_path: Path) -> None:

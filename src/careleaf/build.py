@@ -15,9 +15,9 @@ import json
 import multiprocessing
 import os
 import shutil
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -280,9 +280,14 @@ def render_handouts(
     preview: str = "",
     jobs: int | None = None,
     proofs: Proofs | None = None,
+    known: Mapping[Unit, str] | None = None,
     progress: Progress = _quiet,
 ) -> dict[Unit, Entry]:
     """Render every unit whose inputs changed; take the others from the cache.
+
+    ``known``: the cache keys of units whose inputs are those of a build already published
+    (`build` takes them from its record): such a unit's entry is taken without preparing its
+    document, when it is still in the cache.
 
     With ``proofs`` (a build's memo), each handout rendered is also proven, in the worker
     that rendered it, as the build's verification will prove it: the verification then
@@ -303,6 +308,10 @@ def render_handouts(
         # Each handout goes to the workers as soon as it is prepared: they start on the
         # first while this process prepares the next.
         for unit in units:
+            if known and unit in known and (entry := cache.entry_of(known[unit])).ready():
+                entries[unit] = entry
+                progress(f"handout {unit.name}: unchanged (cached)")
+                continue
             job = prepare(library, unit, allow_overdue=allow_overdue, preview=preview)
             entry = cache.entry(job, digests[unit.clinic])
             entries[unit] = entry
@@ -467,12 +476,26 @@ def tree_hashes(folder: Path) -> dict[str, str]:
 @dataclass
 class Published:
     """What a published folder was built from: the clinic's inputs, each language's, the files
-    each language's site engine wrote, and every file's hash then."""
+    each language's site engine wrote, every file's hash then, and the cache key of each
+    handout it holds (unit name -> key)."""
 
     inputs: str | None
     languages: dict[str, str | None]
     written: dict[str, list[str]]
     files: dict[str, str]
+    handouts: dict[str, str] = field(default_factory=dict)
+
+    def unchanged(self, lang: str, before: Published | None) -> bool:
+        """Whether a language read the same inputs in the build published ``before`` (and
+        that build recorded what its site wrote): its site and handouts can be taken from
+        there instead of being made again."""
+        digest = self.languages[lang]
+        return (
+            before is not None
+            and digest is not None
+            and before.languages.get(lang) == digest
+            and lang in before.written
+        )
 
 
 class BuildRecords:
@@ -492,7 +515,11 @@ class BuildRecords:
         try:
             record = json.loads(self._file(final).read_text(encoding="utf-8"))
             published = Published(
-                record["inputs"], record["languages"], record["written"], record["files"]
+                record["inputs"],
+                record["languages"],
+                record["written"],
+                record["files"],
+                dict(record.get("handouts", {})),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -602,6 +629,14 @@ def build(
         else:
             todo[clinic] = (wanted, before)
     units = plan(library, todo, languages)
+    # A language whose inputs are those of the published build has the same handouts: their
+    # cache keys come from its record, without preparing their documents again.
+    reused: dict[Unit, str] = {}
+    for unit in units:
+        now, published = todo[unit.clinic]
+        if published is not None and now.unchanged(unit.lang, published):
+            if unit.name in published.handouts:
+                reused[unit] = published.handouts[unit.name]
     proofs = Proofs(cache_folder / "proofs")
     entries = render_handouts(
         library,
@@ -611,6 +646,7 @@ def build(
         preview=preview,
         jobs=jobs,
         proofs=proofs,
+        known=reused,
         progress=progress,
     )
     stop_fork_server()
@@ -640,6 +676,7 @@ def build(
                 raise
             publish(staging, final)
             wanted.files = tree_hashes(final)
+            wanted.handouts = {u.name: e.key for u, e in entries.items() if u.clinic == clinic}
             records.remember(final, wanted)
             progress(f"published {clinic}: {count} outputs verified, into {final}")
 
@@ -657,13 +694,7 @@ def _language_site(
 ) -> list[str]:
     """Build one language's site into ``staging``, or copy it from the published ``final``
     when nothing it reads changed since; returns the files it is made of."""
-    digest = wanted.languages[lang]
-    if (
-        before is not None
-        and digest is not None
-        and before.languages.get(lang) == digest
-        and lang in before.written
-    ):
+    if before is not None and wanted.unchanged(lang, before):
         # The published folder's files are untouched since they were verified (`read`).
         for name in before.written[lang]:
             (staging / name).parent.mkdir(parents=True, exist_ok=True)

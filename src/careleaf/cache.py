@@ -131,7 +131,10 @@ class Cache:
         digest = hashlib.sha256(assets.encode())
         digest.update(f"{job.fillable}\0{job.max_pages}\0".encode())
         digest.update(job.html.encode("utf-8"))
-        key = digest.hexdigest()
+        return self.entry_of(digest.hexdigest())
+
+    def entry_of(self, key: str) -> Entry:
+        """The entry of a key (see `entry`), rendered or not yet."""
         return Entry(self.folder / key[:2], key)
 
     def record(self, used: Mapping[str, str], current: Collection[str]) -> list[Path]:
