@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -369,8 +370,6 @@ def test_the_caches_forget_what_the_project_no_longer_has(tmp_path: Path) -> Non
 def test_a_rendered_handout_is_proven_by_its_worker(project: Path, tmp_path: Path) -> None:
     """The workers prove each handout they render, under the key the verification looks
     up; a failing proof is not remembered."""
-    import dataclasses
-
     from careleaf.build import handout_file
     from careleaf.manifest import Output, sha256
     from careleaf.proofs import Proofs
@@ -457,3 +456,21 @@ def test_a_worker_that_dies_fails_the_render_with_a_message(project: Path, tmp_p
             assert workers.pool._broken
             for unit, job in list(zip(units, jobs, strict=True))[POOL_THRESHOLD:]:
                 workers.render(unit, job, cache.entry(job, assets), None)
+
+
+def test_a_build_record_that_names_a_handout_outside_the_cache_is_not_trusted(
+    tmp_path: Path,
+) -> None:
+    from careleaf.build import BuildRecords, Published, tree_hashes
+
+    final = tmp_path / "site"
+    final.mkdir()
+    (final / "index.html").write_text("<p>hello</p>", encoding="utf-8")
+    records = BuildRecords(tmp_path / "cache")
+    good = Published(
+        "i", {"en": "d"}, {"en": ["index.html"]}, tree_hashes(final), {"c/en/a": "ab" * 32}
+    )
+    records.remember(final, good)
+    assert records.read(final) == good
+    records.remember(final, dataclasses.replace(good, handouts={"c/en/a": "../../../etc/passwd"}))
+    assert records.read(final) is None

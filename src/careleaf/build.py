@@ -14,6 +14,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -498,6 +499,9 @@ class Published:
         )
 
 
+_CACHE_KEY = re.compile(r"[0-9a-f]{64}")
+
+
 class BuildRecords:
     """What each published folder was built from, and its files' hashes, in the cache folder."""
 
@@ -522,6 +526,9 @@ class BuildRecords:
                 dict(record.get("handouts", {})),
             )
         except (OSError, ValueError, KeyError, TypeError):
+            return None
+        # A handout's key names its files in the cache: a damaged record names none.
+        if not all(_CACHE_KEY.fullmatch(str(key)) for key in published.handouts.values()):
             return None
         return published if published.files == tree_hashes(final) else None
 
