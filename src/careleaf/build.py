@@ -486,16 +486,13 @@ class Published:
     files: dict[str, str]
     handouts: dict[str, str] = field(default_factory=dict)
 
-    def unchanged(self, lang: str, before: Published | None) -> bool:
+    def unchanged(self, lang: str, before: Published) -> bool:
         """Whether a language read the same inputs in the build published ``before`` (and
         that build recorded what its site wrote): its site and handouts can be taken from
         there instead of being made again."""
         digest = self.languages[lang]
         return (
-            before is not None
-            and digest is not None
-            and before.languages.get(lang) == digest
-            and lang in before.written
+            digest is not None and before.languages.get(lang) == digest and lang in before.written
         )
 
 

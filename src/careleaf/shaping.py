@@ -203,14 +203,12 @@ def _same_glyph(kept: Any, name: str, path: str, gid: int) -> bool:
     """
     data = getattr(kept.glyphs[name], "data", None)  # bytes until fontTools expands it
     # A glyph's first two bytes are its number of contours, negative for a composite glyph.
-    simple = data is not None and int.from_bytes(data[:2] or b"\xff\xff", "big", signed=True) >= 0
-    key = (path, gid, data) if simple and data is not None else None
-    if key is not None and key in _COMPARED:
-        return _COMPARED[key]
-    same = bool(kept[name].compile(kept) == _glyph_program(path, gid))
-    if key is not None:
-        _COMPARED[key] = same
-    return same
+    if data is None or int.from_bytes(data[:2] or b"\xff\xff", "big", signed=True) < 0:
+        return bool(kept[name].compile(kept) == _glyph_program(path, gid))
+    key = (path, gid, data)
+    if key not in _COMPARED:
+        _COMPARED[key] = bool(kept[name].compile(kept) == _glyph_program(path, gid))
+    return _COMPARED[key]
 
 
 @functools.lru_cache(maxsize=8192)
