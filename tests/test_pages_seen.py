@@ -172,3 +172,49 @@ def test_each_damage_is_named_with_its_property(damaged, name: str) -> None:
 @pytest.mark.parametrize("name", [*GOOD, "before-hidden-word"])
 def test_legitimate_renderings_pass(damaged, name: str) -> None:
     assert damaged[name] == {}, damaged[name]
+
+
+class _Launcher:
+    """Stands in for Playwright: Chromium fails to start ``failures`` times, then starts."""
+
+    def __init__(self, failures: int) -> None:
+        from playwright.sync_api import Error
+
+        self.failures, self.starts, self.error = failures, 0, Error
+        self.chromium = self
+
+    def start(self) -> _Launcher:
+        return self
+
+    def stop(self) -> None:
+        pass
+
+    def launch(self, **_: object) -> object:
+        self.starts += 1
+        if self.starts <= self.failures:
+            raise self.error("Target page, context or browser has been closed")
+        return "browser"
+
+
+@pytest.mark.parametrize(("failures", "started"), [(0, True), (1, True), (2, False)])
+def test_a_browser_that_crashes_while_starting_is_started_once_more(
+    monkeypatch: pytest.MonkeyPatch, failures: int, started: bool
+) -> None:
+    """A Chromium that crashes at its start (seen once on CI) is tried again, once: a second
+    failure is the verifier's message, not a traceback."""
+    import playwright.sync_api
+
+    from careleaf.browser import Chromium
+    from careleaf.readback import UnreadableOutput
+
+    launcher = _Launcher(failures)
+    monkeypatch.setattr(playwright.sync_api, "sync_playwright", lambda: launcher)
+    chromium = Chromium()
+    if started:
+        assert chromium.browser() == "browser"
+        assert launcher.starts == failures + 1
+    else:
+        with pytest.raises(UnreadableOutput, match="cannot start Chromium: Target page"):
+            chromium.browser()
+        assert launcher.starts == 2
+    chromium.thread.shutdown()

@@ -41,6 +41,8 @@ CHROMIUM_ARGS = [
     "--enable-features=NetworkServiceInProcess2",
 ]
 VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 900
+# How many times a browser is started before a build gives up on it (see `Chromium.browser`).
+LAUNCH_ATTEMPTS = 2
 # How long a page may take to load, and how long it is watched afterwards for scripts that
 # change it (timers, observers) before its elements are measured.
 LOAD_TIMEOUT_MS = 15_000
@@ -140,14 +142,22 @@ class Chromium:
                 f"cannot prove the pages: Chromium is not installed at {CHROMIUM} "
                 "(run .ci/install-system-packages)"
             )
-        try:
-            self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS
-            )
-        except Error as error:
-            self.stop()
-            raise UnreadableOutput(f"cannot start Chromium: {error.message}") from None
+        # Chromium has been seen to crash while starting, once in several hundred starts (a
+        # segmentation fault before its first page, on a busy CI machine): a browser that
+        # does not start is tried once more before the build fails.
+        for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+            try:
+                if self._playwright is None:
+                    self._playwright = sync_playwright().start()
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
+            except Error as error:
+                if attempt == LAUNCH_ATTEMPTS:
+                    self.stop()
+                    raise UnreadableOutput(f"cannot start Chromium: {error.message}") from None
+            else:
+                break
         return self._browser
 
     def stop(self) -> None:
