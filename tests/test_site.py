@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -128,3 +129,31 @@ def test_undefined_name_stops_the_build_with_page_and_line(mini: Path) -> None:
         build_site(mini, "demo", mini / "site")
     message = str(caught.value)
     assert "docs/en/index.md:3" in message and "Traceback" not in message
+
+
+def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) -> None:
+    """The theme's listing skips hidden folders (Material's 14,000 icons) for speed: MkDocs
+    then copies exactly the files it copies with its own listing, a hidden file added to the
+    theme's folders included."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import Files
+
+    from careleaf.plugin import _theme_env_listing_visible_files
+
+    root = Path(__file__).resolve().parents[1]
+    overrides = tmp_path / "overrides"
+    shutil.copytree(root / "overrides", overrides)
+    (overrides / ".hidden").mkdir()
+    (overrides / ".hidden" / "x.css").write_text("p {}", encoding="utf-8")
+    (overrides / "assets" / ".x.js").parent.mkdir(parents=True, exist_ok=True)
+    (overrides / "assets" / ".x.js").write_text("", encoding="utf-8")
+    (overrides / "assets" / "shown.js").write_text("", encoding="utf-8")
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    config.theme.dirs[0] = str(overrides)
+    theirs, ours = Files([]), Files([])
+    theirs.add_files_from_theme(config.theme.get_env(), config)
+    ours.add_files_from_theme(_theme_env_listing_visible_files(config.theme.get_env), config)
+    listed = sorted(file.src_uri for file in ours)
+    assert listed == sorted(file.src_uri for file in theirs)
+    assert "assets/shown.js" in listed
+    assert len(listed) > 20
