@@ -476,24 +476,33 @@ def tree_hashes(folder: Path) -> dict[str, str]:
 
 @dataclass
 class Published:
-    """What a published folder was built from: the clinic's inputs, each language's, the files
-    each language's site engine wrote, every file's hash then, and the cache key of each
-    handout it holds (unit name -> key)."""
+    """What a published folder was built from: the clinic's inputs, each language's site's,
+    the files each language's site engine wrote, every file's hash then, the cache key of
+    each handout it holds (unit name -> key), and each language's handouts' inputs."""
 
     inputs: str | None
     languages: dict[str, str | None]
     written: dict[str, list[str]]
     files: dict[str, str]
     handouts: dict[str, str] = field(default_factory=dict)
+    handout_inputs: dict[str, str | None] = field(default_factory=dict)
 
     def unchanged(self, lang: str, before: Published) -> bool:
-        """Whether a language read the same inputs in the build published ``before`` (and
-        that build recorded what its site wrote): its site and handouts can be taken from
-        there instead of being made again."""
+        """Whether a language's site read the same inputs in the build published ``before``
+        (and that build recorded what its site wrote): it can be taken from there instead
+        of being built again."""
         digest = self.languages[lang]
         return (
             digest is not None and before.languages.get(lang) == digest and lang in before.written
         )
+
+    def same_handouts(self, lang: str, before: Published) -> bool:
+        """Whether a language's handouts read the same inputs in the build published
+        ``before``: their cache keys can be taken from its record without preparing their
+        documents again. (They read less than the site: the source language's site reads
+        every language, for the editors' report; its handouts only its own content.)"""
+        digest = self.handout_inputs.get(lang)
+        return digest is not None and before.handout_inputs.get(lang) == digest
 
 
 _CACHE_KEY = re.compile(r"[0-9a-f]{64}")
@@ -521,6 +530,7 @@ class BuildRecords:
                 record["written"],
                 record["files"],
                 dict(record.get("handouts", {})),
+                dict(record.get("handout_inputs", {})),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -625,6 +635,9 @@ def build(
             },
             {},
             {},
+            handout_inputs={
+                lang: inputs_digest(files, clinic, options, {lang, source}) for lang in languages
+            },
         )
         before = records.read(final)
         if before is not None and wanted.inputs is not None and before.inputs == wanted.inputs:
@@ -638,7 +651,7 @@ def build(
     reused: dict[Unit, str] = {}
     for unit in units:
         now, published = todo[unit.clinic]
-        if published is not None and now.unchanged(unit.lang, published):
+        if published is not None and now.same_handouts(unit.lang, published):
             if unit.name in published.handouts:
                 reused[unit] = published.handouts[unit.name]
     proofs = Proofs(cache_folder / "proofs")
