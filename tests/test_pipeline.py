@@ -479,3 +479,36 @@ def test_a_build_record_that_names_a_handout_outside_the_cache_is_not_trusted(
     assert records.read(final) == good
     records.remember(final, dataclasses.replace(good, handouts={"c/en/a": "../../../etc/passwd"}))
     assert records.read(final) is None
+
+
+def test_a_clinic_is_verified_while_the_next_ones_sites_build_and_a_failure_leaves_nothing(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first clinic's verification waits until the second clinic's sites are being built
+    (a build that verified one clinic after the other would wait in vain), then fails: the
+    build fails with its message, and neither clinic is published nor left staged."""
+    import threading
+
+    second_started = threading.Event()
+    waited: list[bool] = []
+
+    def engine(clinic_id: str, lang: str, site_dir: Path, library: Library) -> None:
+        site_dir.mkdir(parents=True, exist_ok=True)
+        (site_dir / "index.html").write_text(f"{clinic_id} {lang}", encoding="utf-8")
+        if clinic_id == "lakeside":
+            second_started.set()
+
+    def finish(library: Library, clinic_id: str, *args: Any, **kwargs: Any) -> int:
+        if clinic_id == "example":
+            waited.append(second_started.wait(timeout=60))
+            raise BuildError("verification failed; nothing was published (example)")
+        return 1
+
+    monkeypatch.setattr(pipeline, "render_handouts", lambda *args, **kwargs: {})
+    monkeypatch.setattr(pipeline, "finish", finish)
+    dist = tmp_path / "dist"
+    with pytest.raises(BuildError, match=r"nothing was published \(example\)"):
+        pipeline.build(project, ["example", "lakeside"], lambda c: dist / c, engine)
+    assert waited == [True]
+    assert not dist.exists() or list(dist.iterdir()) == []
+    assert not [p for p in tmp_path.iterdir() if "staging" in p.name]

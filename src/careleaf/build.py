@@ -667,35 +667,58 @@ def build(
         progress=progress,
     )
     stop_fork_server()
-    # One Chromium proves the pages of every clinic (starting it takes about 2 seconds).
-    with Chromium() as chromium:
-        for clinic, (wanted, before) in todo.items():
-            final = Path(site_dir_for(clinic))
-            staging = staging_dir(final)
+
+    def verify_and_publish(clinic: str, wanted: Published, staging: Path, final: Path) -> None:
+        """Verify a clinic's built folder and publish it (in the verifier's thread)."""
+        try:
+            count = finish(
+                library,
+                clinic,
+                staging,
+                entries,
+                progress,
+                languages=languages,
+                proofs=proofs,
+                chromium=chromium,
+            )
+        except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
-            try:
+            raise
+        publish(staging, final)
+        wanted.files = tree_hashes(final)
+        wanted.handouts = {u.name: e.key for u, e in entries.items() if u.clinic == clinic}
+        records.remember(final, wanted)
+        progress(f"published {clinic}: {count} outputs verified, into {final}")
+
+    # One Chromium proves the pages of every clinic (starting it takes about 2 seconds). A
+    # clinic is verified and published in a thread of its own while the next clinic's sites
+    # are built here: the browser works in its own processes, and waits for each page to
+    # settle, so the two overlap. At most one clinic waits for its verification.
+    with (
+        Chromium() as chromium,
+        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="verify") as verifier,
+    ):
+        verifying: concurrent.futures.Future[None] | None = None
+        unverified: Path | None = None
+        try:
+            for clinic, (wanted, before) in todo.items():
+                final = Path(site_dir_for(clinic))
+                staging = unverified = staging_dir(final)
+                shutil.rmtree(staging, ignore_errors=True)
                 for lang in languages:
                     wanted.written[lang] = _language_site(
                         engine, clinic, lang, staging, library, final, wanted, before, progress
                     )
-                count = finish(
-                    library,
-                    clinic,
-                    staging,
-                    entries,
-                    progress,
-                    languages=languages,
-                    proofs=proofs,
-                    chromium=chromium,
-                )
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            publish(staging, final)
-            wanted.files = tree_hashes(final)
-            wanted.handouts = {u.name: e.key for u, e in entries.items() if u.clinic == clinic}
-            records.remember(final, wanted)
-            progress(f"published {clinic}: {count} outputs verified, into {final}")
+                if verifying is not None:
+                    verifying.result()  # the clinic before failed: the build stops here
+                verifying = verifier.submit(verify_and_publish, clinic, wanted, staging, final)
+                unverified = None
+        finally:
+            # Sites built but never handed to the verifier are not left behind.
+            if unverified is not None:
+                shutil.rmtree(unverified, ignore_errors=True)
+        if verifying is not None:
+            verifying.result()
 
 
 def _language_site(
