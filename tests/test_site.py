@@ -157,3 +157,32 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
     assert listed == sorted(file.src_uri for file in theirs)
     assert "assets/shown.js" in listed
     assert len(listed) > 20
+
+
+def test_mkdocs_macros_asks_git_once_per_process(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mkdocs-macros runs git on every build for a variable no page may use: a second build
+    in the same process runs no git at all."""
+    import subprocess
+
+    from mkdocs_macros import context
+
+    from careleaf.site import build_language
+
+    real = subprocess.check_output
+    calls: list[object] = []
+
+    def counting(command: object, *args: object, **kwargs: object) -> object:
+        calls.append(command)
+        return real(command, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "check_output", counting)
+    build_language(mini, "demo", "en", tmp_path / "one")
+    if hasattr(context.get_git_info, "cache_clear"):
+        context.get_git_info.cache_clear()
+    calls.clear()
+    build_language(mini, "demo", "en", tmp_path / "two")
+    first = len(calls)
+    build_language(mini, "demo", "en", tmp_path / "three")
+    assert first > 0 and len(calls) == first

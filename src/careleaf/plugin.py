@@ -159,6 +159,19 @@ class _VisibleTemplates(FileSystemLoader):
         return sorted(found)
 
 
+def _ask_git_once() -> None:
+    """Keep mkdocs-macros' answer from git for the process.
+
+    On every build mkdocs-macros runs git a dozen times (each run a fork of this process) for
+    a `git` variable that no careleaf page can use: `macros/` declares the only names a page
+    may call, and offers no variables.
+    """
+    from mkdocs_macros import context
+
+    if not hasattr(context.get_git_info, "cache_info"):
+        context.get_git_info = functools.cache(context.get_git_info)
+
+
 def _theme_env_listing_visible_files(make_env: Callable[[], Environment]) -> Environment:
     """The theme's Jinja environment (``make_env``: MkDocs' own), with `_VisibleTemplates`."""
     env = make_env()
@@ -191,6 +204,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             return None
         # mkdocs-macros announces its settings at INFO on every language's build: noise here.
         logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
+        _ask_git_once()
         root = Path(self.config.project_dir)
         try:
             self.library = self.preloaded or load_library(root)
