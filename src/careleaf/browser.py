@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import functools
+import base64
+import json
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -10,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import cdp
 from .readback import UnreadableOutput, normalise
 
 # Debian's headless build of Chromium (package chromium-headless-shell): the same Blink as the
@@ -29,10 +33,25 @@ CHROMIUM_ARGS = [
     # No host can be reached (the site itself is answered by request interception).
     "--host-resolver-rules=MAP * ~NOTFOUND",
     *QUIET_ARGS,
-    # A build opens a clinic's pages side by side: one renderer process serves them all (on
-    # a machine of a few cores more would not be faster, only take more memory), and no spare
-    # one is started ahead of time.
+    # Pages are shown as they were when Playwright drove this browser (these are among its
+    # switches): a mouse as the pointer (the hover and pointer media queries), scrollbars that
+    # take no width from the layout, colours in sRGB, and no timers slowed down in a page that
+    # is not in front (several are open at once).
+    "--blink-settings=primaryHoverType=2,availableHoverTypes=2,"
+    "primaryPointerType=4,availablePointerTypes=4",
+    "--hide-scrollbars",
+    "--force-color-profile=srgb",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    # A page that navigates away is not kept in memory for going back to it.
+    "--disable-back-forward-cache",
+    # A build opens a clinic's pages a few at a time: one renderer process serves them all (on
+    # a machine of a few cores more would not be faster, only take more memory), a new page's
+    # blank document included (else each page starts a renderer of its own for it, about
+    # 100 MB, until it navigates), and no spare one is started ahead of time.
     "--process-per-site",
+    "--renderer-process-limit=1",
     "--disable-features=SpareRendererForSitePerProcess",
     # Fewer processes, each with its own copy of Chromium's memory: no zygote to fork
     # renderers from, and the GPU (software) and network services inside the browser process.
@@ -43,10 +62,16 @@ CHROMIUM_ARGS = [
 VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 900
 # How many times a browser is started before a build gives up on it (see `Chromium.browser`).
 LAUNCH_ATTEMPTS = 2
+# How long Chromium may take to answer one command before it is taken for hung.
+COMMAND_TIMEOUT_S = 30.0
 # How long a page may take to load, and how long it is watched afterwards for scripts that
 # change it (timers, observers) before its elements are measured.
 LOAD_TIMEOUT_MS = 15_000
 SETTLE_MS = 300
+# How many pages are open at once. Each open page holds its document and scripts in the
+# renderer (about 40 MB for a page of the site), and a page waits SETTLE_MS after it loads:
+# with two, one page loads or is measured while the other settles.
+PAGES_AT_ONCE = 2
 # The smallest text a patient is expected to read, in CSS pixels (as drawn, after transforms),
 # and the WCAG 2 AA contrast for body text.
 MIN_FONT_PX = 9.0
@@ -66,13 +91,6 @@ class Wanted:
     key: str
     text: str
     selector: str
-
-
-def _navigated(url: str, page: Any, navigations: list[str], frame: Any) -> None:
-    """Note where the page went if it left the page being checked (a redirect is a failure:
-    the reader would not see this page at all)."""
-    if frame == page.main_frame and frame.url.split("#")[0] != url:
-        navigations.append(frame.url)
 
 
 # The site is served from its folder by the browser's own request interception, under this
@@ -97,44 +115,39 @@ _TYPES = {
 }
 
 
-def _serve_file(site_dir: Path, route: Any) -> None:
-    """Answer one request of the browser from the site folder (and nothing outside it)."""
-    url = urlsplit(route.request.url)
-    if f"{url.scheme}://{url.netloc}" != ORIGIN:
-        route.abort()
-        return
-    target = (site_dir / unquote(url.path).lstrip("/")).resolve()
+def _serve_file(site_dir: Path, url: str) -> tuple[int, str, bytes] | None:
+    """The answer to one request of the browser, from the site folder (and nothing outside
+    it): status, content type and body; `None` for another origin, which is refused."""
+    parts = urlsplit(url)
+    if f"{parts.scheme}://{parts.netloc}" != ORIGIN:
+        return None
+    target = (site_dir / unquote(parts.path).lstrip("/")).resolve()
     if target.is_dir():
         target = target / "index.html"
     if not target.is_relative_to(site_dir) or not target.is_file():
-        route.fulfill(status=404, body="not found", content_type="text/plain")
-        return
-    kind = _TYPES.get(target.suffix.lower(), "application/octet-stream")
-    route.fulfill(status=200, body=target.read_bytes(), content_type=kind)
+        return 404, "text/plain", b"not found"
+    return 200, _TYPES.get(target.suffix.lower(), "application/octet-stream"), target.read_bytes()
 
 
 class Chromium:
     """One headless Chromium, started when first asked for and kept until `stop`.
 
-    Playwright's sync API belongs to the thread that started it: every call (`browser`,
-    `stop`, and whatever uses the browser) must come from one thread. `careleaf.verify`
-    runs them in a thread of its own (`thread`), so that one Chromium serves a whole
-    build's clinics instead of starting again for each (about 2 seconds each time).
+    One Chromium serves a whole build's clinics instead of starting again for each.
+    `careleaf.verify` runs the work that uses it in `thread`, so that Chromium proves the
+    pages while the PDFs are read; leaving the context manager stops the browser after that
+    work.
     """
 
     def __init__(self) -> None:
-        self._playwright: Any = None
-        self._browser: Any = None
+        self._browser: cdp.Browser | None = None
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
 
-    def browser(self) -> Any:
+    def browser(self) -> cdp.Browser:
         """The running browser (started now if need be).
 
         Raises:
             UnreadableOutput: Chromium is not installed or does not start.
         """
-        from playwright.sync_api import Error, sync_playwright
-
         if self._browser is not None:
             return self._browser
         if not Path(CHROMIUM).exists():
@@ -145,43 +158,204 @@ class Chromium:
         # Chromium has been seen to crash while starting, once in several hundred starts (a
         # segmentation fault before its first page, on a busy CI machine): a browser that
         # does not start is tried once more before the build fails.
-        for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+        for _ in range(LAUNCH_ATTEMPTS):
             try:
-                if self._playwright is None:
-                    self._playwright = sync_playwright().start()
-                self._browser = self._playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
-                )
-            except Error as error:
-                if attempt == LAUNCH_ATTEMPTS:
-                    self.stop()
-                    raise UnreadableOutput(f"cannot start Chromium: {error.message}") from None
+                self._browser = cdp.launch(CHROMIUM, CHROMIUM_ARGS, COMMAND_TIMEOUT_S)
+            except cdp.BrowserGone as error:
+                failure = error
             else:
-                break
-        return self._browser
+                return self._browser
+        raise UnreadableOutput(f"cannot start Chromium: {failure}")
 
     def stop(self) -> None:
-        """Close the browser, if it was started (from the thread that started it)."""
+        """Close the browser, if it was started."""
         if self._browser is not None:
             self._browser.close()
             self._browser = None
-        if self._playwright is not None:
-            self._playwright.stop()
-            self._playwright = None
 
     def __enter__(self) -> Chromium:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Stop the browser in its thread, then the thread."""
+        """Stop the browser once the work queued in its thread is done, then the thread."""
         self.thread.submit(self.stop).result()
         self.thread.shutdown()
 
 
-class PageProver:
-    """One headless Chromium, over one served site, for a whole verification run.
+# Blocks service workers, as Playwright's ``service_workers="block"`` did: a page's
+# registration does nothing, so no worker outlives the page or answers its requests.
+_NO_SERVICE_WORKERS = (
+    "if (navigator.serviceWorker) navigator.serviceWorker.register = async () => {};"
+)
+# Sent to every page before it loads.
+_PAGE_SETUP: list[tuple[str, dict[str, Any]]] = [
+    ("Page.enable", {}),
+    # Tells which document fired its load event (the page's own, not the blank one before).
+    ("Page.setLifecycleEventsEnabled", {"enabled": True}),
+    # Every request of the page is answered by `_Page._serve`, those of its workers too (the
+    # search worker's scripts): Chromium pauses them in the page's session.
+    ("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}),
+    (
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": VIEWPORT_WIDTH,
+            "height": VIEWPORT_HEIGHT,
+            "screenWidth": VIEWPORT_WIDTH,
+            "screenHeight": VIEWPORT_HEIGHT,
+            "deviceScaleFactor": 1,
+            "mobile": False,
+        },
+    ),
+    # Each page behaves as the one the reader looks at, though several are open.
+    ("Emulation.setFocusEmulationEnabled", {"enabled": True}),
+    ("Page.addScriptToEvaluateOnNewDocument", {"source": _NO_SERVICE_WORKERS}),
+]
 
-    Use as a context manager; `check` opens one page and returns what is wrong with each
+
+class _Page:
+    """One page of a prover's browser context, open in a target of its own: it is served from
+    the site folder, and what happens to it while it loads is noted.
+
+    `_on_event` runs in the thread that reads Chromium's pipe; the rest in the page's own.
+    """
+
+    def __init__(self, browser: cdp.Browser, site_dir: Path, url: str) -> None:
+        self.browser = browser
+        self.site_dir = site_dir
+        self.url = url
+        self.target: str | None = None
+        self.session = ""
+        self.loader = ""  # the page's own document, once it is navigated to
+        # Below: what the events tell, under `changed`.
+        self.changed = threading.Condition()
+        self.arrived = False  # the main frame holds the page (before, the blank one)
+        self.navigations: list[str] = []  # where it went from there
+        self.status: int | None = None  # the answer to the page's own request
+        self.loaded: set[str] = set()  # the documents that have fired their load event
+        self.crashed = False
+
+    def open(self, context: str) -> None:
+        """Open a blank page in ``context`` and make it ready to load the URL."""
+        self.target = self.browser.send(
+            "Target.createTarget", {"url": "about:blank", "browserContextId": context}
+        )["targetId"]
+        self.session = self.browser.send(
+            "Target.attachToTarget", {"targetId": self.target, "flatten": True}
+        )["sessionId"]
+        self.browser.listen(self.session, self._on_event)
+        for method, params in _PAGE_SETUP:
+            self.send(method, params)
+
+    def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run one command in the page's session."""
+        return self.browser.send(method, params, self.session)
+
+    def navigate(self) -> str | None:
+        """Load the page's URL: why it does not load, if it does not."""
+        try:
+            result = self.send("Page.navigate", {"url": self.url})
+        except cdp.ProtocolError as error:
+            return f"the page does not load: {error}"
+        if result.get("errorText"):
+            return f"the page does not load: {result['errorText']}"
+        if self.status is None or not 200 <= self.status < 300:
+            return f"the page does not load ({self.status or 'no response'})"
+        self.loader = result["loaderId"]
+        return None
+
+    def wait_loaded(self) -> bool:
+        """Wait until the page has loaded, navigated away or crashed (`False`: it did none of
+        these in time)."""
+        with self.changed:
+            return self.changed.wait_for(
+                lambda: self.loader in self.loaded or bool(self.navigations) or self.crashed,
+                LOAD_TIMEOUT_MS / 1000,
+            )
+
+    def evaluate(self, expression: str) -> Any:
+        """The value of a JavaScript expression in the page (a promise is awaited).
+
+        Raises:
+            cdp.ProtocolError: the expression threw, or the page cannot run it.
+        """
+        result = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+        )
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            thrown = details.get("exception", {}).get("description") or details.get("text")
+            raise cdp.ProtocolError(str(thrown).split("\n")[0])
+        return result["result"].get("value")
+
+    def close(self) -> None:
+        """Close the page, if it was opened."""
+        if self.target is not None:
+            self.browser.send("Target.closeTarget", {"targetId": self.target})
+
+    def _on_event(self, method: str, params: dict[str, Any]) -> None:
+        """One event of the page (in the pipe's reader thread: it only posts commands, never
+        waits for them)."""
+        if method == "Fetch.requestPaused":
+            self._serve(params)
+        elif method == "Page.frameNavigated" and "parentId" not in params["frame"]:
+            self._went(params["frame"]["url"] + params["frame"].get("urlFragment", ""))
+        elif method == "Page.navigatedWithinDocument" and params["frameId"] == self.target:
+            self._went(params["url"])
+        elif method == "Page.lifecycleEvent" and params["name"] == "load":
+            if params["frameId"] == self.target:
+                with self.changed:
+                    self.loaded.add(params["loaderId"])
+                    self.changed.notify_all()
+        elif method == "Inspector.targetCrashed":
+            with self.changed:
+                self.crashed = True
+                self.changed.notify_all()
+        elif method == "Page.javascriptDialogOpening":
+            # An alert or confirm would stop the page until someone answers: dismissed.
+            self.browser.post("Page.handleJavaScriptDialog", {"accept": False}, self.session)
+
+    def _went(self, url: str) -> None:
+        """Note where the main frame went if it left the page being checked (a redirect is a
+        failure: the reader would not see this page at all)."""
+        with self.changed:
+            if url.split("#")[0] == self.url:
+                self.arrived = True
+            elif self.arrived:  # not a late event of the blank page
+                self.navigations.append(url)
+                self.changed.notify_all()
+
+    def _serve(self, params: dict[str, Any]) -> None:
+        """Answer one paused request from the site folder."""
+        answer = _serve_file(self.site_dir, params["request"]["url"])
+        if answer is None:
+            self.browser.post(
+                "Fetch.failRequest",
+                {"requestId": params["requestId"], "errorReason": "BlockedByClient"},
+                self.session,
+            )
+            return
+        status, kind, body = answer
+        if params.get("resourceType") == "Document" and params.get("frameId") == self.target:
+            with self.changed:
+                self.status = self.status or status
+        self.browser.post(
+            "Fetch.fulfillRequest",
+            {
+                "requestId": params["requestId"],
+                "responseCode": status,
+                "responseHeaders": [{"name": "Content-Type", "value": kind}],
+                "body": base64.b64encode(body).decode(),
+            },
+            self.session,
+        )
+
+
+class PageProver:
+    """A fresh browser context of one headless Chromium, over one served site, for a whole
+    verification run.
+
+    Use as a context manager; `check` opens the pages and returns what is wrong with each
     wanted element.
     """
 
@@ -191,38 +365,45 @@ class PageProver:
         # A Chromium kept for many sites (a build's clinics), or one for this prover alone.
         self.chromium = chromium
         self.own: Chromium | None = None
+        self._context: str | None = None
 
     def __enter__(self) -> PageProver:
-        from playwright.sync_api import Error
-
         if self.chromium is None:
             self.own = self.chromium = Chromium()
         try:
-            self._context = self.chromium.browser().new_context(
-                viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT},
-                java_script_enabled=True,
-                service_workers="block",
+            self.browser = self.chromium.browser()
+            self._context = self.browser.send("Target.createBrowserContext")["browserContextId"]
+            # A page that starts a download saves nothing.
+            self.browser.send(
+                "Browser.setDownloadBehavior",
+                {"behavior": "deny", "browserContextId": self._context},
             )
-            self._context.route("**/*", functools.partial(_serve_file, self.site_dir))
-        except Error as error:
+        except (cdp.ProtocolError, cdp.BrowserGone) as error:
             self.__exit__(None, None, None)
-            raise UnreadableOutput(f"cannot start Chromium: {error.message}") from None
+            raise UnreadableOutput(f"cannot start Chromium: {error}") from None
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if hasattr(self, "_context"):
-            self._context.close()
+        if self._context is not None:
+            try:
+                self.browser.send(
+                    "Target.disposeBrowserContext", {"browserContextId": self._context}
+                )
+            except (cdp.ProtocolError, cdp.BrowserGone):
+                pass  # the browser is gone, and its contexts with it
+            self._context = None
         if self.own is not None:
             self.own.stop()
 
     def check(self, pages: Mapping[str, Sequence[Wanted]]) -> dict[str, dict[str, list[str]]]:
         """Open pages and check every wanted element on each, as rendered.
 
-        All pages are opened first, then watched together for `SETTLE_MS` (a script that
-        changes a page after it loaded has run by then), then measured.
+        Each page loads, is watched for `SETTLE_MS` (a script that changes a page after it
+        loaded has run by then), is measured and is closed; `PAGES_AT_ONCE` are open at once,
+        so that one settles while the next loads.
 
         Args:
             pages: page path inside the site folder (``es/safety/index.html``) -> the
@@ -230,73 +411,63 @@ class PageProver:
 
         Returns:
             Page path -> key -> the failed properties (short sentences); a key with no failure
-            is absent. The key ``""`` holds failures of the page itself (it navigated away).
+            is absent. The key ``""`` holds failures of the page itself (it does not load, or
+            navigates away).
+
+        Raises:
+            UnreadableOutput: Chromium exited, refused to open a page or stopped answering.
         """
-        from playwright.sync_api import Error
+        with ThreadPoolExecutor(PAGES_AT_ONCE, thread_name_prefix="page") as pool:
+            proofs = {path: pool.submit(self._prove, path, pages[path]) for path in pages}
+            try:
+                return {path: proof.result() for path, proof in proofs.items()}
+            except (cdp.ProtocolError, cdp.BrowserGone) as error:
+                pool.shutdown(cancel_futures=True)
+                raise UnreadableOutput(f"cannot prove the pages: {error}") from None
 
-        opened = []
-        results: dict[str, dict[str, list[str]]] = {}
+    def _prove(self, path: str, wanted: Sequence[Wanted]) -> dict[str, list[str]]:
+        """Open one page, let it settle, and say what is wrong with each wanted element."""
+        assert self._context is not None, "a prover checks pages inside its `with` block"
+        page = _Page(self.browser, self.site_dir, f"{self.base}/{path}")
         try:
-            # Every page starts loading at once; Chromium loads them side by side.
-            for path in pages:
-                url = f"{self.base}/{path}"
-                page = self._context.new_page()
-                navigations: list[str] = []
-                page.on("framenavigated", functools.partial(_navigated, url, page, navigations))
-                opened.append((path, url, page, navigations))
-                try:
-                    response = page.goto(url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
-                except Error as error:
-                    results[path] = {"": [f"the page does not load: {error.message}"]}
-                    continue
-                if response is None or not response.ok:
-                    status = response.status if response else "no response"
-                    results[path] = {"": [f"the page does not load ({status})"]}
-            for path, _url, page, navigations in opened:
-                if path in results:
-                    continue
-                try:
-                    page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
-                    # Looked at before the page settles: the refresh may be aborted by then.
-                    refresh = page.evaluate(_REFRESH)
-                except Error:  # the page is being replaced: it navigates away
-                    refresh = [] if navigations else ["(navigation while loading)"]
-                if refresh:
-                    navigations.append(
-                        f'<meta http-equiv="refresh" content="{refresh[0]}">, which sends the '
-                        "reader away"
-                    )
-            if opened:
-                opened[-1][2].wait_for_timeout(SETTLE_MS)
-            for path, url, page, navigations in opened:
-                if path not in results:
-                    results[path] = self._measure(page, url, navigations, pages[path])
+            page.open(self._context)
+            failure = page.navigate()
+            if failure is not None:
+                return {"": [failure]}
+            if not page.wait_loaded():
+                return {"": [f"the page does not load within {LOAD_TIMEOUT_MS // 1000} s"]}
+            try:
+                # Looked at before the page settles: the refresh may be aborted by then.
+                refresh = page.evaluate(f"({_REFRESH})()")
+            except cdp.ProtocolError:  # the page is being replaced: it navigates away
+                refresh = [] if page.navigations else ["(navigation while loading)"]
+            if refresh:
+                page.navigations.append(
+                    f'<meta http-equiv="refresh" content="{refresh[0]}">, which sends the '
+                    "reader away"
+                )
+            time.sleep(SETTLE_MS / 1000)
+            return self._measure(page, wanted)
         finally:
-            for _path, _url, page, _navigations in opened:
-                page.close()
-        return results
+            page.close()
 
-    def _measure(
-        self, page: Any, url: str, navigations: list[str], wanted: Sequence[Wanted]
-    ) -> dict[str, list[str]]:
+    def _measure(self, page: _Page, wanted: Sequence[Wanted]) -> dict[str, list[str]]:
         """What is wrong with each wanted element of one loaded, settled page."""
-        from playwright.sync_api import Error
-
         problems: dict[str, list[str]] = {}
+        if page.crashed:
+            return {"": ["the page crashed Chromium's renderer"]}
+        if page.navigations:
+            problems[""] = [f"the page navigates away to {target}" for target in page.navigations]
+        argument = {
+            "items": [{"key": w.key, "selector": w.selector} for w in wanted],
+            "minFont": MIN_FONT_PX,
+        }
         try:
-            if navigations or page.url.split("#")[0] != url:
-                targets = navigations or [page.url]
-                problems[""] = [f"the page navigates away to {target}" for target in targets]
-            facts = page.evaluate(
-                _PROBE,
-                {
-                    "items": [{"key": w.key, "selector": w.selector} for w in wanted],
-                    "minFont": MIN_FONT_PX,
-                },
-            )
+            facts = page.evaluate(f"({_PROBE})({json.dumps(argument)})")
             hidden_from_ax = self._ax_ignored(page, wanted)
-        except Error as error:
-            return {"": [f"the browser could not check the page: {error.message}"]}
+        except cdp.ProtocolError as error:
+            problems.setdefault("", []).append(f"the browser could not check the page: {error}")
+            return problems
         for want in wanted:
             fact = facts[want.key]
             failed = list(fact["failures"])
@@ -317,31 +488,25 @@ class PageProver:
                 problems[want.key] = failed
         return problems
 
-    def _ax_ignored(self, page: Any, wanted: Sequence[Wanted]) -> dict[str, str]:
+    def _ax_ignored(self, page: _Page, wanted: Sequence[Wanted]) -> dict[str, str]:
         """Key -> why Chromium's accessibility tree leaves the element out (absent: exposed)."""
-        session = page.context.new_cdp_session(page)
-        try:
-            session.send("DOM.enable")
-            session.send("Accessibility.enable")
-            root = session.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-            ignored = {}
-            for want in wanted:
-                nodes = session.send(
-                    "DOM.querySelectorAll", {"nodeId": root, "selector": want.selector}
-                )["nodeIds"]
-                if len(nodes) != 1:
-                    continue  # absent or duplicated: the probe already says so
-                tree = session.send(
-                    "Accessibility.getPartialAXTree",
-                    {"nodeId": nodes[0], "fetchRelatives": False},
-                )["nodes"]
-                node: dict[str, Any] = tree[0] if tree else {"ignored": True}
-                if node.get("ignored"):
-                    reasons = [r.get("name", "") for r in node.get("ignoredReasons") or []]
-                    ignored[want.key] = ", ".join(reasons) or "ignored"
-            return ignored
-        finally:
-            session.detach()
+        page.send("DOM.enable")
+        page.send("Accessibility.enable")
+        root = page.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        ignored = {}
+        for want in wanted:
+            found = page.send("DOM.querySelectorAll", {"nodeId": root, "selector": want.selector})
+            nodes = found["nodeIds"]
+            if len(nodes) != 1:
+                continue  # absent or duplicated: the probe already says so
+            tree = page.send(
+                "Accessibility.getPartialAXTree", {"nodeId": nodes[0], "fetchRelatives": False}
+            )["nodes"]
+            node: dict[str, Any] = tree[0] if tree else {"ignored": True}
+            if node.get("ignored"):
+                reasons = [r.get("name", "") for r in node.get("ignoredReasons") or []]
+                ignored[want.key] = ", ".join(reasons) or "ignored"
+        return ignored
 
 
 _REFRESH = (

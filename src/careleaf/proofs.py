@@ -25,7 +25,7 @@ from .cache import hash_files, write_whole
 FORMAT = "careleaf-proofs-1"
 INDEX = "index.json"
 # What the verifier's verdicts depend on besides careleaf's own code.
-VERIFIER_PACKAGES = ("pypdf", "pypdfium2", "uharfbuzz", "fonttools", "playwright", "beautifulsoup4")
+VERIFIER_PACKAGES = ("pypdf", "pypdfium2", "uharfbuzz", "fonttools", "beautifulsoup4")
 # Files of a site that no page loads when it is opened: other pages (followed only by a
 # click), the PDFs (linked, not embedded) and the manifest; the search index is read only by
 # the search worker, whose results show only once someone types a query, which the proof

@@ -1,0 +1,115 @@
+"""The verifier's own DevTools client: what a page may do while it is proven (start a worker,
+register a service worker, open a dialog, crash), and a browser that dies, does not answer or
+cannot start, each of which ends in a sentence rather than a hang or a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from careleaf import browser, cdp
+from careleaf.browser import Chromium, PageProver, Wanted
+from careleaf.readback import UnreadableOutput
+
+PAGE = '<!doctype html><html lang="en"><head><title>t</title></head><body>{}</body></html>'
+FILES = {
+    # The page shows what its worker read with importScripts and fetch.
+    "worker.html": PAGE.format(
+        '<p id="t"></p><script>new Worker("w.js").onmessage = '
+        '(e) => { document.getElementById("t").textContent = e.data; };</script>'
+    ),
+    "w.js": 'importScripts("lib.js"); fetch("data.json").then((r) => r.json())'
+    ".then((d) => postMessage(self.greeting + ' ' + d.name));",
+    "lib.js": "self.greeting = 'Hello';",
+    "data.json": '{"name": "from the worker"}',
+    # Registering a service worker whose script does not exist fails, unless it is blocked.
+    "sw.html": PAGE.format(
+        '<p id="t"></p><script>navigator.serviceWorker.register("sw.js").then((r) => '
+        '{ document.getElementById("t").textContent = "registered: " + r; });</script>'
+    ),
+    "dialog.html": PAGE.format(
+        '<script>alert("wait"); confirm("sure?");</script><p id="t">Hello there</p>'
+    ),
+    "plain.html": PAGE.format('<p id="t">Hello there</p>'),
+}
+HELLO = [Wanted("t", "Hello there", "#t")]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cdp")
+    for name, text in FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Chromium]:
+    with Chromium() as running:
+        yield running
+
+
+def test_a_worker_s_requests_are_answered_from_the_site(site: Path, chromium: Chromium) -> None:
+    with PageProver(site, chromium) as prover:
+        found = prover.check({"worker.html": [Wanted("t", "Hello from the worker", "#t")]})
+    assert found == {"worker.html": {}}
+
+
+def test_a_service_worker_is_not_registered(site: Path, chromium: Chromium) -> None:
+    with PageProver(site, chromium) as prover:
+        found = prover.check({"sw.html": [Wanted("t", "registered: undefined", "#t")]})
+    assert found == {"sw.html": {}}
+
+
+def test_a_dialog_is_dismissed_and_a_missing_page_named(site: Path, chromium: Chromium) -> None:
+    with PageProver(site, chromium) as prover:
+        found = prover.check({"dialog.html": HELLO, "gone.html": HELLO})
+    assert found == {"dialog.html": {}, "gone.html": {"": ["the page does not load (404)"]}}
+
+
+def test_a_crashed_page_is_a_failure_of_the_page(
+    site: Path, chromium: Chromium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chromium never answers a command to a crashed page: the page fails at once."""
+    loaded = browser._Page.wait_loaded
+
+    def crash_after_load(page: browser._Page) -> bool:
+        done = loaded(page)
+        page.browser.post("Page.crash", None, page.session)
+        return done
+
+    monkeypatch.setattr(browser._Page, "wait_loaded", crash_after_load)
+    start = time.monotonic()
+    with PageProver(site, chromium) as prover:
+        found = prover.check({"plain.html": HELLO})
+    assert found == {"plain.html": {"": ["the page crashed Chromium's renderer"]}}
+    assert time.monotonic() - start < 10
+    monkeypatch.undo()
+    with PageProver(site, chromium) as prover:
+        assert prover.check({"plain.html": HELLO}) == {"plain.html": {}}
+
+
+def test_a_browser_that_dies_is_the_verifier_s_message(site: Path) -> None:
+    with Chromium() as dying, PageProver(site, dying) as prover:
+        os.killpg(dying.browser().process.pid, signal.SIGKILL)
+        with pytest.raises(UnreadableOutput, match=r"cannot prove the pages: Chromium was ended"):
+            prover.check({"plain.html": HELLO})
+
+
+def test_a_browser_that_does_not_answer_times_out() -> None:
+    start = time.monotonic()
+    with pytest.raises(cdp.BrowserGone, match=r"did not answer Browser.getVersion within 0.5 s"):
+        cdp.launch("/bin/sh", ["-c", "sleep 30"], 0.5)
+    assert time.monotonic() - start < 5
+
+
+def test_a_browser_that_cannot_start_says_why() -> None:
+    with pytest.raises(cdp.BrowserGone, match=r"exited with status 3: no display here"):
+        cdp.launch("/bin/sh", ["-c", "echo 'no display here' >&2; exit 3"], 5)
+    with pytest.raises(cdp.BrowserGone, match=r"cannot run /nonexistent/chromium"):
+        cdp.launch("/nonexistent/chromium", [], 5)
