@@ -185,6 +185,12 @@ def _render(
         raise
     except Exception as error:  # noqa: BLE001 (a worker's failure must name its handout)
         raise BuildError(f"{job.where}: {type(error).__name__}: {error}") from None
+    finally:
+        # A handout's layout leaves cycles of boxes behind, which the raised thresholds
+        # (`_start_worker`) would let pile up through the generations (about 85 MB more per
+        # worker by its 90th handout). Collected here, between handouts, where only this
+        # handout's objects are to trace: no slower, measured, and a worker stays near 140 MB.
+        gc.collect()
     return rendered.pages, key
 
 
