@@ -455,7 +455,7 @@ class PageProver:
         """What is wrong with each wanted element of one loaded, settled page."""
         problems: dict[str, list[str]] = {}
         if page.crashed:
-            return {"": ["the page crashed Chromium's renderer"]}
+            return {"": [cdp.PAGE_CRASHED]}
         if page.navigations:
             problems[""] = [f"the page navigates away to {target}" for target in page.navigations]
         argument = {

@@ -185,13 +185,22 @@ def _render(
         raise
     except Exception as error:  # noqa: BLE001 (a worker's failure must name its handout)
         raise BuildError(f"{job.where}: {type(error).__name__}: {error}") from None
-    finally:
-        # A handout's layout leaves cycles of boxes behind, which the raised thresholds
-        # (`_start_worker`) would let pile up through the generations (about 85 MB more per
-        # worker by its 90th handout). Collected here, between handouts, where only this
-        # handout's objects are to trace: no slower, measured, and a worker stays near 140 MB.
-        gc.collect()
     return rendered.pages, key
+
+
+def _render_in_worker(
+    root: str, digest: str, job: HandoutJob, entry: Entry, proof: tuple[PdfProof, Proofs] | None
+) -> tuple[int, str | None]:
+    """`_render` in a worker of the pool, which then collects the handout's leftovers."""
+    try:
+        return _render(root, digest, job, entry, proof)
+    finally:
+        # A handout's layout leaves cycles of boxes behind, which the worker's raised
+        # thresholds (`_start_worker`) would let pile up through the generations (about 85 MB
+        # more per worker by its 90th handout). Collected here, between handouts, where only
+        # this handout's objects are to trace: no slower, measured, and a worker stays near
+        # 140 MB.
+        gc.collect()
 
 
 def default_jobs() -> int:
@@ -230,7 +239,7 @@ class _Workers:
             # Imported once, in the server, rather than by every worker (about half a second
             # of CPU each). The server's 90 MB are counted again in each worker's resident
             # memory while the handouts render; since workers collect each handout's
-            # leftovers (`_render`) the render phase stays well below the build's peak,
+            # leftovers (`_render_in_worker`) the render phase stays well below the build's peak,
             # which comes later, while Chromium proves the pages.
             context.set_forkserver_preload(["careleaf.build"])
             self.pool = concurrent.futures.ProcessPoolExecutor(
@@ -242,7 +251,9 @@ class _Workers:
         if self.pool is not None:
             try:
                 for unit, job, entry, proving in self.waiting:
-                    future = self.pool.submit(_render, self.root, self.shared, job, entry, proving)
+                    future = self.pool.submit(
+                        _render_in_worker, self.root, self.shared, job, entry, proving
+                    )
                     self.futures[future] = unit
             except BrokenProcessPool:  # a worker died before every handout was handed out
                 raise BuildError(WORKER_STOPPED) from None

@@ -24,7 +24,8 @@ class ProtocolError(Exception):
     """Chromium answered a command with an error."""
 
 
-_CRASHED = "the page crashed (Chromium's renderer)"
+# Why a crashed page answers no more (the prover reports it for the page as it is).
+PAGE_CRASHED = "the page crashed Chromium's renderer"
 
 
 class BrowserGone(Exception):
@@ -199,7 +200,7 @@ class Browser:
             if self._gone is not None:
                 raise BrowserGone(self._gone)
             if session in self._crashed:
-                raise ProtocolError(_CRASHED)
+                raise ProtocolError(PAGE_CRASHED)
             message["id"] = number = next(self._ids)
             if future is not None:
                 self._pending[number] = (future, session)
@@ -265,7 +266,7 @@ class Browser:
             numbers = [number for number, (_f, s) in self._pending.items() if s == session]
             waiting = [self._pending.pop(number)[0] for number in numbers]
         for future in waiting:
-            future.set_exception(ProtocolError(_CRASHED))
+            future.set_exception(ProtocolError(PAGE_CRASHED))
 
     def _exit_reason(self) -> str:
         """Why the pipe closed, with the last lines Chromium wrote to stderr."""
