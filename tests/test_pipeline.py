@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -420,18 +423,48 @@ def _fork_servers() -> list[int]:
     return found
 
 
+@contextlib.contextmanager
+def _another_thread() -> Iterator[None]:
+    """A second thread runs meanwhile (as a preview server's do)."""
+    done = threading.Event()
+    thread = threading.Thread(target=done.wait)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def test_workers_are_forked_only_from_a_process_without_other_threads() -> None:
+    import subprocess
+    import sys
+
+    from careleaf.build import _pool_context
+
+    # In a process of its own: this one may run a fixture's threads.
+    alone = "from careleaf.build import _pool_context; print(_pool_context().get_start_method())"
+    started = subprocess.run(
+        [sys.executable, "-c", alone], capture_output=True, text=True, check=True
+    )
+    assert started.stdout.strip() == "fork"
+    with _another_thread():
+        assert _pool_context().get_start_method() == "forkserver"
+
+
 def test_the_fork_server_is_stopped_once_the_handouts_are_rendered(
     project: Path, tmp_path: Path
 ) -> None:
     from careleaf.build import stop_fork_server
 
-    render(project, Cache(tmp_path / "first"), jobs=2)
-    assert _fork_servers(), "the pool's fork server runs until it is stopped"
-    stop_fork_server()
-    assert _fork_servers() == []
-    # A later pool starts a server of its own.
-    assert len(render(project, Cache(tmp_path / "second"), jobs=2)[1]) == 9
-    stop_fork_server()
+    with _another_thread():
+        render(project, Cache(tmp_path / "first"), jobs=2)
+        assert _fork_servers(), "the pool's fork server runs until it is stopped"
+        stop_fork_server()
+        assert _fork_servers() == []
+        # A later pool starts a server of its own.
+        assert len(render(project, Cache(tmp_path / "second"), jobs=2)[1]) == 9
+        stop_fork_server()
 
 
 def test_a_worker_that_dies_fails_the_render_with_a_message(project: Path, tmp_path: Path) -> None:
