@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -108,6 +109,9 @@ class _SafeExtension(Extension):
         md.treeprocessors.register(_Guard(md), "careleaf-guard", 0)
 
 
+# The same texts come back for every clinic, handout and page of a build: each is converted
+# once (a refused text raises again, since a raised call is not remembered).
+@functools.lru_cache(maxsize=4096)
 def to_html(text: str) -> str:
     """Render content Markdown to HTML that cannot carry markup, scripts or images.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -158,14 +159,16 @@ def normalise(text: str, *, join_hyphens: str = "-\u2010\u00ad") -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def text_variants(text: str) -> set[str]:
+# A page's text is looked up once for every item on it: normalised once.
+@functools.lru_cache(maxsize=64)
+def text_variants(text: str) -> frozenset[str]:
     """The normalised forms of an extracted text that an item's text may be found in.
 
     A line break after an ASCII hyphen is ambiguous: a word broken where it already had a
     hyphen ("pre-existing", kept by WeasyPrint) or hyphenated by the renderer. Both readings
     are offered; a hyphen WeasyPrint inserted (U+2010) or a soft hyphen is always joined.
     """
-    return {normalise(text), normalise(text, join_hyphens="\u2010\u00ad")}
+    return frozenset((normalise(text), normalise(text, join_hyphens="\u2010\u00ad")))
 
 
 def script_of(char: str) -> str | None:
