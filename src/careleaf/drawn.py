@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import functools
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +13,15 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
-from PIL import ImageChops
+from PIL import Image, ImageChops
 
-from .readback import UnreadableOutput, complex_scripts, normalise, script_of
+from .readback import (
+    UnreadableOutput,
+    complex_scripts,
+    named_destinations,
+    normalise,
+    script_of,
+)
 from .shaping import pdf_fonts, shaped_text
 
 # The smallest text a patient is expected to read, in points, and the contrast for body text.
@@ -57,7 +64,7 @@ class DrawnPdf:
         except pdfium.PdfiumError as error:
             raise UnreadableOutput(f"{path}: cannot read the PDF: {error}") from None
         self.fonts = pdf_fonts(path, root)
-        self._destinations = self._named_destinations()
+        self._destinations = named_destinations(self.doc)
         self._pages: dict[int, tuple[Any, Any, list[Glyph]]] = {}
         # Each page's drawn glyphs by height (their baselines' y), to find an item's lines.
         self._heights: dict[int, tuple[list[float], list[Glyph]]] = {}
@@ -99,24 +106,6 @@ class DrawnPdf:
         if elsewhere is None:
             return [failure]
         return ["not drawn at its named destination", *self._inspect(elsewhere)]
-
-    def _named_destinations(self) -> dict[str, tuple[int, float, float]]:
-        found = {}
-        pdf = self.doc.raw
-        for index in range(raw.FPDF_CountNamedDests(pdf)):
-            length = ctypes.c_long(0)
-            raw.FPDF_GetNamedDest(pdf, index, None, ctypes.byref(length))
-            buffer = ctypes.create_string_buffer(length.value)
-            dest = raw.FPDF_GetNamedDest(pdf, index, buffer, ctypes.byref(length))
-            if not dest:
-                continue
-            name = buffer.raw[: length.value].decode("utf-16-le").rstrip("\0")
-            has = [ctypes.c_int() for _ in range(3)]
-            where = [ctypes.c_float() for _ in range(3)]
-            raw.FPDFDest_GetLocationInPage(dest, *has, *where)
-            page = raw.FPDFDest_GetDestPageIndex(pdf, dest)
-            found[name] = (page, where[0].value, where[1].value)
-        return found
 
     def _page(self, index: int) -> tuple[Any, Any, list[Glyph]]:
         """A page, its text page, and its glyphs in the order the content stream draws them.
@@ -234,15 +223,24 @@ class DrawnPdf:
     def _spell(self, page_index: int, start: int, text: str) -> tuple[list[Glyph] | None, str]:
         """The glyphs from ``start`` on that spell the text (line breaks allowed), or None and
         the text they spell instead."""
-        following = self._page(page_index)[2][start:]
-        if page_index + 1 < len(self.doc):
-            following = following + self._page(page_index + 1)[2]
-        following = following[: 4 * len(text) + 40]
+        limit = 4 * len(text) + 40
+        glyphs = self._page(page_index)[2]
+        following = glyphs[start : start + limit]
+        if len(following) < limit and page_index + 1 < len(self.doc):
+            following += self._page(page_index + 1)[2][: limit - len(following)]
         targets = self._targets(text, following)
+        shortest = min(len(target) for target in targets)
         longest = max(len(target) for target in targets)
         spelled = ""
+        # The compared form is never longer than the characters' compatibility decompositions
+        # (`normalise` only composes, joins and drops): until those reach the shortest target,
+        # no form can match, and the growing text is not normalised again at every glyph.
+        reach = 0
         for count, glyph in enumerate(following, 1):
             spelled += glyph.char
+            reach += _decomposed_length(glyph.char)
+            if reach < shortest:
+                continue
             key = _compare_key(spelled, text)
             if key in targets and not _goes_on(glyph, following[count:]):
                 return [g for g in following[:count] if g.char.strip() and not g.generated], ""
@@ -278,13 +276,15 @@ class DrawnPdf:
         if lies:
             failures.append(f"ToUnicode does not match the font's glyphs ({lies[0]})")
         failures += sorted(f"its ToUnicode cannot be checked ({u})" for u in unchecked)
-        modes = {raw.FPDFTextObj_GetTextRenderMode(g.obj) for g in glyphs}
+        # Render mode and fill are properties of a text object: read once for each.
+        objects = {ctypes.cast(g.obj, ctypes.c_void_p).value: g.obj for g in glyphs}.values()
+        modes = {raw.FPDFTextObj_GetTextRenderMode(obj) for obj in objects}
         if modes & _INVISIBLE_MODES:
             failures.append(f"drawn in an invisible text render mode ({min(modes)})")
         small = min(g.size for g in glyphs)
         if small < MIN_FONT_PT:
             failures.append(f"font size {small:.1f} pt (at least {MIN_FONT_PT} pt)")
-        alphas = {_fill_alpha(g.obj) for g in glyphs}
+        alphas = {_fill_alpha(obj) for obj in objects}
         if min(alphas) < 255:
             failures.append(f"fill opacity {min(alphas) / 255:.2f}")
         by_page: dict[int, list[Glyph]] = {}
@@ -328,7 +328,6 @@ class DrawnPdf:
                 raw.FPDFTextObj_SetTextRenderMode(obj, modes[key])
         with_text, without = with_text.convert("RGB"), without.convert("RGB")
         difference = ImageChops.difference(with_text.convert("L"), without.convert("L"))
-        pixels = difference.tobytes()
         worst: tuple[float, Glyph, tuple[int, int]] | None = None
         for glyph in glyphs:
             box = (
@@ -337,7 +336,7 @@ class DrawnPdf:
                 int((glyph.box[2] - left) * SCALE) + 1,
                 int((top - glyph.box[1]) * SCALE) + 1,
             )
-            at = _brightest(pixels, difference.size, box)
+            at = _brightest(difference, box)
             if at is None:
                 continue
             ratio = _contrast(with_text.getpixel(at), without.getpixel(at))
@@ -359,24 +358,22 @@ class DrawnPdf:
         ]
 
 
-def _brightest(
-    pixels: bytes, size: tuple[int, int], box: tuple[int, int, int, int]
-) -> tuple[int, int] | None:
-    """Where a box of a greyscale image (its bytes, row after row) is brightest: the first
-    such pixel, row by row; its top left corner when it is black or outside the image; None
-    for an empty box. (Reading the rows of the bytes is several times faster than cropping.)"""
+def _brightest(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, int] | None:
+    """Where a box of a greyscale image is brightest: the first such pixel, row by row; its
+    top left corner when it is black or outside the image; None for an empty box."""
     x0, y0, x1, y1 = box
     if x1 <= x0 or y1 <= y0:
         return None
-    width, height = size
-    left, right = max(x0, 0), min(x1, width)
-    best, at = 0, (x0, y0)
-    for y in range(max(y0, 0), min(y1, height)):
-        row = pixels[y * width + left : y * width + right]
-        peak = max(row, default=0)
-        if peak > best:
-            best, at = peak, (left + row.index(peak), y)
-    return at
+    width, height = image.size
+    left, top, right, bottom = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if right <= left or bottom <= top:
+        return (x0, y0)
+    region = image.crop((left, top, right, bottom))
+    peak = int(region.getextrema()[1])  # type: ignore[arg-type]  # (min, max) of one band
+    if not peak:
+        return (x0, y0)
+    offset = region.tobytes().index(peak)
+    return (left + offset % (right - left), top + offset // (right - left))
 
 
 def _goes_on(last: Glyph, rest: Sequence[Glyph]) -> bool:
@@ -435,6 +432,12 @@ def _compare_key(spelled: str, text: str) -> str:
     if scripts:
         return "".join(form.split())
     return form
+
+
+@functools.lru_cache(maxsize=4096)
+def _decomposed_length(char: str) -> int:
+    """How many characters a glyph's text has in Unicode compatibility decomposition (NFKD)."""
+    return len(unicodedata.normalize("NFKD", char))
 
 
 @functools.lru_cache(maxsize=256)

@@ -3,7 +3,7 @@ it was proven is not proven again by a build.
 
 The verifier's verdict on an output is a function of what it reads: the output's bytes, what
 the content expects in it, the files the output loads (a page's stylesheets, scripts, fonts
-and images) and the verifier itself (careleaf's code, pypdf, pdfium, HarfBuzz, Chromium). A
+and images) and the verifier itself (careleaf's code, pdfium, pikepdf, HarfBuzz, Chromium). A
 proof is remembered under a hash of all of these, and only a passing one: a failure is always
 proven again, so that its message is fresh. `careleaf build` uses the memo, kept in its cache
 folder; `careleaf verify` never does, and proves every output afresh.
@@ -25,7 +25,15 @@ from .cache import hash_files, write_whole
 FORMAT = "careleaf-proofs-1"
 INDEX = "index.json"
 # What the verifier's verdicts depend on besides careleaf's own code.
-VERIFIER_PACKAGES = ("pypdf", "pypdfium2", "uharfbuzz", "fonttools", "beautifulsoup4")
+VERIFIER_PACKAGES = (
+    "pikepdf",
+    "pypdfium2",
+    "uharfbuzz",
+    "fonttools",
+    "beautifulsoup4",
+    "lxml",
+    "cssselect2",
+)
 # Files of a site that no page loads when it is opened: other pages (followed only by a
 # click), the PDFs (linked, not embedded) and the manifest; the search index is read only by
 # the search worker, whose results show only once someone types a query, which the proof

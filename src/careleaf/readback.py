@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import re
 import unicodedata
@@ -14,11 +15,11 @@ from urllib.parse import unquote, urlsplit
 
 import cssselect2
 import lxml.html
+import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as raw
 import tinycss2
 from lxml import etree
-from pypdf import PdfReader
-from pypdf.generic import DictionaryObject
 
 from .errors import CareleafError
 from .model import anchor_key, protected_anchor
@@ -88,7 +89,7 @@ class HtmlSeen:
 
 @dataclass(frozen=True)
 class PdfSeen:
-    """What a PDF holds, read with pypdf.
+    """What a PDF holds: its text and named destinations read with pdfium, the rest with pikepdf.
 
     Attributes:
         destinations: named destination -> 0-based page index (-1 when it points nowhere).
@@ -411,6 +412,10 @@ def _hiding_declaration(declarations: Iterable[Any]) -> str | None:
 # PDF
 
 
+# The document information PdfSeen holds.
+_INFO_KEYS = ("/Title", "/Author", "/Subject", "/Keywords")
+
+
 def pdf_items(path: Path) -> PdfSeen:
     """Read a PDF back: named destinations, text, page count, metadata and fonts.
 
@@ -418,47 +423,39 @@ def pdf_items(path: Path) -> PdfSeen:
         UnreadableOutput: the file cannot be read or parsed as a PDF.
     """
     try:
-        reader = PdfReader(path)
-        page_texts = _page_texts(path)
+        page_texts, destinations = _read_with_pdfium(path)
         if not page_texts:
             raise UnreadableOutput(f"{path}: the PDF has no pages")
-        destinations = {}
-        for name, destination in reader.named_destinations.items():
-            number = reader.get_destination_page_number(destination)
-            destinations[str(name)] = -1 if number is None else number
-        info = reader.metadata
-        catalog = reader.root_object
-        fonts: dict[str, bool] = {}
-        seen: set[int] = set()
-        for page in reader.pages:
-            _collect_fonts(page.get("/Resources"), fonts, seen)
+        with pikepdf.open(path) as pdf:
+            info = {key: str(pdf.docinfo[key]) for key in _INFO_KEYS if key in pdf.docinfo}
+            found = pdf.Root.get("/Lang")
+            lang = str(found) if found is not None else None
+            fonts: dict[str, bool] = {}
+            seen: set[tuple[int, int]] = set()
+            for page in pdf.pages:
+                _collect_fonts(page.obj.get("/Resources"), fonts, seen)
     except UnreadableOutput:
         raise
-    except Exception as error:  # pypdf raises many kinds on a damaged file: all mean unreadable
+    except Exception as error:  # a damaged file raises many kinds: all mean unreadable
         raise UnreadableOutput(f"{path}: cannot read the PDF: {error}") from None
-
-    def meta(key: str) -> str | None:
-        value = info.get(key) if info else None
-        return str(value) if value is not None else None
-
-    lang = catalog.get("/Lang")
     return PdfSeen(
-        destinations=destinations,
+        destinations={name: page for name, (page, _x, _y) in destinations.items()},
         page_texts=page_texts,
-        title=meta("/Title"),
-        author=meta("/Author"),
-        subject=meta("/Subject"),
-        keywords=meta("/Keywords"),
-        lang=str(lang) if lang is not None else None,
+        title=info.get("/Title"),
+        author=info.get("/Author"),
+        subject=info.get("/Subject"),
+        keywords=info.get("/Keywords"),
+        lang=lang,
         fonts=sorted(fonts),
         unembedded_fonts=sorted(name for name, embedded in fonts.items() if not embedded),
     )
 
 
-def _page_texts(path: Path) -> list[str]:
-    """The text of each page, extracted by pdfium (many times faster than pypdf's extraction,
-    which made up most of the verifier's time): lines end with a line break, a hyphen pdfium
-    marks as a line-end hyphen (U+0002) is kept as a hyphen."""
+def _read_with_pdfium(path: Path) -> tuple[list[str], dict[str, tuple[int, float, float]]]:
+    """The text of each page and the named destinations, read by pdfium (many times faster
+    than pypdf, whose text extraction once made up most of the verifier's time, and whose
+    reading of the destinations' name tree was a tenth of a PDF's proof): lines end with a line
+    break, a hyphen pdfium marks as a line-end hyphen (U+0002) is kept as a hyphen."""
     document = pdfium.PdfDocument(str(path))
     try:
         texts = []
@@ -467,17 +464,40 @@ def _page_texts(path: Path) -> list[str]:
             texts.append(text_page.get_text_range().replace("\r\n", "\n").replace("\x02", "-"))
             text_page.close()
             page.close()
-        return texts
+        return texts, named_destinations(document)
     finally:
         document.close()
 
 
-def _collect_fonts(resources: Any, fonts: dict[str, bool], seen: set[int]) -> None:
+def named_destinations(document: pdfium.PdfDocument) -> dict[str, tuple[int, float, float]]:
+    """Each named destination of a PDF opened with pdfium (its /Dests and its name tree):
+    the 0-based page it points to (-1 for none) and the point on that page, in points."""
+    found = {}
+    pdf = document.raw
+    for index in range(raw.FPDF_CountNamedDests(pdf)):
+        length = ctypes.c_long(0)
+        raw.FPDF_GetNamedDest(pdf, index, None, ctypes.byref(length))
+        buffer = ctypes.create_string_buffer(length.value)
+        dest = raw.FPDF_GetNamedDest(pdf, index, buffer, ctypes.byref(length))
+        if not dest:
+            continue
+        name = buffer.raw[: length.value].decode("utf-16-le").rstrip("\0")
+        has = [ctypes.c_int() for _ in range(3)]
+        where = [ctypes.c_float() for _ in range(3)]
+        raw.FPDFDest_GetLocationInPage(dest, *has, *where)
+        page = raw.FPDFDest_GetDestPageIndex(pdf, dest)
+        found[name] = (page, where[0].value, where[1].value)
+    return found
+
+
+def _collect_fonts(resources: Any, fonts: dict[str, bool], seen: set[tuple[int, int]]) -> None:
     """Every font in a resource dictionary and in the forms and patterns it holds."""
-    resources = resources.get_object() if resources is not None else None
-    if not isinstance(resources, DictionaryObject) or id(resources) in seen:
+    if not isinstance(resources, pikepdf.Dictionary):
         return
-    seen.add(id(resources))
+    if resources.is_indirect:
+        if resources.objgen in seen:
+            return
+        seen.add(resources.objgen)
     for font in _values(resources.get("/Font")):
         name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
         fonts[name] = fonts.get(name, True) and _font_embedded(font)
@@ -486,27 +506,33 @@ def _collect_fonts(resources: Any, fonts: dict[str, bool], seen: set[int]) -> No
             _collect_fonts(child.get("/Resources"), fonts, seen)
 
 
-def _values(dictionary: Any) -> list[DictionaryObject]:
-    dictionary = dictionary.get_object() if dictionary is not None else None
-    if not isinstance(dictionary, DictionaryObject):
+def _values(dictionary: Any) -> list[Any]:
+    """The dictionaries and streams a PDF dictionary holds as values."""
+    if not isinstance(dictionary, pikepdf.Dictionary):
         return []
-    values = (value.get_object() for value in dictionary.values())
-    return [value for value in values if isinstance(value, DictionaryObject)]
+    return [
+        value
+        for value in dictionary.values()
+        if isinstance(value, (pikepdf.Dictionary, pikepdf.Stream))
+    ]
 
 
-def _font_embedded(font: DictionaryObject) -> bool:
+def _font_embedded(font: Any) -> bool:
     """A font's program is in the file (a Type3 font is drawn by the file itself)."""
     subtype = font.get("/Subtype")
     if subtype == "/Type3":
         return True
     if subtype == "/Type0":
         descendants = font.get("/DescendantFonts")
-        descendants = descendants.get_object() if descendants is not None else []
-        return bool(descendants) and all(
-            _font_embedded(child.get_object()) for child in descendants
+        return (
+            isinstance(descendants, pikepdf.Array)
+            and len(descendants) > 0
+            and all(
+                isinstance(child, pikepdf.Dictionary) and _font_embedded(child)
+                for child in descendants
+            )
         )
     descriptor = font.get("/FontDescriptor")
-    descriptor = descriptor.get_object() if descriptor is not None else None
-    return isinstance(descriptor, DictionaryObject) and any(
+    return isinstance(descriptor, pikepdf.Dictionary) and any(
         key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
     )

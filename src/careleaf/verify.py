@@ -2,8 +2,9 @@
 
 It trusts nothing from the build but the manifest's list of files, and checks that list too:
 each listed file must exist with the hash the build recorded, and every output the project's
-sources call for must be listed. Then each file is read back (HTML parsed, PDF text and named
-destinations read with pypdf) and its items compared with the content.
+sources call for must be listed. Then each file is read back (HTML parsed; a PDF's text and
+named destinations read with pdfium, its metadata and fonts with pypdf) and its items compared
+with the content.
 """
 
 from __future__ import annotations
@@ -553,7 +554,7 @@ def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | N
 
     The ``"anchor+script"`` check stands in for it when the item's text holds Bengali or
     Arabic: complex-script shaping reorders, joins and ligates glyphs, so the text extracted
-    from a PDF does not round-trip (pypdf returns Arabic in visual order and breaks Bengali
+    from a PDF does not round-trip (extractors return Arabic in visual order and break Bengali
     clusters apart) and comparing text would fail on correct PDFs. Instead: the named
     destination exists, the page it points to has text in that script, and every run of
     letters or digits outside the complex script (Latin words, Western digits) is in that
