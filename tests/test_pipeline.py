@@ -189,6 +189,29 @@ def test_the_preview_rebuilds_an_edit_and_keeps_the_last_good_site(mini: Path) -
     shutil.rmtree(preview.work)
 
 
+def test_the_preview_loads_the_content_again_unless_only_pages_changed(mini: Path) -> None:
+    """Loading reads no page: after a page edit the preview keeps the content it loaded (and
+    checks the pages again); after any other edit, or after a load that failed, it loads the
+    content again."""
+    from careleaf.site import Preview
+
+    preview = Preview(mini, "demo")
+    first = preview.library()
+    page, block = mini / "docs/en/index.md", mini / "content/en/about.yml"
+    edit(page, "# Home", "# Edited home")
+    assert preview.library([page]) is first
+    edit(block, "title: About", "title: About us")
+    second = preview.library([page, block])
+    assert second is not first and "About us" in second.content["en"]["about"].title
+    edit(block, "title: About us", "title: [unclosed")
+    with pytest.raises(BuildError, match="about.yml"):
+        preview.library([block])
+    # The content is broken: a page edit now must not bring the last good content back.
+    with pytest.raises(BuildError, match="about.yml"):
+        preview.library([page])
+    shutil.rmtree(preview.work)
+
+
 @pytest.mark.parametrize("count", [1, 2, 3, 7])
 def test_every_clinic_is_in_exactly_one_shard(count: int) -> None:
     from careleaf.build import shard

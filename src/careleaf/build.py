@@ -41,6 +41,7 @@ from .model import Library
 from .pdf import HandoutJob, Renderer, handout_job, render_job, thumbnail
 from .policy import overdue_blocks, safety_policy
 from .proofs import Proofs
+from .report import release_dictionaries
 from .verify import PdfProof, format_table, prove_pdf, verify
 
 # Below this many handouts to render, starting workers (each loads the fonts, about a second
@@ -740,6 +741,8 @@ def build(
                     wanted.written[lang] = _language_site(
                         engine, clinic, lang, staging, library, final, wanted, before, progress
                     )
+                # The editors' report has counted its texts (and keeps the counts).
+                release_dictionaries()
                 if verifying is not None:
                     verifying.result()  # the clinic before failed: the build stops here
                 verifying = verifier.submit(verify_and_publish, clinic, wanted, staging, final)

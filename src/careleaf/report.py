@@ -191,15 +191,15 @@ def build_report(library: Library, docs_dir: str = DOCS_DIR) -> list[Entry]:
             entry = _entry(library, lang, "handout", handout_id, prose, blocks)
             translation = _translation(library, lang, blocks, page_stale=False)
             entries.append(dataclasses.replace(entry, translation=translation))
-    _release_dictionaries()
     return entries
 
 
-def _release_dictionaries() -> None:
-    """Let textstat's copy of the CMU dictionary go (about 55 MB) once a report's counts are
-    worked out: `_counts` keeps every text's counts, so a build's other clinics do not need
-    it again, and the build's memory peaks later, while Chromium proves the pages. (A text
-    counted later loads it again.)"""
+def release_dictionaries() -> None:
+    """Let textstat's copy of the CMU dictionary go (about 55 MB) once the reports' counts
+    are worked out: `_counts` keeps every text's counts, so a build's other clinics do not
+    need it again, and the build's memory peaks later, while Chromium proves the pages. (A
+    text counted later loads it again: the live preview, which counts the page edited each
+    time, keeps it.)"""
     try:
         from textstat.backend.utils._get_cmudict import get_cmudict
     except ImportError:  # not loaded, or textstat keeps it elsewhere: nothing to let go

@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import watchdog.events
@@ -212,21 +212,36 @@ class Preview:
         self.work.mkdir(parents=True)
         self.site.mkdir(parents=True, exist_ok=True)
         self.entries: dict[pipeline.Unit, pipeline.Entry] = {}
+        # The content as the last rebuild loaded it (None after a load that failed).
+        self.loaded: Library | None = None
 
     def languages(self, library: Library) -> list[str]:
         """The languages it shows: every published one, or a preview's two."""
         return pipeline.build_languages(library, self.preview)
 
-    def library(self) -> Library:
+    def library(self, changed: Iterable[Path] | None = None) -> Library:
         """The project as it is now, checked as a build checks it.
+
+        ``changed``: the files edited since the last call. When each is a page (under
+        ``docs/``), the content the last call loaded is still the project's (loading reads
+        no page): it is not loaded again, and the pages are checked again all the same.
 
         Raises:
             BuildError: the content cannot be loaded, or is refused.
         """
-        try:
-            library = load_library(self.root)
-        except ContentError as error:
-            raise BuildError(str(error)) from None
+        docs = (self.root / "docs").resolve()
+        pages_only = changed is not None and all(
+            docs in Path(path).resolve().parents for path in changed
+        )
+        if self.loaded is not None and pages_only:
+            library = self.loaded
+        else:
+            self.loaded = None
+            try:
+                library = load_library(self.root)
+            except ContentError as error:
+                raise BuildError(str(error)) from None
+            self.loaded = library
         problems = check_project(self.root, library) + check_site_config(
             self.root / "mkdocs.yml", self.root
         )
@@ -316,7 +331,7 @@ class _PreviewServer(LiveReloadServer):
             changed, self.changed = self.changed, set()
         started = time.perf_counter()
         try:
-            library = self.preview.library()
+            library = self.preview.library(changed)
             wanted = pipeline.affected(
                 self.preview.root, library, changed, self.preview.languages(library)
             )
