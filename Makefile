@@ -45,7 +45,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 ## bench: measure builds on a synthetic chain of 20 clinics; writes bench-results.json
-## (several runs, medians; about 16 minutes on 2 cores). BENCH_ARGS="--clinics 2 --runs 1"
+## (several runs, medians; 16-40 minutes on 2 cores, by the machine). BENCH_ARGS="--clinics 2 --runs 1"
 ## for a quick look.
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
