@@ -277,7 +277,7 @@ class DrawnPdf:
             failures.append(f"ToUnicode does not match the font's glyphs ({lies[0]})")
         failures += sorted(f"its ToUnicode cannot be checked ({u})" for u in unchecked)
         # Render mode and fill are properties of a text object: read once for each.
-        objects = {ctypes.cast(g.obj, ctypes.c_void_p).value: g.obj for g in glyphs}.values()
+        objects = _text_objects(glyphs).values()
         modes = {raw.FPDFTextObj_GetTextRenderMode(obj) for obj in objects}
         if modes & _INVISIBLE_MODES:
             failures.append(f"drawn in an invisible text render mode ({min(modes)})")
@@ -316,7 +316,7 @@ class DrawnPdf:
             max(0.0, crop[2] - right),
             max(0.0, crop[3] - top),
         )
-        objects = {ctypes.cast(g.obj, ctypes.c_void_p).value: g.obj for g in glyphs}
+        objects = _text_objects(glyphs)
         with_text = page.render(scale=SCALE, crop=cropping, may_draw_forms=False).to_pil()
         modes = {key: raw.FPDFTextObj_GetTextRenderMode(obj) for key, obj in objects.items()}
         for obj in objects.values():
@@ -381,6 +381,11 @@ def _goes_on(last: Glyph, rest: Sequence[Glyph]) -> bool:
     as drawn says more than its text (its element's text ends its text object)."""
     following = next((g for g in rest if g.char.strip()), None)
     return following is not None and following.obj is not None and _same(following.obj, last.obj)
+
+
+def _text_objects(glyphs: Sequence[Glyph]) -> dict[int | None, Any]:
+    """The text objects that draw some glyphs, each once, by address."""
+    return {ctypes.cast(g.obj, ctypes.c_void_p).value: g.obj for g in glyphs}
 
 
 def _same(one: Any, other: Any) -> bool:

@@ -431,9 +431,9 @@ def pdf_items(path: Path) -> PdfSeen:
             found = pdf.Root.get("/Lang")
             lang = str(found) if found is not None else None
             fonts: dict[str, bool] = {}
-            seen: set[tuple[int, int]] = set()
-            for page in pdf.pages:
-                _collect_fonts(page.obj.get("/Resources"), fonts, seen)
+            for font in pdf_font_dictionaries(pdf):
+                name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
+                fonts[name] = fonts.get(name, True) and _font_embedded(font)
     except UnreadableOutput:
         raise
     except Exception as error:  # a damaged file raises many kinds: all mean unreadable
@@ -490,20 +490,31 @@ def named_destinations(document: pdfium.PdfDocument) -> dict[str, tuple[int, flo
     return found
 
 
-def _collect_fonts(resources: Any, fonts: dict[str, bool], seen: set[tuple[int, int]]) -> None:
-    """Every font in a resource dictionary and in the forms and patterns it holds."""
-    if not isinstance(resources, pikepdf.Dictionary):
-        return
-    if resources.is_indirect:
-        if resources.objgen in seen:
+def pdf_font_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Any]:
+    """Every font dictionary of a PDF opened with pikepdf: in its pages' resources and in the
+    forms and patterns they use, each indirect one once."""
+    seen: set[tuple[int, int]] = set()
+
+    def first_time(obj: Any) -> bool:
+        if not obj.is_indirect:
+            return True
+        if obj.objgen in seen:
+            return False
+        seen.add(obj.objgen)
+        return True
+
+    def walk(resources: Any) -> Iterator[Any]:
+        if not isinstance(resources, pikepdf.Dictionary) or not first_time(resources):
             return
-        seen.add(resources.objgen)
-    for font in _values(resources.get("/Font")):
-        name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
-        fonts[name] = fonts.get(name, True) and _font_embedded(font)
-    for key in ("/XObject", "/Pattern"):
-        for child in _values(resources.get(key)):
-            _collect_fonts(child.get("/Resources"), fonts, seen)
+        yield from (font for font in _values(resources.get("/Font")) if first_time(font))
+        for key in ("/XObject", "/Pattern"):
+            for child in _values(resources.get(key)):
+                # A form or pattern is walked once (one that uses itself, once too).
+                if first_time(child):
+                    yield from walk(child.get("/Resources"))
+
+    for page in pdf.pages:
+        yield from walk(page.obj.get("/Resources"))
 
 
 def _values(dictionary: Any) -> list[Any]:

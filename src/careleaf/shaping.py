@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
 from .fonts import font_files
-from .readback import UnreadableOutput, complex_scripts
+from .readback import UnreadableOutput, complex_scripts, pdf_font_dictionaries
 
 _HEX_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
@@ -62,32 +61,11 @@ def pdf_fonts(path: Path, root: Path) -> dict[str, FontFacts]:
         raise UnreadableOutput(f"{path}: cannot read the PDF: {error}") from None
     with pdf:
         facts = {}
-        for font in _fonts(pdf):
+        for font in pdf_font_dictionaries(pdf):
             name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
             if name not in facts:
                 facts[name] = _check_font(name, font, root)
         return facts
-
-
-def _fonts(pdf: Any) -> Iterator[Any]:
-    """Every font dictionary in the pages' resources and the forms they use."""
-    seen: set[tuple[int, int]] = set()
-
-    def walk(resources: Any) -> Iterator[Any]:
-        if not isinstance(resources, pikepdf.Dictionary):
-            return
-        for font in (resources.get("/Font") or {}).values():
-            if font.objgen not in seen or font.objgen == (0, 0):
-                seen.add(font.objgen)
-                yield font
-        for xobject in (resources.get("/XObject") or {}).values():
-            if xobject.objgen in seen:
-                continue
-            seen.add(xobject.objgen)
-            yield from walk(xobject.get("/Resources"))
-
-    for page in pdf.pages:
-        yield from walk(page.obj.get("/Resources"))
 
 
 def _check_font(name: str, font: Any, root: Path) -> FontFacts:

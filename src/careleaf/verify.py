@@ -3,7 +3,7 @@
 It trusts nothing from the build but the manifest's list of files, and checks that list too:
 each listed file must exist with the hash the build recorded, and every output the project's
 sources call for must be listed. Then each file is read back (HTML parsed; a PDF's text and
-named destinations read with pdfium, its metadata and fonts with pypdf) and its items compared
+named destinations read with pdfium, its metadata and fonts with pikepdf) and its items compared
 with the content.
 """
 
