@@ -398,6 +398,37 @@ def test_the_caches_forget_what_the_project_no_longer_has(tmp_path: Path) -> Non
     assert proofs.known(first) is None and proofs.known(second) is None
 
 
+def test_sites_verified_at_once_keep_each_others_proofs(tmp_path: Path) -> None:
+    """Two sites verified at the same time (a build's verifier threads) record their own
+    proofs, share the fresh ones, and a record never forgets a proof another site is
+    using; a worker's copy of the memo carries none of that state."""
+    import json
+    import pickle
+
+    from careleaf.proofs import Proofs
+
+    proofs = Proofs(tmp_path / "proofs")
+    made_ahead = Proofs.key("pdf", "rendered by a worker")
+    proofs.remember(made_ahead)
+    proofs.fresh.add(made_ahead)
+    one, other = proofs.site(), proofs.site()
+    first, second = Proofs.key("pdf", "a"), Proofs.key("page", "b")
+    one.remember(first)
+    other.remember(second)
+    one.record("a:en", {"a", "b"})
+    # b's verification is still under way: its proof stays, and so does the fresh one.
+    assert proofs.known(second) is not None and proofs.known(made_ahead) is not None
+    other.record("b:en", {"a", "b"})
+    index = json.loads((tmp_path / "proofs" / "index.json").read_text(encoding="utf-8"))
+    assert index == {"a:en": [first], "b:en": [second]}
+    assert all(proofs.known(key) is not None for key in (first, second, made_ahead))
+
+    copy = pickle.loads(pickle.dumps(proofs))
+    assert copy.folder == proofs.folder and not copy.fresh and not copy.used
+    copy.remember(Proofs.key("pdf", "c"))
+    assert proofs.known(Proofs.key("pdf", "c")) is not None
+
+
 def test_a_rendered_handout_is_proven_by_its_worker(project: Path, tmp_path: Path) -> None:
     """The workers prove each handout they render, under the key the verification looks
     up; a failing proof is not remembered."""
@@ -537,27 +568,27 @@ def test_a_build_record_that_names_a_handout_outside_the_cache_is_not_trusted(
     assert records.read(final) is None
 
 
-def test_a_clinic_is_verified_while_the_next_ones_sites_build_and_a_failure_leaves_nothing(
+def test_two_clinics_are_verified_at_once_and_a_failure_publishes_neither(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The first clinic's verification waits until the second clinic's sites are being built
-    (a build that verified one clinic after the other would wait in vain), then fails: the
-    build fails with its message, and neither clinic is published nor left staged."""
+    """The first clinic's verification waits until the second clinic's has started (its
+    sites built meanwhile; a build that verified one clinic after the other would wait in
+    vain), then fails: the build fails with its message, and neither clinic is published
+    (the second passed, but a build publishes in order) nor left staged."""
     import threading
 
-    second_started = threading.Event()
+    second_verifying = threading.Event()
     waited: list[bool] = []
 
     def engine(clinic_id: str, lang: str, site_dir: Path, library: Library) -> None:
         site_dir.mkdir(parents=True, exist_ok=True)
         (site_dir / "index.html").write_text(f"{clinic_id} {lang}", encoding="utf-8")
-        if clinic_id == "lakeside":
-            second_started.set()
 
     def finish(library: Library, clinic_id: str, *args: Any, **kwargs: Any) -> int:
         if clinic_id == "example":
-            waited.append(second_started.wait(timeout=60))
+            waited.append(second_verifying.wait(timeout=30))
             raise BuildError("verification failed; nothing was published (example)")
+        second_verifying.set()
         return 1
 
     monkeypatch.setattr(pipeline, "render_handouts", lambda *args, **kwargs: {})

@@ -8,6 +8,7 @@ content-addressed cache (`careleaf.cache`) instead of rendering it again.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import gc
 import hashlib
@@ -44,6 +45,9 @@ from .proofs import Proofs
 from .report import release_dictionaries
 from .verify import PdfProof, format_table, prove_pdf, verify
 
+# How many clinics are verified at once (see `build`): more would hold more sites in staging
+# without using the cores better, as the browser proves one site's pages at a time.
+VERIFIERS = 2
 # Below this many handouts to render, starting workers (each loads the fonts, about a second
 # of CPU) costs more than it saves: they are rendered in this process.
 POOL_THRESHOLD = 4
@@ -700,8 +704,16 @@ def build(
     )
     stop_fork_server()
 
-    def verify_and_publish(clinic: str, wanted: Published, staging: Path, final: Path) -> None:
-        """Verify a clinic's built folder and publish it (in the verifier's thread)."""
+    def verify_and_publish(
+        clinic: str,
+        wanted: Published,
+        staging: Path,
+        final: Path,
+        before: concurrent.futures.Future[None] | None,
+    ) -> None:
+        """Verify a clinic's built folder and publish it (in a verifier's thread), once the
+        clinic ``before`` it is published: a build publishes in order, and stops at the
+        first clinic that fails."""
         try:
             count = finish(
                 library,
@@ -710,9 +722,11 @@ def build(
                 entries,
                 progress,
                 languages=languages,
-                proofs=proofs,
+                proofs=proofs.site(),
                 chromium=chromium,
             )
+            if before is not None:
+                before.result()
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -725,12 +739,14 @@ def build(
     # One Chromium proves the pages of every clinic (starting it takes about 2 seconds). A
     # clinic is verified and published in a thread of its own while the next clinic's sites
     # are built here: the browser works in its own processes, and waits for each page to
-    # settle, so the two overlap. At most one clinic waits for its verification.
+    # settle, so the two overlap. `VERIFIERS` clinics are verified at once: while the browser
+    # proves one's pages (in its one thread, `careleaf.browser.Chromium`), the next one's
+    # manifest and static checks are worked out.
     with (
         Chromium() as chromium,
-        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="verify") as verifier,
+        concurrent.futures.ThreadPoolExecutor(VERIFIERS, thread_name_prefix="verify") as verifier,
     ):
-        verifying: concurrent.futures.Future[None] | None = None
+        verifying: collections.deque[concurrent.futures.Future[None]] = collections.deque()
         unverified: Path | None = None
         try:
             for clinic, (wanted, before) in todo.items():
@@ -743,16 +759,19 @@ def build(
                     )
                 # The editors' report has counted its texts (and keeps the counts).
                 release_dictionaries()
-                if verifying is not None:
-                    verifying.result()  # the clinic before failed: the build stops here
-                verifying = verifier.submit(verify_and_publish, clinic, wanted, staging, final)
+                while len(verifying) >= VERIFIERS:
+                    verifying.popleft().result()  # a clinic before failed: the build stops here
+                last = verifying[-1] if verifying else None
+                verifying.append(
+                    verifier.submit(verify_and_publish, clinic, wanted, staging, final, last)
+                )
                 unverified = None
         finally:
             # Sites built but never handed to the verifier are not left behind.
             if unverified is not None:
                 shutil.rmtree(unverified, ignore_errors=True)
-        if verifying is not None:
-            verifying.result()
+        for future in verifying:
+            future.result()
 
 
 def _language_site(

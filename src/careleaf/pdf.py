@@ -20,6 +20,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .errors import BuildError, logged_messages
 from .fonts import uncovered
 from .model import Clinic, Library
+from .readback import PDFIUM
 from .render import render_handout
 
 THUMBNAIL_WIDTH = 300
@@ -232,13 +233,15 @@ def handout_pdf(
 
 def thumbnail(pdf: Path | bytes, target: Path, width: int = THUMBNAIL_WIDTH) -> None:
     """Write a PNG of the PDF's (a file's or bytes') first page, ``width`` pixels wide."""
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        page = document[0]
-        bitmap = page.render(scale=width / page.get_width())
-        # zlib's fastest level: on the handouts' first pages it also makes the smallest files
-        # of the levels tried (46 KB on average, against 51 KB at the default level 6, which
-        # took twice as long); `optimize` took twice as long again for no smaller a file.
-        bitmap.to_pil().save(target, format="PNG", compress_level=1)
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            page = document[0]
+            bitmap = page.render(scale=width / page.get_width())
+            # zlib's fastest level: on the handouts' first pages it also makes the smallest
+            # files of the levels tried (46 KB on average, against 51 KB at the default level
+            # 6, which took twice as long); `optimize` took twice as long again for no smaller
+            # a file.
+            bitmap.to_pil().save(target, format="PNG", compress_level=1)
+        finally:
+            document.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
 from collections.abc import Collection, Iterable, Mapping
 from importlib.metadata import version
 from pathlib import Path
@@ -114,6 +115,28 @@ class Proofs:
         # Proofs made ahead of the verification that will use them (a handout proven by the
         # worker that rendered it): kept until then, though no site has used them yet.
         self.fresh: set[str] = set()
+        # The views of sites being verified (`site`), whose proofs no record may forget yet,
+        # and the lock around the index, which their records share.
+        self._sites: list[Proofs] = []
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A worker process gets the memo's folder and what it needs to remember a proof; the
+        # lock and the sites under way stay with this process.
+        return {"folder": self.folder, "used": set(), "fresh": set()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _sites=[], _lock=threading.Lock())
+
+    def site(self) -> Proofs:
+        """A view of the memo for one site's verification: the same proofs, with its own
+        record of the proofs it uses, so that sites verified at the same time (in threads of
+        a build) each record theirs, and no record forgets a proof another is using."""
+        view = object.__new__(Proofs)  # not `copy.copy`, which would pickle (see above)
+        view.__dict__.update(self.__dict__, used=set())
+        with self._lock:
+            self._sites.append(view)
+        return view
 
     @staticmethod
     def key(kind: str, *parts: object) -> str:
@@ -142,18 +165,23 @@ class Proofs:
 
     def record(self, site: str, clinics: Collection[str]) -> None:
         """Note the proofs a site's verification used (``site``: ``clinic:languages``), and
-        forget those no site uses, nor any of a clinic the project no longer has."""
-        index_file = self.folder / INDEX
-        try:
-            index = json.loads(index_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            index = {}
-        index[site] = sorted(self.used)
-        self.used = set()
-        index = {name: keys for name, keys in index.items() if name.split(":")[0] in clinics}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_whole(index_file, json.dumps(index, indent=1, sort_keys=True).encode("utf-8"))
-        keep = {key for keys in index.values() for key in keys} | self.fresh
-        for path in self.folder.glob("??/*.json"):
-            if path.stem not in keep:
-                path.unlink(missing_ok=True)
+        forget those no site uses (nor a site being verified), nor any of a clinic the
+        project no longer has."""
+        with self._lock:
+            index_file = self.folder / INDEX
+            try:
+                index = json.loads(index_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                index = {}
+            index[site] = sorted(self.used)
+            self.used = set()
+            if self in self._sites:
+                self._sites.remove(self)
+            index = {name: keys for name, keys in index.items() if name.split(":")[0] in clinics}
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_whole(index_file, json.dumps(index, indent=1, sort_keys=True).encode("utf-8"))
+            keep = {key for keys in index.values() for key in keys} | self.fresh
+            keep.update(key for view in self._sites for key in view.used)
+            for path in self.folder.glob("??/*.json"):
+                if path.stem not in keep:
+                    path.unlink(missing_ok=True)

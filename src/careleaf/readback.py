@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ _HIDING_VALUES = {
     "content-visibility": {"hidden"},
 }
 _SCREEN_MEDIA = {"", "all", "screen"}
+# Held around all work with pdfium: it is not thread-safe, not even on different documents
+# (pypdfium2's documentation), and a build verifies two clinics at once, in threads.
+PDFIUM = threading.RLock()
 
 
 def locate(key: str) -> tuple[str, str]:
@@ -456,6 +460,11 @@ def _read_with_pdfium(path: Path) -> tuple[list[str], dict[str, tuple[int, float
     than pypdf, whose text extraction once made up most of the verifier's time, and whose
     reading of the destinations' name tree was a tenth of a PDF's proof): lines end with a line
     break, a hyphen pdfium marks as a line-end hyphen (U+0002) is kept as a hyphen."""
+    with PDFIUM:
+        return _read_pages(path)
+
+
+def _read_pages(path: Path) -> tuple[list[str], dict[str, tuple[int, float, float]]]:
     document = pdfium.PdfDocument(str(path))
     try:
         texts = []

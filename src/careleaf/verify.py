@@ -34,6 +34,7 @@ from .model import Library, protected_anchor
 from .pages import check_page, split_front_matter
 from .proofs import PageInputs, Proofs
 from .readback import (
+    PDFIUM,
     PdfSeen,
     UnreadableOutput,
     complex_scripts,
@@ -528,7 +529,7 @@ def _check_pdf(row: Row, path: Path, root: Path, proof: PdfProof) -> None:
         if note:
             row.missing.append(item_id)
             row.notes.append(note)
-    with DrawnPdf(path, root) as drawn:
+    with PDFIUM, DrawnPdf(path, root) as drawn:
         for item_id, text in sorted(expected.items()):
             failures = drawn.check(item_id, text, locate(item_id)[1])
             if failures and item_id not in row.missing:
