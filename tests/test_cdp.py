@@ -72,6 +72,42 @@ def test_a_dialog_is_dismissed_and_a_missing_page_named(site: Path, chromium: Ch
     assert found == {"dialog.html": {}, "gone.html": {"": ["the page does not load (404)"]}}
 
 
+def test_two_sites_proven_at_once_share_the_browser_s_page_limit(
+    site: Path, chromium: Chromium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two provers in the browser's threads at once (a build's two verifications) each get
+    their pages proven, and never are more than PAGES_AT_ONCE pages open between them."""
+    import threading
+
+    lock = threading.Lock()
+    open_now: list[int] = [0]
+    most: list[int] = [0]
+    opened, closed = browser._Page.open, browser._Page.close
+
+    def counting_open(page: browser._Page, context: str) -> None:
+        with lock:
+            open_now[0] += 1
+            most[0] = max(most[0], open_now[0])
+        opened(page, context)
+
+    def counting_close(page: browser._Page) -> None:
+        closed(page)
+        with lock:
+            open_now[0] -= 1
+
+    monkeypatch.setattr(browser._Page, "open", counting_open)
+    monkeypatch.setattr(browser._Page, "close", counting_close)
+
+    def prove() -> dict[str, dict[str, list[str]]]:
+        with PageProver(site, chromium) as prover:
+            return prover.check({"plain.html": HELLO, "dialog.html": HELLO, "worker.html": []})
+
+    futures = [chromium.thread.submit(prove) for _ in range(2)]
+    expected = {"plain.html": {}, "dialog.html": {}, "worker.html": {}}
+    assert [future.result(timeout=120) for future in futures] == [expected, expected]
+    assert most[0] == browser.PAGES_AT_ONCE and open_now[0] == 0
+
+
 def test_a_crashed_page_is_a_failure_of_the_page(
     site: Path, chromium: Chromium, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -341,6 +341,7 @@ def test_a_recorded_handout_missing_from_the_cache_is_rendered_again(
 
 
 def test_a_page_proof_is_keyed_by_the_files_the_page_loads(tmp_path: Path) -> None:
+    from careleaf.manifest import shipped_files
     from careleaf.proofs import PageInputs
 
     site = tmp_path / "site"
@@ -357,7 +358,10 @@ def test_a_page_proof_is_keyed_by_the_files_the_page_loads(tmp_path: Path) -> No
     page = (site / "index.html").read_bytes()
 
     def key() -> str:
-        return PageInputs(site, "", ["es"]).digest(page)
+        digest = PageInputs(site, "", ["es"]).digest(page)
+        # The same key from the hashes a verification has just taken of the site's files.
+        assert PageInputs(site, "", ["es"], shipped_files(site)).digest(page) == digest
+        return digest
 
     before = key()
     # What the page does not load leaves the key alone: another image, the search index (read

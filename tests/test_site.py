@@ -138,7 +138,7 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
     from mkdocs.config import load_config
     from mkdocs.structure.files import Files
 
-    from careleaf.plugin import _theme_env_listing_visible_files
+    from careleaf.plugin import _theme_env
 
     root = Path(__file__).resolve().parents[1]
     overrides = tmp_path / "overrides"
@@ -152,11 +152,15 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
     config.theme.dirs[0] = str(overrides)
     theirs, ours = Files([]), Files([])
     theirs.add_files_from_theme(config.theme.get_env(), config)
-    ours.add_files_from_theme(_theme_env_listing_visible_files(config.theme.get_env), config)
+    ours.add_files_from_theme(_theme_env(config.theme.get_env), config)
     listed = sorted(file.src_uri for file in ours)
     assert listed == sorted(file.src_uri for file in theirs)
     assert "assets/shown.js" in listed
     assert len(listed) > 20
+    # Every environment of the theme shares the templates compiled in this process.
+    from careleaf.plugin import TEMPLATES_COMPILED
+
+    assert _theme_env(config.theme.get_env).bytecode_cache is TEMPLATES_COMPILED
 
 
 def test_mkdocs_macros_asks_git_once_per_process(

@@ -72,6 +72,9 @@ SETTLE_MS = 300
 # renderer (about 40 MB for a page of the site), and a page waits SETTLE_MS after it loads:
 # with two, one page loads or is measured while the other settles.
 PAGES_AT_ONCE = 2
+# How many sites' pages are proven at once, their pages counted together against
+# PAGES_AT_ONCE (a build verifies two clinics at once: `careleaf.build.VERIFIERS`).
+SITES_AT_ONCE = 2
 # The smallest text a patient is expected to read, in CSS pixels (as drawn, after transforms),
 # and the WCAG 2 AA contrast for body text.
 MIN_FONT_PX = 9.0
@@ -135,12 +138,15 @@ class Chromium:
     One Chromium serves a whole build's clinics instead of starting again for each.
     `careleaf.verify` runs the work that uses it in `thread`, so that Chromium proves the
     pages while the PDFs are read; leaving the context manager stops the browser after that
-    work.
+    work. Two sites' pages can be proven at once (a build verifies two clinics at once), but
+    no more than `PAGES_AT_ONCE` pages are open at any time, whoever opened them (`pages`).
     """
 
     def __init__(self) -> None:
         self._browser: cdp.Browser | None = None
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+        self._starting = threading.Lock()
+        self.pages = threading.BoundedSemaphore(PAGES_AT_ONCE)
+        self.thread = ThreadPoolExecutor(SITES_AT_ONCE, thread_name_prefix="chromium")
 
     def browser(self) -> cdp.Browser:
         """The running browser (started now if need be).
@@ -148,8 +154,10 @@ class Chromium:
         Raises:
             UnreadableOutput: Chromium is not installed or does not start.
         """
-        if self._browser is not None:
-            return self._browser
+        with self._starting:
+            return self._browser or self._launch()
+
+    def _launch(self) -> cdp.Browser:
         if not Path(CHROMIUM).exists():
             raise UnreadableOutput(
                 f"cannot prove the pages: Chromium is not installed at {CHROMIUM} "
@@ -177,9 +185,9 @@ class Chromium:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Stop the browser once the work queued in its thread is done, then the thread."""
-        self.thread.submit(self.stop).result()
+        """Stop the browser once the work queued in its threads is done."""
         self.thread.shutdown()
+        self.stop()
 
 
 # Blocks service workers, as Playwright's ``service_workers="block"`` did: a page's
@@ -428,28 +436,31 @@ class PageProver:
     def _prove(self, path: str, wanted: Sequence[Wanted]) -> dict[str, list[str]]:
         """Open one page, let it settle, and say what is wrong with each wanted element."""
         assert self._context is not None, "a prover checks pages inside its `with` block"
-        page = _Page(self.browser, self.site_dir, f"{self.base}/{path}")
-        try:
-            page.open(self._context)
-            failure = page.navigate()
-            if failure is not None:
-                return {"": [failure]}
-            if not page.wait_loaded():
-                return {"": [f"the page does not load within {LOAD_TIMEOUT_MS // 1000} s"]}
+        assert self.chromium is not None
+        # The page counts against the browser's limit from opening until it is closed.
+        with self.chromium.pages:
+            page = _Page(self.browser, self.site_dir, f"{self.base}/{path}")
             try:
-                # Looked at before the page settles: the refresh may be aborted by then.
-                refresh = page.evaluate(f"({_REFRESH})()")
-            except cdp.ProtocolError:  # the page is being replaced: it navigates away
-                refresh = [] if page.navigations else ["(navigation while loading)"]
-            if refresh:
-                page.navigations.append(
-                    f'<meta http-equiv="refresh" content="{refresh[0]}">, which sends the '
-                    "reader away"
-                )
-            time.sleep(SETTLE_MS / 1000)
-            return self._measure(page, wanted)
-        finally:
-            page.close()
+                page.open(self._context)
+                failure = page.navigate()
+                if failure is not None:
+                    return {"": [failure]}
+                if not page.wait_loaded():
+                    return {"": [f"the page does not load within {LOAD_TIMEOUT_MS // 1000} s"]}
+                try:
+                    # Looked at before the page settles: the refresh may be aborted by then.
+                    refresh = page.evaluate(f"({_REFRESH})()")
+                except cdp.ProtocolError:  # the page is being replaced: it navigates away
+                    refresh = [] if page.navigations else ["(navigation while loading)"]
+                if refresh:
+                    page.navigations.append(
+                        f'<meta http-equiv="refresh" content="{refresh[0]}">, which sends the '
+                        "reader away"
+                    )
+                time.sleep(SETTLE_MS / 1000)
+                return self._measure(page, wanted)
+            finally:
+                page.close()
 
     def _measure(self, page: _Page, wanted: Sequence[Wanted]) -> dict[str, list[str]]:
         """What is wrong with each wanted element of one loaded, settled page."""

@@ -30,11 +30,22 @@ FORMAT = "careleaf-cache-2"
 INDEX = "index.json"
 
 
-def hash_files(digest: hashlib._Hash, paths: Iterable[Path], base: Path) -> None:
-    """Feed ``digest`` each file's path (relative to ``base``) and the hash of its bytes."""
+def hash_files(
+    digest: hashlib._Hash,
+    paths: Iterable[Path],
+    base: Path,
+    known: Mapping[str, str] | None = None,
+) -> None:
+    """Feed ``digest`` each file's path (relative to ``base``) and the hash of its bytes
+    (from ``known``, relative path -> SHA-256 in hex, for a file just hashed)."""
+    known = known or {}
     for path in sorted(paths):
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        name = path.relative_to(base).as_posix()
+        digest.update(name.encode() + b"\0")
+        if name in known:
+            digest.update(bytes.fromhex(known[name]))
+        else:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
 def renderer_digest(root: Path) -> str:

@@ -231,12 +231,14 @@ def source_hashes(root: Path) -> dict[str, str]:
     return found
 
 
-def check_files(site_dir: Path, files: dict[str, str], outputs: Iterable[str] = ()) -> list[str]:
-    """What differs between a site folder and the files its manifest lists: a file not
-    listed, a listed file that is gone, a file whose hash changed. The ``outputs`` (pages
-    and PDFs, whose own verdicts say so) are left out."""
+def check_files(
+    now: Mapping[str, str], files: dict[str, str], outputs: Iterable[str] = ()
+) -> list[str]:
+    """What differs between a site folder's files ``now`` (`shipped_files`) and the files its
+    manifest lists: a file not listed, a listed file that is gone, a file whose hash changed.
+    The ``outputs`` (pages and PDFs, whose own verdicts say so) are left out."""
     skip = set(outputs)
-    shipped = {path: digest for path, digest in shipped_files(site_dir).items() if path not in skip}
+    shipped = {path: digest for path, digest in now.items() if path not in skip}
     files = {path: digest for path, digest in files.items() if path not in skip}
     problems = [
         f"{path}: shipped but not in the manifest" for path in sorted(set(shipped) - set(files))

@@ -72,22 +72,36 @@ class PageInputs:
     shows them, not for every page).
     """
 
-    def __init__(self, site_dir: Path, lang_folder: str, others: Iterable[str]) -> None:
+    def __init__(
+        self,
+        site_dir: Path,
+        lang_folder: str,
+        others: Iterable[str],
+        hashes: Mapping[str, str] | None = None,
+    ) -> None:
+        """``hashes``: every file of the site (relative path -> SHA-256, as
+        `careleaf.manifest.shipped_files` gives them), when the verification has just
+        hashed them: they are neither listed nor hashed again."""
         self.site_dir = Path(site_dir)
+        self.hashes = hashes
         top = self.site_dir / lang_folder
         skip = {top / other for other in others}
+        if hashes is not None:
+            files = [self.site_dir / name for name in hashes]
+            files = [path for path in files if path.is_relative_to(top)]
+        else:
+            files = [path for path in top.rglob("*") if path.is_file()]
         loaded = sorted(
             path
-            for path in top.rglob("*")
-            if path.is_file()
-            and path.suffix not in NOT_LOADED_SUFFIXES
+            for path in files
+            if path.suffix not in NOT_LOADED_SUFFIXES
             and path.name not in NOT_LOADED_NAMES
             and not any(folder in path.parents for folder in skip)
         )
         self.images = [path for path in loaded if path.suffix.lower() in IMAGE_SUFFIXES]
         shared = [path for path in loaded if path.suffix.lower() not in IMAGE_SUFFIXES]
         digest = hashlib.sha256()
-        hash_files(digest, shared, self.site_dir)
+        hash_files(digest, shared, self.site_dir, hashes)
         self.shared = digest.hexdigest()
         # Images that the stylesheets and scripts name count for every page.
         self.named_by_assets = b"".join(
@@ -102,7 +116,7 @@ class PageInputs:
             for path in self.images
             if path.name.encode() in page or path.name.encode() in self.named_by_assets
         ]
-        hash_files(digest, named, self.site_dir)
+        hash_files(digest, named, self.site_dir, self.hashes)
         return digest.hexdigest()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from .manifest import (
     output_languages,
     read_manifest,
     sha256,
+    shipped_files,
 )
 from .model import Library, protected_anchor
 from .pages import check_page, split_front_matter
@@ -200,8 +201,10 @@ def verify(
             f"the project is at {library.project.content_version}"
         )
     problems += check_sources(library.root, manifest["sources"])
+    # Hashed once: the check of the manifest's files, then the proofs' keys use the hashes.
+    hashes = shipped_files(site_dir)
     problems += check_files(
-        site_dir, manifest["files"], (entry["path"] for entry in manifest["outputs"])
+        hashes, manifest["files"], (entry["path"] for entry in manifest["outputs"])
     )
     langs = list(languages) if languages is not None else output_languages(library)
     expected = {output.path: output for output in collect_outputs(site_dir, library, langs, clinic)}
@@ -219,7 +222,7 @@ def verify(
             and output_file(site_dir, entry["path"]).is_file()
         ]
         proof = (
-            running.thread.submit(_browser_proof, site_dir, library, pages, proofs, running)
+            running.thread.submit(_browser_proof, site_dir, library, pages, proofs, running, hashes)
             if running is not None
             else None
         )
@@ -279,12 +282,14 @@ def _browser_proof(
     outputs: Iterable[Output],
     proofs: Proofs | None,
     chromium: Chromium,
+    hashes: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, list[str]]]:
     """Open every page that must show protected elements in Chromium: path -> key -> the
     properties that failed (see `careleaf.browser.PageProver.check`).
 
     With ``proofs``, a page proven before with the same bytes, elements and loaded files
-    is not opened again, and a page that passes is remembered.
+    is not opened again, and a page that passes is remembered; ``hashes``: the site's files
+    as the verification just hashed them (`careleaf.proofs.PageInputs`).
     """
     pages: dict[str, list[Wanted]] = {}
     keys: dict[str, str] = {}
@@ -298,7 +303,7 @@ def _browser_proof(
         if proofs is not None:
             folder = "" if output.lang == library.source_language else output.lang
             if folder not in inputs:
-                inputs[folder] = PageInputs(site_dir, folder, [] if folder else others)
+                inputs[folder] = PageInputs(site_dir, folder, [] if folder else others, hashes)
             html = output_file(site_dir, output.path).read_bytes()
             loaded = inputs[folder].digest(html)
             described = [[want.key, want.text, want.selector] for want in elements]
