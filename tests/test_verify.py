@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 import weasyprint
@@ -288,6 +289,33 @@ def test_html_stylesheet_cache_sees_a_changed_file(tmp_path: Path) -> None:
     assert {i.id: i.visible for i in html_items(page)}["linked"] is True
     sheet.write_text(".linked { display: none }   /* longer, so the size changes */\n")
     assert {i.id: i.visible for i in html_items(page)}["linked"] is False
+
+
+def test_a_page_read_again_is_parsed_again_only_when_it_or_its_stylesheets_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from careleaf import readback
+
+    parsed: list[Path] = []
+    parse = readback._read_html
+
+    def counting(path: Path, *args: Any) -> Any:
+        parsed.append(path)
+        return parse(path, *args)
+
+    monkeypatch.setattr(readback, "_read_html", counting)
+    page = tmp_path / "page.html"
+    page.write_text(HIDING_PAGE, encoding="utf-8")
+    first = {i.id: i.visible for i in html_items(page)}
+    assert first["linked"] is True and html_items(page) and len(parsed) == 1
+    # The stylesheet it links to appears: the page is read again, and the rule seen.
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "local.css").write_text(".linked { display: none }\n")
+    assert {i.id: i.visible for i in html_items(page)}["linked"] is False
+    assert len(parsed) == 2
+    page.write_text(HIDING_PAGE.replace("</body>", "<p>more</p></body>"), encoding="utf-8")
+    html_items(page)
+    assert len(parsed) == 3
 
 
 def test_unreadable_html(tmp_path: Path) -> None:

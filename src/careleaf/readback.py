@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import hashlib
 import re
 import threading
 import unicodedata
@@ -244,15 +245,60 @@ def read_html(path: Path, site_root: Path | None = None) -> HtmlSeen:
     match a static document (``:hover``...) or that name a pseudo-element. The check is
     conservative: a later rule that shows the element again is not taken into account.
 
+    A page read again, with the same bytes and the same stylesheets (by path, size and
+    modification time), is not parsed again: a build reads each page for its manifest and
+    again to verify it.
+
     Raises:
         UnreadableOutput: the file cannot be read or parsed.
     """
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-        root = lxml.html.document_fromstring(text)
-    except (OSError, UnicodeDecodeError, ValueError, etree.LxmlError) as error:
+        data = path.read_bytes()
+    except OSError as error:
         raise UnreadableOutput(f"{path}: cannot read the page: {error}") from None
-    matchers = list(_page_matchers(root, path, site_root))
+    key = (str(path), str(site_root), hashlib.sha256(data).digest())
+    known = _SEEN_PAGES.get(key)
+    if known is not None and all(
+        _sheet_state(href, path, site_root) == state for href, state in known[1]
+    ):
+        return known[0]
+    sheets: list[tuple[str, tuple[str, int, int] | None]] = []
+    seen = _read_html(path, data, site_root, sheets)
+    if len(_SEEN_PAGES) >= SEEN_PAGES_KEPT:
+        _SEEN_PAGES.clear()
+    _SEEN_PAGES[key] = (seen, sheets)
+    return seen
+
+
+# Pages read lately: (path, site folder, SHA-256 of the bytes) -> what was seen, and each
+# stylesheet link's state then (`_sheet_state`).
+_SEEN_PAGES: dict[
+    tuple[str, str, bytes], tuple[HtmlSeen, list[tuple[str, tuple[str, int, int] | None]]]
+] = {}
+SEEN_PAGES_KEPT = 1024
+
+
+def _sheet_state(href: str, page: Path, site_root: Path | None) -> tuple[str, int, int] | None:
+    """The file a stylesheet link reads (path, modification time, size), or None for none."""
+    sheet = _local_file(href, page, site_root)
+    if sheet is None:
+        return None
+    stat = sheet.stat()
+    return str(sheet), stat.st_mtime_ns, stat.st_size
+
+
+def _read_html(
+    path: Path,
+    data: bytes,
+    site_root: Path | None,
+    sheets: list[tuple[str, tuple[str, int, int] | None]],
+) -> HtmlSeen:
+    try:
+        text = data.decode("utf-8-sig")
+        root = lxml.html.document_fromstring(text)
+    except (UnicodeDecodeError, ValueError, etree.LxmlError) as error:
+        raise UnreadableOutput(f"{path}: cannot read the page: {error}") from None
+    matchers = list(_page_matchers(root, path, site_root, sheets))
     hidden: dict[Any, str | None] = {}
     items = []
     for wrapper in cssselect2.ElementWrapper.from_html_root(root).iter_subtree():
@@ -300,8 +346,14 @@ def _own_hiding(wrapper: Any, matchers: list[tuple[Any, str]]) -> str | None:
     return None
 
 
-def _page_matchers(root: Any, page: Path, site_root: Path | None) -> Iterator[tuple[Any, str]]:
-    """A matcher of hiding rules for each stylesheet the page uses, in document order."""
+def _page_matchers(
+    root: Any,
+    page: Path,
+    site_root: Path | None,
+    sheets: list[tuple[str, tuple[str, int, int] | None]],
+) -> Iterator[tuple[Any, str]]:
+    """A matcher of hiding rules for each stylesheet the page uses, in document order; each
+    stylesheet link goes into ``sheets`` with the state of the file it read."""
     styles = 0
     for element in root.iter("style", "link"):
         media = (element.get("media") or "").strip().lower()
@@ -316,11 +368,12 @@ def _page_matchers(root: Any, page: Path, site_root: Path | None) -> Iterator[tu
         rel = (element.get("rel") or "").lower().split()
         if "stylesheet" not in rel or "alternate" in rel or element.get("disabled") is not None:
             continue
-        sheet = _local_file(element.get("href") or "", page, site_root)
-        if sheet is None:
+        href = element.get("href") or ""
+        state = _sheet_state(href, page, site_root)
+        sheets.append((href, state))
+        if state is None:
             continue
-        stat = sheet.stat()
-        matcher = _stylesheet_matcher(str(sheet), stat.st_mtime_ns, stat.st_size)
+        matcher = _stylesheet_matcher(*state)
         if matcher:
             yield matcher, element.get("href")
 
