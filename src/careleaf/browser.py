@@ -157,25 +157,24 @@ class Chromium:
             UnreadableOutput: Chromium is not installed or does not start.
         """
         with self._starting:
-            return self._browser or self._launch()
-
-    def _launch(self) -> cdp.Browser:
-        if not Path(CHROMIUM).exists():
-            raise UnreadableOutput(
-                f"cannot prove the pages: Chromium is not installed at {CHROMIUM} "
-                "(run .ci/install-system-packages)"
-            )
-        # Chromium has been seen to crash while starting, once in several hundred starts (a
-        # segmentation fault before its first page, on a busy CI machine): a browser that
-        # does not start is tried once more before the build fails.
-        for _ in range(LAUNCH_ATTEMPTS):
-            try:
-                self._browser = cdp.launch(CHROMIUM, CHROMIUM_ARGS, COMMAND_TIMEOUT_S)
-            except cdp.BrowserGone as error:
-                failure = error
-            else:
+            if self._browser is not None:
                 return self._browser
-        raise UnreadableOutput(f"cannot start Chromium: {failure}")
+            if not Path(CHROMIUM).exists():
+                raise UnreadableOutput(
+                    f"cannot prove the pages: Chromium is not installed at {CHROMIUM} "
+                    "(run .ci/install-system-packages)"
+                )
+            # Chromium has been seen to crash while starting, once in several hundred starts (a
+            # segmentation fault before its first page, on a busy CI machine): a browser that
+            # does not start is tried once more before the build fails.
+            for _ in range(LAUNCH_ATTEMPTS):
+                try:
+                    self._browser = cdp.launch(CHROMIUM, CHROMIUM_ARGS, COMMAND_TIMEOUT_S)
+                except cdp.BrowserGone as error:
+                    failure = error
+                else:
+                    return self._browser
+            raise UnreadableOutput(f"cannot start Chromium: {failure}")
 
     def stop(self) -> None:
         """Close the browser, if it was started."""

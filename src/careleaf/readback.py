@@ -514,21 +514,18 @@ def _read_with_pdfium(path: Path) -> tuple[list[str], dict[str, tuple[int, float
     reading of the destinations' name tree was a tenth of a PDF's proof): lines end with a line
     break, a hyphen pdfium marks as a line-end hyphen (U+0002) is kept as a hyphen."""
     with PDFIUM:
-        return _read_pages(path)
-
-
-def _read_pages(path: Path) -> tuple[list[str], dict[str, tuple[int, float, float]]]:
-    document = pdfium.PdfDocument(str(path))
-    try:
-        texts = []
-        for page in document:
-            text_page = page.get_textpage()
-            texts.append(text_page.get_text_range().replace("\r\n", "\n").replace("\x02", "-"))
-            text_page.close()
-            page.close()
-        return texts, named_destinations(document)
-    finally:
-        document.close()
+        document = pdfium.PdfDocument(str(path))
+        try:
+            texts = []
+            for page in document:
+                text_page = page.get_textpage()
+                text = text_page.get_text_range()
+                texts.append(text.replace("\r\n", "\n").replace("\x02", "-"))
+                text_page.close()
+                page.close()
+            return texts, named_destinations(document)
+        finally:
+            document.close()
 
 
 def named_destinations(document: pdfium.PdfDocument) -> dict[str, tuple[int, float, float]]:
