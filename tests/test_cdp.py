@@ -111,6 +111,59 @@ def test_two_sites_proven_at_once_share_the_browser_s_page_limit(
     assert most[0] == browser.PAGES_AT_ONCE and open_now[0] == 0
 
 
+def test_small_sites_share_the_browser_and_a_large_one_has_it_alone(
+    site: Path, chromium: Chromium, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sites with a page each to prove (a build after an edit) have their pages open at
+    the same time; two sites with more pages than PAGES_AT_ONCE never do (each context has
+    a renderer process of its own)."""
+    import threading
+
+    lock = threading.Lock()
+    open_in: dict[str, int] = {}
+    most_contexts = [0]
+    meet = threading.Barrier(2, timeout=20)
+    opened, closed = browser._Page.open, browser._Page.close
+
+    def counting_open(page: browser._Page, context: str) -> None:
+        with lock:
+            open_in[context] = open_in.get(context, 0) + 1
+            page.context_id = context  # type: ignore[attr-defined]
+            most_contexts[0] = max(most_contexts[0], len(open_in))
+        opened(page, context)
+        if small:
+            meet.wait()  # both sites' pages are open now, or this times out and fails
+
+    def counting_close(page: browser._Page) -> None:
+        closed(page)
+        with lock:
+            context = page.context_id  # type: ignore[attr-defined]
+            open_in[context] -= 1
+            if not open_in[context]:
+                del open_in[context]
+
+    monkeypatch.setattr(browser._Page, "open", counting_open)
+    monkeypatch.setattr(browser._Page, "close", counting_close)
+
+    def prove(pages: dict[str, list[Wanted]]) -> dict[str, dict[str, list[str]]]:
+        with PageProver(site, chromium) as prover:
+            return prover.check(pages)
+
+    small = True
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(prove, {"plain.html": HELLO}) for _ in range(2)]
+        assert [f.result(timeout=120) for f in futures] == [{"plain.html": {}}] * 2
+    assert most_contexts[0] == 2
+
+    small, most_contexts[0] = False, 0
+    large = {"plain.html": HELLO, "dialog.html": HELLO, "worker.html": []}
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(prove, large) for _ in range(2)]
+        results = [f.result(timeout=120) for f in futures]
+    assert results == [{"plain.html": {}, "dialog.html": {}, "worker.html": {}}] * 2
+    assert most_contexts[0] == 1 and not open_in
+
+
 def test_a_crashed_page_is_a_failure_of_the_page(
     site: Path, chromium: Chromium, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -170,7 +170,7 @@ def test_the_cmu_dictionary_is_let_go_once_a_report_is_counted(
     from textstat.backend.utils._get_cmudict import get_cmudict
 
     from careleaf.load import load_library
-    from careleaf.report import _counts, build_report, release_dictionaries
+    from careleaf.report import _COUNTED, build_report, release_dictionaries
 
     loads = []
     real = cmudict.dict
@@ -179,7 +179,7 @@ def test_the_cmu_dictionary_is_let_go_once_a_report_is_counted(
     page = project / "docs/en/index.md"
     page.write_text(page.read_text(encoding="utf-8") + f"\n\nSee you {uuid.uuid4().hex}.\n")
     library = load_library(project)
-    _counts.cache_clear()
+    _COUNTED.clear()
     get_cmudict.cache_clear()
     first = build_report(library)
     assert len(loads) == 1 and get_cmudict.cache_info().currsize == 1
@@ -189,3 +189,50 @@ def test_the_cmu_dictionary_is_let_go_once_a_report_is_counted(
     loaded = len(loads)
     assert build_report(library) == first
     assert len(loads) == loaded and get_cmudict.cache_info().currsize == 0
+
+
+def test_counts_are_kept_for_the_next_build_which_counts_only_the_texts_that_changed(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build saves the report's counts in its cache folder; the next one (another process)
+    takes them, counts only the text of the Spanish page edited since, and gets the same
+    report a fresh count gives. Counts saved by other code or a damaged file are not taken."""
+    from careleaf import report
+    from careleaf.load import load_library
+
+    monkeypatch.setattr(report, "_COUNTED", {})
+    monkeypatch.setattr(report, "_READ", set())
+    report.build_report(load_library(project))
+    saved = tmp_path / "readability.json"
+    report.save_counts(saved)
+
+    page = project / "docs/es/index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n\nHasta pronto.\n", encoding="utf-8")
+    library = load_library(project)
+    counted: list[str] = []
+    real = report.readability
+    monkeypatch.setattr(
+        report, "readability", lambda text, lang: counted.append(lang) or real(text, lang)
+    )
+    # A new process: nothing counted yet but what the file holds.
+    monkeypatch.setattr(report, "_COUNTED", {})
+    report.load_counts(saved)
+    second = report.build_report(library)
+    assert counted == ["es"]
+    monkeypatch.setattr(report, "_COUNTED", {})
+    counted.clear()
+    assert report.build_report(library) == second
+    everything = len(counted)
+    assert everything == len({(e.lang, e.kind, e.name) for e in second})
+
+    record = json.loads(saved.read_text(encoding="utf-8"))
+    for damaged in (
+        "{not json",
+        json.dumps({**record, "version": "other code"}),
+        json.dumps({**record, "counts": {"k": "not counts"}}),
+    ):
+        saved.write_text(damaged, encoding="utf-8")
+        monkeypatch.setattr(report, "_COUNTED", {})
+        counted.clear()
+        report.load_counts(saved)
+        assert report.build_report(library) == second and len(counted) == everything

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,10 +74,13 @@ SETTLE_MS = 300
 # with two, one page loads or is measured while the other settles.
 PAGES_AT_ONCE = 2
 # How many sites' pages are proven at once, their pages counted together against
-# PAGES_AT_ONCE. One: with two (a build verifies two clinics at once), each site's pages
-# had a renderer process of their own, and the 20-clinic build's peak memory rose from
-# 526 to 646 MB for a clinic's turn about 4% shorter.
-SITES_AT_ONCE = 1
+# PAGES_AT_ONCE. Each site's pages have a browser context, and so a renderer process, of
+# their own: a site with more pages to prove than PAGES_AT_ONCE (a full build's) has the
+# browser to itself, as with two such sites at once the 20-clinic build's peak memory rose
+# from 526 to 646 MB for a clinic's turn about 4% shorter. Sites with that many pages or
+# fewer (a build after an edit proves a page or two per clinic) share it: their pages' loads
+# and settling overlap, where one site at a time waited for each page in turn.
+SITES_AT_ONCE = 2
 # The smallest text a patient is expected to read, in CSS pixels (as drawn, after transforms),
 # and the WCAG 2 AA contrast for body text.
 MIN_FONT_PX = 9.0
@@ -141,13 +145,14 @@ class Chromium:
     `careleaf.verify` runs the work that uses it in `thread`, so that Chromium proves the
     pages while the PDFs are read; leaving the context manager stops the browser after that
     work. No more than `PAGES_AT_ONCE` pages are open at any time, whoever opened them
-    (`pages`), and `SITES_AT_ONCE` sites' pages are proven at once.
+    (`pages`), and up to `SITES_AT_ONCE` sites' pages are proven at once (`turns`).
     """
 
     def __init__(self) -> None:
         self._browser: cdp.Browser | None = None
         self._starting = threading.Lock()
         self.pages = threading.BoundedSemaphore(PAGES_AT_ONCE)
+        self.turns = _Turns()
         self.thread = ThreadPoolExecutor(SITES_AT_ONCE, thread_name_prefix="chromium")
 
     def browser(self) -> cdp.Browser:
@@ -189,6 +194,41 @@ class Chromium:
         """Stop the browser once the work queued in its threads is done."""
         self.thread.shutdown()
         self.stop()
+
+
+class _Turns:
+    """Whose pages the browser proves: several small sites' at once, or one large site's
+    alone (see `SITES_AT_ONCE`). A large site waiting goes before small ones that come after
+    it, so that a stream of small sites never keeps it waiting."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._small = 0  # small sites proving now
+        self._large = False  # a large site proving now
+        self._large_waiting = 0
+
+    @contextlib.contextmanager
+    def turn(self, pages: int) -> Iterator[None]:
+        """Wait for a turn for a site with ``pages`` pages to prove, and hold it."""
+        large = pages > PAGES_AT_ONCE
+        with self._changed:
+            if large:
+                self._large_waiting += 1
+                self._changed.wait_for(lambda: not self._large and not self._small)
+                self._large_waiting -= 1
+                self._large = True
+            else:
+                self._changed.wait_for(lambda: not self._large and not self._large_waiting)
+                self._small += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                if large:
+                    self._large = False
+                else:
+                    self._small -= 1
+                self._changed.notify_all()
 
 
 # Blocks service workers, as Playwright's ``service_workers="block"`` did: a page's
@@ -426,7 +466,11 @@ class PageProver:
         Raises:
             UnreadableOutput: Chromium exited, refused to open a page or stopped answering.
         """
-        with ThreadPoolExecutor(PAGES_AT_ONCE, thread_name_prefix="page") as pool:
+        assert self.chromium is not None, "a prover checks pages inside its `with` block"
+        with (
+            self.chromium.turns.turn(len(pages)),
+            ThreadPoolExecutor(PAGES_AT_ONCE, thread_name_prefix="page") as pool,
+        ):
             proofs = {path: pool.submit(self._prove, path, pages[path]) for path in pages}
             try:
                 return {path: proof.result() for path, proof in proofs.items()}

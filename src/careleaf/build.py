@@ -42,15 +42,20 @@ from .model import Library
 from .pdf import HandoutJob, Renderer, handout_job, render_job, thumbnail
 from .policy import overdue_blocks, safety_policy
 from .proofs import Proofs
-from .report import release_dictionaries
+from .report import load_counts, release_dictionaries, save_counts
 from .verify import PdfProof, format_table, prove_pdf, verify
 
-# How many clinics are verified at once (see `build`): more would hold more sites in staging
-# without using the cores better, as the browser proves one site's pages at a time.
-VERIFIERS = 2
+# How many clinics are verified at once (see `build`): one more than the browser proves at
+# once (`careleaf.browser.SITES_AT_ONCE`), so that a clinic's manifest and static checks are
+# worked out while the browser proves the others' pages; more would hold more sites in
+# staging without using the cores better.
+VERIFIERS = 3
 # Below this many handouts to render, starting workers (each loads the fonts, about a second
 # of CPU) costs more than it saves: they are rendered in this process.
 POOL_THRESHOLD = 4
+
+# In the cache folder: the editors' report's readability counts (`careleaf.report`).
+READABILITY_FILE = "readability.json"
 
 Progress = Callable[[str], None]
 WORKER_STOPPED = (
@@ -654,6 +659,9 @@ def build(
             raise BuildError(f"unknown clinic '{clinic}' (known: {known})")
     cache_folder = Path(cache_dir or Path(root) / ".careleaf-cache")
     records = BuildRecords(cache_folder)
+    # The editors' report's counts of the texts that did not change since the last build.
+    counts = cache_folder / READABILITY_FILE
+    load_counts(counts)
     options = (allow_stale, allow_overdue, preview)
     files = input_files(Path(root))
     languages = build_languages(library, preview)
@@ -740,8 +748,8 @@ def build(
     # clinic is verified and published in a thread of its own while the next clinic's sites
     # are built here: the browser works in its own processes, and waits for each page to
     # settle, so the two overlap. `VERIFIERS` clinics are verified at once: while the browser
-    # proves one's pages (in its one thread, `careleaf.browser.Chromium`), the next one's
-    # manifest and static checks are worked out.
+    # proves pages (in its threads, `careleaf.browser.Chromium`), the next clinic's manifest
+    # and static checks are worked out.
     with (
         Chromium() as chromium,
         concurrent.futures.ThreadPoolExecutor(VERIFIERS, thread_name_prefix="verify") as verifier,
@@ -766,6 +774,7 @@ def build(
                     verifier.submit(verify_and_publish, clinic, wanted, staging, final, last)
                 )
                 unverified = None
+            save_counts(counts)
         finally:
             # Sites built but never handed to the verifier are not left behind.
             if unverified is not None:

