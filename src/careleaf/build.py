@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import functools
 import gc
 import hashlib
 import json
@@ -456,6 +457,13 @@ def finish(
 ENGINES = ("careleaf", "mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "weasyprint")
 
 
+@functools.cache
+def engine_versions() -> str:
+    """The `ENGINES`' versions, looked up once (a build's digests ask for them by the hundred,
+    and each lookup reads the package's metadata from disk)."""
+    return "".join(f"{name}={metadata.version(name)}\0" for name in ENGINES)
+
+
 def input_files(root: Path) -> dict[str, str]:
     """Every file a build reads: the project's (`careleaf.manifest.SOURCE_PARTS`) and careleaf's own
     (``careleaf/...``), by relative path, with their SHA-256."""
@@ -491,8 +499,7 @@ def inputs_digest(
     if not epoch:
         return None
     digest = hashlib.sha256(f"{clinic_id}\0{epoch}\0{options!r}\0".encode())
-    for name in ENGINES:
-        digest.update(f"{name}={metadata.version(name)}\0".encode())
+    digest.update(engine_versions().encode())
     for name, sha in files.items():
         parts = name.split("/")
         if (
