@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from .browser import Chromium
-from .cache import Cache, Entry, assets_digest, renderer_digest
+from .cache import Cache, Entry, assets_digest, renderer_digest, write_whole
 from .errors import BuildError, CareleafError, ContentError
 from .load import check_project, load_library
 from .manifest import (
@@ -43,7 +43,7 @@ from .model import Library
 from .pdf import HandoutJob, Renderer, handout_job, render_job, thumbnail
 from .policy import overdue_blocks, safety_policy
 from .proofs import Proofs
-from .report import load_counts, release_dictionaries, save_counts
+from .report import counts_to_save, load_counts, release_dictionaries
 from .verify import PdfProof, format_table, prove_pdf, verify
 
 # How many clinics are verified at once (see `build`): one more than the browser proves at
@@ -666,9 +666,6 @@ def build(
             raise BuildError(f"unknown clinic '{clinic}' (known: {known})")
     cache_folder = Path(cache_dir or Path(root) / ".careleaf-cache")
     records = BuildRecords(cache_folder)
-    # The editors' report's counts of the texts that did not change since the last build.
-    counts = cache_folder / READABILITY_FILE
-    load_counts(counts)
     options = (allow_stale, allow_overdue, preview)
     files = input_files(Path(root))
     languages = build_languages(library, preview)
@@ -757,6 +754,10 @@ def build(
     # settle, so the two overlap. `VERIFIERS` clinics are verified at once: while the browser
     # proves pages (in its threads, `careleaf.browser.Chromium`), the next clinic's manifest
     # and static checks are worked out.
+    # The editors' report (in the source language's sites) counts only the texts that changed
+    # since the last build.
+    counts = cache_folder / READABILITY_FILE
+    load_counts(counts)
     with (
         Chromium() as chromium,
         concurrent.futures.ThreadPoolExecutor(VERIFIERS, thread_name_prefix="verify") as verifier,
@@ -781,7 +782,9 @@ def build(
                     verifier.submit(verify_and_publish, clinic, wanted, staging, final, last)
                 )
                 unverified = None
-            save_counts(counts)
+            if (counted := counts_to_save()) is not None:
+                cache_folder.mkdir(parents=True, exist_ok=True)
+                write_whole(counts, counted)
         finally:
             # Sites built but never handed to the verifier are not left behind.
             if unverified is not None:

@@ -146,7 +146,7 @@ def _counting_version() -> str:
 
 
 def load_counts(path: Path) -> None:
-    """Take the counts a build saved (`save_counts`), if the same code and libraries counted
+    """Take the counts a build saved (`counts_to_save`), if the same code and libraries counted
     them; a missing or damaged file is ignored (every text is counted again)."""
     try:
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -168,17 +168,15 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-def save_counts(path: Path) -> None:
-    """Save the counts of the texts this process's reports read (and no other: the file holds
-    the project's texts as they are now, not every text it ever had); nothing when no report
-    was built."""
+def counts_to_save() -> bytes | None:
+    """The file `load_counts` takes: the counts of the texts this process's reports read (and
+    no other: it holds the project's texts as they are now, not every text it ever had);
+    None when no report was built."""
     counts = {key: _COUNTED[key] for key in sorted(_READ) if key in _COUNTED}
     if not counts:
-        return
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+        return None
     record = {"version": _counting_version(), "counts": counts}
-    path.write_text(json.dumps(record, indent=0), encoding="utf-8")
+    return json.dumps(record, indent=0).encode("utf-8")
 
 
 def _review(blocks: list[Block]) -> tuple[str, date | None, date | None]:
