@@ -87,6 +87,32 @@ def test_an_unchanged_handout_is_copied_and_a_changed_one_rendered_again(
     )
 
 
+def test_meanwhile_runs_while_the_handouts_render_and_its_failure_renders_nothing_more(
+    project: Path, tmp_path: Path
+) -> None:
+    """The build's sites are built in ``meanwhile``: once every handout is handed out and
+    before they are all rendered (here in this process, which renders after it); when it
+    fails, the build stops without rendering the rest."""
+    library = load_library(project)
+    units = plan(library, ["example"], ["en"])
+    seen: list[int] = []
+
+    def count_ready() -> None:
+        seen.append(len(list((tmp_path / "cache").rglob("*.pdf"))))
+
+    entries = render_handouts(
+        library, units, Cache(tmp_path / "cache"), jobs=1, meanwhile=count_ready
+    )
+    assert seen == [0] and all(entry.ready() for entry in entries.values())
+
+    def fail() -> None:
+        raise BuildError("a site failed")
+
+    with pytest.raises(BuildError, match="a site failed"):
+        render_handouts(library, units, Cache(tmp_path / "other"), jobs=1, meanwhile=fail)
+    assert not list((tmp_path / "other").rglob("*.pdf"))
+
+
 def test_a_changed_stylesheet_renders_every_handout_again(project: Path, tmp_path: Path) -> None:
     library = load_library(project)
     cache = Cache(tmp_path / "cache")
@@ -595,7 +621,11 @@ def test_two_clinics_are_verified_at_once_and_a_failure_publishes_neither(
         second_verifying.set()
         return 1
 
-    monkeypatch.setattr(pipeline, "render_handouts", lambda *args, **kwargs: {})
+    def render_handouts(*args: Any, meanwhile: Any = None, **kwargs: Any) -> dict[Any, Any]:
+        meanwhile()  # the sites, built while the (here: no) handouts render
+        return {}
+
+    monkeypatch.setattr(pipeline, "render_handouts", render_handouts)
     monkeypatch.setattr(pipeline, "finish", finish)
     dist = tmp_path / "dist"
     with pytest.raises(BuildError, match=r"nothing was published \(example\)"):

@@ -324,6 +324,7 @@ def render_handouts(
     jobs: int | None = None,
     proofs: Proofs | None = None,
     known: Mapping[Unit, str] | None = None,
+    meanwhile: Callable[[], None] | None = None,
     progress: Progress = _quiet,
 ) -> dict[Unit, Entry]:
     """Render every unit whose inputs changed; take the others from the cache.
@@ -335,6 +336,9 @@ def render_handouts(
     With ``proofs`` (a build's memo), each handout rendered is also proven, in the worker
     that rendered it, as the build's verification will prove it: the verification then
     finds the proof in the memo instead of proving the PDFs one after another itself.
+
+    ``meanwhile``: work for this process while the workers render, called once every
+    handout is handed to them; when it fails, the handouts not yet rendered are cancelled.
 
     Returns:
         Each unit's cache entry (its PDF, thumbnail and page count).
@@ -372,6 +376,8 @@ def render_handouts(
                     )
                     proof = PdfProof.of(library, output)
                 workers.render(unit, job, entry, proof)
+        if meanwhile is not None:
+            meanwhile()
     everything = plan(library, library.clinics, list(library.project.languages))
     cache.record(
         {unit.name: entry.key for unit, entry in entries.items()},
@@ -703,92 +709,109 @@ def build(
             if unit.name in published.handouts:
                 reused[unit] = published.handouts[unit.name]
     proofs = Proofs(cache_folder / "proofs")
-    entries = render_handouts(
-        library,
-        units,
-        Cache(cache_folder),
-        allow_overdue=allow_overdue,
-        preview=preview,
-        jobs=jobs,
-        proofs=proofs,
-        known=reused,
-        progress=progress,
-    )
-    stop_fork_server()
+    staged: dict[str, Path] = {}
+
+    def build_sites() -> None:
+        """Build every clinic's sites into its staging folder (while the workers render)."""
+        # The editors' report (in the source language's sites) counts only the texts that
+        # changed since the last build.
+        counts = cache_folder / READABILITY_FILE
+        load_counts(counts)
+        for clinic, (wanted, before) in todo.items():
+            final = Path(site_dir_for(clinic))
+            staging = staging_dir(final)
+            shutil.rmtree(staging, ignore_errors=True)
+            staged[clinic] = staging
+            for lang in languages:
+                wanted.written[lang] = _language_site(
+                    engine, clinic, lang, staging, library, final, wanted, before, progress
+                )
+            # The editors' report has counted its texts (and keeps the counts).
+            release_dictionaries()
+        if (counted := counts_to_save()) is not None:
+            cache_folder.mkdir(parents=True, exist_ok=True)
+            write_whole(counts, counted)
+
+    try:
+        # The sites need no handout (they are put in at verification): this process builds
+        # them while the workers render, and both cores are busy. The verification comes
+        # after: the browser then proves pages once the workers' memory is given back.
+        entries = render_handouts(
+            library,
+            units,
+            Cache(cache_folder),
+            allow_overdue=allow_overdue,
+            preview=preview,
+            jobs=jobs,
+            proofs=proofs,
+            known=reused,
+            meanwhile=build_sites,
+            progress=progress,
+        )
+        stop_fork_server()
+        _verify_and_publish(
+            library, todo, staged, entries, site_dir_for, languages, proofs, records, progress
+        )
+    finally:
+        # Sites built but never published (a build that failed) are not left behind.
+        for staging in staged.values():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _verify_and_publish(
+    library: Library,
+    todo: Mapping[str, tuple[Published, Published | None]],
+    staged: Mapping[str, Path],
+    entries: dict[Unit, Entry],
+    site_dir_for: Callable[[str], Path],
+    languages: Sequence[str],
+    proofs: Proofs,
+    records: BuildRecords,
+    progress: Progress,
+) -> None:
+    """Verify each clinic's staged sites with its handouts, and publish them in order,
+    stopping at the first clinic that fails.
+
+    One Chromium proves the pages of every clinic (starting it takes about 2 seconds).
+    `VERIFIERS` clinics are verified at once, each in a thread: while the browser proves
+    pages (in its own processes and threads, `careleaf.browser.Chromium`), the next clinic's
+    manifest and static checks are worked out here.
+    """
 
     def verify_and_publish(
-        clinic: str,
-        wanted: Published,
-        staging: Path,
-        final: Path,
-        before: concurrent.futures.Future[None] | None,
+        clinic: str, wanted: Published, before: concurrent.futures.Future[None] | None
     ) -> None:
-        """Verify a clinic's built folder and publish it (in a verifier's thread), once the
-        clinic ``before`` it is published: a build publishes in order, and stops at the
-        first clinic that fails."""
-        try:
-            count = finish(
-                library,
-                clinic,
-                staging,
-                entries,
-                progress,
-                languages=languages,
-                proofs=proofs.site(),
-                chromium=chromium,
-            )
-            if before is not None:
-                before.result()
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        """Verify a clinic's built folder and publish it, once the clinic ``before`` it is
+        published."""
+        staging, final = staged[clinic], Path(site_dir_for(clinic))
+        count = finish(
+            library,
+            clinic,
+            staging,
+            entries,
+            progress,
+            languages=languages,
+            proofs=proofs.site(),
+            chromium=chromium,
+        )
+        if before is not None:
+            before.result()
         publish(staging, final)
         wanted.files = tree_hashes(final)
         wanted.handouts = {u.name: e.key for u, e in entries.items() if u.clinic == clinic}
         records.remember(final, wanted)
         progress(f"published {clinic}: {count} outputs verified, into {final}")
 
-    # One Chromium proves the pages of every clinic (starting it takes about 2 seconds). A
-    # clinic is verified and published in a thread of its own while the next clinic's sites
-    # are built here: the browser works in its own processes, and waits for each page to
-    # settle, so the two overlap. `VERIFIERS` clinics are verified at once: while the browser
-    # proves pages (in its threads, `careleaf.browser.Chromium`), the next clinic's manifest
-    # and static checks are worked out.
-    # The editors' report (in the source language's sites) counts only the texts that changed
-    # since the last build.
-    counts = cache_folder / READABILITY_FILE
-    load_counts(counts)
     with (
         Chromium() as chromium,
         concurrent.futures.ThreadPoolExecutor(VERIFIERS, thread_name_prefix="verify") as verifier,
     ):
         verifying: collections.deque[concurrent.futures.Future[None]] = collections.deque()
-        unverified: Path | None = None
-        try:
-            for clinic, (wanted, before) in todo.items():
-                final = Path(site_dir_for(clinic))
-                staging = unverified = staging_dir(final)
-                shutil.rmtree(staging, ignore_errors=True)
-                for lang in languages:
-                    wanted.written[lang] = _language_site(
-                        engine, clinic, lang, staging, library, final, wanted, before, progress
-                    )
-                # The editors' report has counted its texts (and keeps the counts).
-                release_dictionaries()
-                while len(verifying) >= VERIFIERS:
-                    verifying.popleft().result()  # a clinic before failed: the build stops here
-                last = verifying[-1] if verifying else None
-                verifying.append(
-                    verifier.submit(verify_and_publish, clinic, wanted, staging, final, last)
-                )
-                unverified = None
-            if (counted := counts_to_save()) is not None:
-                cache_folder.mkdir(parents=True, exist_ok=True)
-                write_whole(counts, counted)
-        finally:
-            # Sites built but never handed to the verifier are not left behind.
-            if unverified is not None:
-                shutil.rmtree(unverified, ignore_errors=True)
+        for clinic, (wanted, _before) in todo.items():
+            while len(verifying) >= VERIFIERS:
+                verifying.popleft().result()  # a clinic before failed: the build stops here
+            last = verifying[-1] if verifying else None
+            verifying.append(verifier.submit(verify_and_publish, clinic, wanted, last))
         for future in verifying:
             future.result()
 
