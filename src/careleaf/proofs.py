@@ -195,7 +195,9 @@ class Proofs:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_whole(index_file, json.dumps(index, indent=1, sort_keys=True).encode("utf-8"))
             keep = {key for keys in index.values() for key in keys} | self.fresh
-            keep.update(key for view in self._sites for key in view.used)
+            # Copied whole (`set.copy` holds the interpreter lock): other threads may be
+            # adding to them.
+            keep.update(key for view in self._sites for key in view.used.copy())
             for path in self.folder.glob("??/*.json"):
                 if path.stem not in keep:
                     path.unlink(missing_ok=True)
