@@ -46,10 +46,10 @@ from .proofs import Proofs
 from .report import counts_to_save, load_counts, release_dictionaries
 from .verify import PdfProof, format_table, prove_pdf, verify
 
-# How many clinics are verified at once (see `build`): one more than the browser proves at
-# once (`careleaf.browser.SITES_AT_ONCE`), so that a clinic's manifest and static checks are
-# worked out while the browser proves the others' pages; more would hold more sites in
-# staging without using the cores better.
+# How many clinics are verified at once (see `_verify_and_publish`): one more than the
+# browser proves at once (`careleaf.browser.SITES_AT_ONCE`), so that a clinic's manifest and
+# static checks are worked out while the browser proves the others' pages; more would only
+# wait for the browser.
 VERIFIERS = 3
 # Below this many handouts to render, starting workers (each loads the fonts, about a second
 # of CPU) costs more than it saves: they are rendered in this process.
