@@ -113,6 +113,35 @@ def test_meanwhile_runs_while_the_handouts_render_and_its_failure_renders_nothin
     assert not list((tmp_path / "other").rglob("*.pdf"))
 
 
+def test_each_handout_a_worker_renders_is_reported_while_this_process_is_busy(
+    project: Path, tmp_path: Path
+) -> None:
+    """Progress says each handout the workers finish as it is done, while this process is
+    still in ``meanwhile`` (building the sites), not in a burst once it is back."""
+    import time
+
+    library = load_library(project)
+    steps: list[str] = []
+    heard: list[bool] = []
+
+    def wait_for_a_handout() -> None:
+        deadline = time.monotonic() + 120
+        while not any(": rendered (" in step for step in steps) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        heard.append(any(": rendered (" in step for step in steps))
+
+    render_handouts(
+        library,
+        plan(library, ["example"]),
+        Cache(tmp_path / "cache"),
+        jobs=2,
+        meanwhile=wait_for_a_handout,
+        progress=steps.append,
+    )
+    assert heard == [True]
+    assert sum(": rendered (" in step for step in steps) == 3 * len(library.handouts)
+
+
 def test_a_changed_stylesheet_renders_every_handout_again(project: Path, tmp_path: Path) -> None:
     library = load_library(project)
     cache = Cache(tmp_path / "cache")

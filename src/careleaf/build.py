@@ -258,14 +258,26 @@ class _Workers:
                         _render_in_worker, self.root, self.shared, job, entry, proving
                     )
                     self.futures[future] = unit
+                    # Said as soon as it is done, even while this process is busy elsewhere
+                    # (building the sites, `render_handouts`'s ``meanwhile``).
+                    future.add_done_callback(self._announce)
             except BrokenProcessPool:  # a worker died before every handout was handed out
                 raise BuildError(WORKER_STOPPED) from None
             self.waiting.clear()
 
-    def _done(self, unit: Unit, pages: int, key: str | None) -> None:
+    def _done(self, unit: Unit, pages: int, key: str | None, *, say: bool = True) -> None:
         if key is not None and self.proofs is not None:
             self.proofs.fresh.add(key)
-        self.progress(f"handout {unit.name}: rendered ({pages} pages)")
+        if say:
+            self.progress(f"handout {unit.name}: rendered ({pages} pages)")
+
+    def _announce(self, future: concurrent.futures.Future[tuple[int, str | None]]) -> None:
+        """Report a handout a worker has rendered (in the pool's thread); a failure is
+        raised by `__exit__`, in this process's own thread."""
+        if not future.cancelled() and future.exception() is None:
+            self.progress(
+                f"handout {self.futures[future].name}: rendered ({future.result()[0]} pages)"
+            )
 
     def __exit__(self, error_type: object, *exc: object) -> None:
         try:
@@ -273,7 +285,7 @@ class _Workers:
                 for unit, job, entry, proving in self.waiting:
                     self._done(unit, *_render(self.root, self.shared, job, entry, proving))
                 for future in concurrent.futures.as_completed(self.futures):
-                    self._done(self.futures[future], *future.result())
+                    self._done(self.futures[future], *future.result(), say=False)
         except BrokenProcessPool:
             raise BuildError(WORKER_STOPPED) from None
         finally:
