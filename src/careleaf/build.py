@@ -265,27 +265,29 @@ class _Workers:
                 raise BuildError(WORKER_STOPPED) from None
             self.waiting.clear()
 
-    def _done(self, unit: Unit, pages: int, key: str | None, *, say: bool = True) -> None:
+    def _say(self, unit: Unit, pages: int) -> None:
+        self.progress(f"handout {unit.name}: rendered ({pages} pages)")
+
+    def _keep(self, key: str | None) -> None:
+        """Keep a handout's passing proof (its memo key) for the verification to come."""
         if key is not None and self.proofs is not None:
             self.proofs.fresh.add(key)
-        if say:
-            self.progress(f"handout {unit.name}: rendered ({pages} pages)")
 
     def _announce(self, future: concurrent.futures.Future[tuple[int, str | None]]) -> None:
         """Report a handout a worker has rendered (in the pool's thread); a failure is
         raised by `__exit__`, in this process's own thread."""
         if not future.cancelled() and future.exception() is None:
-            self.progress(
-                f"handout {self.futures[future].name}: rendered ({future.result()[0]} pages)"
-            )
+            self._say(self.futures[future], future.result()[0])
 
     def __exit__(self, error_type: object, *exc: object) -> None:
         try:
             if error_type is None:
                 for unit, job, entry, proving in self.waiting:
-                    self._done(unit, *_render(self.root, self.shared, job, entry, proving))
+                    pages, key = _render(self.root, self.shared, job, entry, proving)
+                    self._keep(key)
+                    self._say(unit, pages)
                 for future in concurrent.futures.as_completed(self.futures):
-                    self._done(self.futures[future], *future.result(), say=False)
+                    self._keep(future.result()[1])
         except BrokenProcessPool:
             raise BuildError(WORKER_STOPPED) from None
         finally:
@@ -721,7 +723,7 @@ def build(
             if unit.name in published.handouts:
                 reused[unit] = published.handouts[unit.name]
     proofs = Proofs(cache_folder / "proofs")
-    staged: dict[str, Path] = {}
+    staged: list[_Staged] = []
 
     def build_sites() -> None:
         """Build every clinic's sites into its staging folder (while the workers render)."""
@@ -733,7 +735,7 @@ def build(
             final = Path(site_dir_for(clinic))
             staging = staging_dir(final)
             shutil.rmtree(staging, ignore_errors=True)
-            staged[clinic] = staging
+            staged.append(_Staged(clinic, wanted, staging, final))
             for lang in languages:
                 wanted.written[lang] = _language_site(
                     engine, clinic, lang, staging, library, final, wanted, before, progress
@@ -761,21 +763,28 @@ def build(
             progress=progress,
         )
         stop_fork_server()
-        _verify_and_publish(
-            library, todo, staged, entries, site_dir_for, languages, proofs, records, progress
-        )
+        _verify_and_publish(library, staged, entries, languages, proofs, records, progress)
     finally:
         # Sites built but never published (a build that failed) are not left behind.
-        for staging in staged.values():
-            shutil.rmtree(staging, ignore_errors=True)
+        for site in staged:
+            shutil.rmtree(site.staging, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A clinic's sites, built into ``staging``, to be verified and published as ``final``
+    with what they were built from (``wanted``)."""
+
+    clinic: str
+    wanted: Published
+    staging: Path
+    final: Path
 
 
 def _verify_and_publish(
     library: Library,
-    todo: Mapping[str, tuple[Published, Published | None]],
-    staged: Mapping[str, Path],
+    staged: Sequence[_Staged],
     entries: dict[Unit, Entry],
-    site_dir_for: Callable[[str], Path],
     languages: Sequence[str],
     proofs: Proofs,
     records: BuildRecords,
@@ -790,16 +799,13 @@ def _verify_and_publish(
     manifest and static checks are worked out here.
     """
 
-    def verify_and_publish(
-        clinic: str, wanted: Published, before: concurrent.futures.Future[None] | None
-    ) -> None:
+    def verify_and_publish(site: _Staged, before: concurrent.futures.Future[None] | None) -> None:
         """Verify a clinic's built folder and publish it, once the clinic ``before`` it is
         published."""
-        staging, final = staged[clinic], Path(site_dir_for(clinic))
         count = finish(
             library,
-            clinic,
-            staging,
+            site.clinic,
+            site.staging,
             entries,
             progress,
             languages=languages,
@@ -808,22 +814,24 @@ def _verify_and_publish(
         )
         if before is not None:
             before.result()
-        publish(staging, final)
-        wanted.files = tree_hashes(final)
-        wanted.handouts = {u.name: e.key for u, e in entries.items() if u.clinic == clinic}
-        records.remember(final, wanted)
-        progress(f"published {clinic}: {count} outputs verified, into {final}")
+        publish(site.staging, site.final)
+        site.wanted.files = tree_hashes(site.final)
+        site.wanted.handouts = {
+            u.name: e.key for u, e in entries.items() if u.clinic == site.clinic
+        }
+        records.remember(site.final, site.wanted)
+        progress(f"published {site.clinic}: {count} outputs verified, into {site.final}")
 
     with (
         Chromium() as chromium,
         concurrent.futures.ThreadPoolExecutor(VERIFIERS, thread_name_prefix="verify") as verifier,
     ):
         verifying: collections.deque[concurrent.futures.Future[None]] = collections.deque()
-        for clinic, (wanted, _before) in todo.items():
+        for site in staged:
             while len(verifying) >= VERIFIERS:
                 verifying.popleft().result()  # a clinic before failed: the build stops here
             last = verifying[-1] if verifying else None
-            verifying.append(verifier.submit(verify_and_publish, clinic, wanted, last))
+            verifying.append(verifier.submit(verify_and_publish, site, last))
         for future in verifying:
             future.result()
 
