@@ -102,8 +102,8 @@ def pipelined(root: Path, cache: Path) -> float:
 def changed_pdfs_alone(root: Path, log: str, scratch: Path) -> float:
     """The handouts a one-change build rendered (named in its ``log``), rendered and proven
     again by careleaf's worker pool alone, as that build's workers did: empty cache, empty
-    proof memo, nothing else running. No build that renders and proves them can be faster:
-    this is the part of the one-change build that no scheduling can remove."""
+    proof memo, nothing else running: the part of the one-change build that no scheduling
+    can remove, as long as each of those handouts is rendered and proven whole."""
     names = {
         line.split("handout ", 1)[1].split(": rendered (", 1)[0]
         for line in log.splitlines()
