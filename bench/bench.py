@@ -99,16 +99,20 @@ def pipelined(root: Path, cache: Path) -> float:
     return time.perf_counter() - started
 
 
-def changed_pdfs_alone(root: Path, log: str, scratch: Path) -> float:
-    """The handouts a one-change build rendered (named in its ``log``), rendered and proven
-    again by careleaf's worker pool alone, as that build's workers did: empty cache, empty
-    proof memo, nothing else running: the part of the one-change build that no scheduling
-    can remove, as long as each of those handouts is rendered and proven whole."""
-    names = {
+def rendered_in(log: str) -> set[str]:
+    """The handouts (``clinic/lang/handout``) a build's log says it rendered."""
+    return {
         line.split("handout ", 1)[1].split(": rendered (", 1)[0]
         for line in log.splitlines()
         if ": rendered (" in line
     }
+
+
+def changed_pdfs_alone(root: Path, names: set[str], scratch: Path) -> float:
+    """The handouts a one-change build rendered (``names``, `rendered_in` its log), rendered
+    and proven again by careleaf's worker pool alone, as that build's workers did: empty
+    cache, empty proof memo, nothing else running: the part of the one-change build that no
+    scheduling can remove, as long as each of those handouts is rendered and proven whole."""
     library = load_library(root)
     units = [unit for unit in plan(library, sorted(library.clinics)) if unit.name in names]
     shutil.rmtree(scratch, ignore_errors=True)
@@ -282,7 +286,8 @@ def main() -> None:
             text = (root / path).read_text(encoding="utf-8")
             (root / path).write_text(text.replace(old, new, 1), encoding="utf-8")
             change, _, log = run_build(root)
-            times["changed_pdfs"].append(changed_pdfs_alone(root, log, root / ".floor"))
+            changed = rendered_in(log)
+            times["changed_pdfs"].append(changed_pdfs_alone(root, changed, root / ".floor"))
             (root / path).write_text(text, encoding="utf-8")
             times["full"].append(full)
             times["noop"].append(noop)
@@ -290,7 +295,7 @@ def main() -> None:
             times["rss"].append(rss)
             times["pss"].append(pss)
             times["preview"].append(preview_edit(root))
-            rendered.append(sum(1 for line in log.splitlines() if ": rendered (" in line))
+            rendered.append(len(changed))
             print(
                 f"run {run + 1}: full {full:.1f} s, no-op {noop:.1f} s, one change {change:.1f} s "
                 f"(its PDFs alone {times['changed_pdfs'][-1]:.1f} s), "
