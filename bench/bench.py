@@ -24,12 +24,12 @@ from pathlib import Path
 
 import weasyprint
 
-from careleaf.build import default_jobs, plan, prepare, render_handouts
-from careleaf.cache import Cache
-from careleaf.load import load_library
-from careleaf.manifest import SOURCE_PARTS
-from careleaf.pdf import PDF_VARIANT, ConfinedFetcher, HandoutJob
-from careleaf.proofs import Proofs
+from careleaf.build.cache import Cache
+from careleaf.build.pipeline import default_jobs, plan, prepare, render_handouts
+from careleaf.content.load import load_library
+from careleaf.render.handouts import PDF_VARIANT, ConfinedFetcher, HandoutJob
+from careleaf.verify.manifest import SOURCE_PARTS
+from careleaf.verify.proofs import Proofs
 
 REPO = Path(__file__).resolve().parents[1]
 CARELEAF = Path(sys.executable).with_name("careleaf")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from careleaf.browser import CHROMIUM, QUIET_ARGS
+from careleaf.verify.browser import CHROMIUM, QUIET_ARGS
 
 REPO = Path(__file__).resolve().parents[1]
 # What every project needs besides its own content: the macros module, the theme overrides
@@ -69,7 +69,7 @@ def edit(path: Path, old: str, new: str) -> None:
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The real project, built once for the whole run: (project, site). Read it, never edit."""
-    from careleaf.site import build_site
+    from careleaf.site.engine import build_site
 
     project = copy_project(REPO, tmp_path_factory.mktemp("real") / "project")
     build_site(project, "example", project / "site")
@@ -78,7 +78,7 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def approve(root: Path) -> None:
     """Re-pin a project's protected English, as `careleaf protect` does after review."""
-    from careleaf.protect import approve as approve_pins
+    from careleaf.editorial.protect import approve as approve_pins
 
     approve_pins(root)
 
@@ -90,7 +90,7 @@ def marked(page) -> dict[str, str]:  # noqa: ANN001 (a BeautifulSoup document)
 
 def shown(library, lang: str, blocks, clinic: str | None = None) -> dict[str, str]:  # noqa: ANN001
     """Protected key -> the text a language shows, for every protected field of ``blocks``."""
-    from careleaf.render import protected_texts
+    from careleaf.render.blocks import protected_texts
 
     texts: dict[str, str] = {}
     for block_id in blocks:
@@ -102,7 +102,7 @@ def shown(library, lang: str, blocks, clinic: str | None = None) -> dict[str, st
 
 def anchors(library, blocks) -> set[str]:  # noqa: ANN001
     """The PDF named destinations of every protected field of ``blocks``."""
-    from careleaf.model import protected_anchor
+    from careleaf.content.model import protected_anchor
 
     return {protected_anchor(k) for b in blocks for k in library.project.protected_keys(b)}
 

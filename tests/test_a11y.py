@@ -15,11 +15,11 @@ from playwright.sync_api import Browser, Page
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from careleaf.cli import main
-from careleaf.colour import MINIMUM, brand_problems, contrast, readable_shade
+from careleaf.cli.commands import main
+from careleaf.content.colour import MINIMUM, brand_problems, contrast, readable_shade
+from careleaf.content.load import load_library
 from careleaf.errors import BuildError
-from careleaf.load import load_library
-from careleaf.site import build_site
+from careleaf.site.engine import build_site
 
 WIDTHS = (360, 1280)
 BLOCKING = {"serious", "critical"}

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, copy_project, serve
 from playwright.sync_api import Browser, Page
 
-from careleaf.site import build_site
+from careleaf.site.engine import build_site
 
 SITE_HOST = "riverside-physio.example"  # clinics/example/clinic.yml: website
 

@@ -12,10 +12,10 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import edit
 
-from careleaf.cli import main
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
 from careleaf.errors import BuildError
-from careleaf.load import load_library
-from careleaf.site import build_site
+from careleaf.site.engine import build_site
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from careleaf import browser, cdp
-from careleaf.browser import Chromium, PageProver, Wanted
-from careleaf.readback import UnreadableOutput
+from careleaf.verify import browser, cdp
+from careleaf.verify.browser import Chromium, PageProver, Wanted
+from careleaf.verify.readback import UnreadableOutput
 
 PAGE = '<!doctype html><html lang="en"><head><title>t</title></head><body>{}</body></html>'
 FILES = {

@@ -11,12 +11,12 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import edit
 
-from careleaf.cli import main
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
+from careleaf.content.model import protected_anchor
 from careleaf.errors import ContentError
-from careleaf.load import load_library
-from careleaf.model import protected_anchor
-from careleaf.pdf import handout_pdf
-from careleaf.readback import normalise, pdf_items
+from careleaf.render.handouts import handout_pdf
+from careleaf.verify.readback import normalise, pdf_items
 
 LANGS = ("en", "es", "bn")
 HANDOUTS = ("about-dry-needling", "aftercare", "consent-form")

@@ -14,7 +14,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from careleaf.fonts import font_files, uncovered
+from careleaf.render.fonts import font_files, uncovered
 
 ROOT = Path(__file__).parents[1]
 FONTS = ROOT / "fonts"

@@ -14,10 +14,10 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import REPO, anchors, copy_project, edit
 
-from careleaf.cli import main
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
 from careleaf.errors import BuildError, ContentError
-from careleaf.load import load_library
-from careleaf.pdf import ConfinedFetcher, RefusedURL, handout_pdf
+from careleaf.render.handouts import ConfinedFetcher, RefusedURL, handout_pdf
 
 HANDOUTS = ("about-dry-needling", "aftercare", "consent-form")
 

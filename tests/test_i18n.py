@@ -10,10 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO, anchors, approve, copy_project, edit, marked, shown
 
+from careleaf.content.load import load_library
+from careleaf.content.model import protected_anchor
 from careleaf.errors import BuildError
-from careleaf.load import load_library
-from careleaf.model import protected_anchor
-from careleaf.site import build_site
+from careleaf.site.engine import build_site
 
 PAGES = (
     "index.html",
@@ -151,7 +151,7 @@ def test_arabic_pages_and_handouts_lay_out_right_to_left(tmp_path: Path) -> None
 
 
 def test_left_to_right_anchors_lie_on_the_left(mini: Path) -> None:
-    from careleaf.pdf import handout_pdf
+    from careleaf.render.handouts import handout_pdf
 
     library = load_library(mini)
     out = mini / "sheet.pdf"

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import CONTRAINDICATIONS, REPO, SIDE_EFFECTS, edit
 
-from careleaf.cli import main
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
+from careleaf.content.pages import check_pages
 from careleaf.errors import ContentError, Problem
-from careleaf.load import load_library
-from careleaf.pages import check_pages
 
 
 def problems_of(root: Path) -> list[Problem]:

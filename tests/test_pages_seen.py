@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from careleaf.browser import PageProver, Wanted
-from careleaf.readback import locate
+from careleaf.verify.browser import PageProver, Wanted
+from careleaf.verify.readback import locate
 
 PAGE = "is-it-safe/index.html"
 ITEM = "side-effects/pneumothorax/text"
@@ -173,9 +173,9 @@ def test_a_browser_that_crashes_while_starting_is_started_once_more(
 ) -> None:
     """A Chromium that crashes at its start (seen once on CI) is tried again, once: a second
     failure is the verifier's message, not a traceback."""
-    from careleaf import cdp
-    from careleaf.browser import Chromium
-    from careleaf.readback import UnreadableOutput
+    from careleaf.verify import cdp
+    from careleaf.verify.browser import Chromium
+    from careleaf.verify.readback import UnreadableOutput
 
     starts = []
 

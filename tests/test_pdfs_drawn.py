@@ -13,9 +13,9 @@ import pytest
 import weasyprint
 from conftest import REPO
 
-from careleaf.drawn import DrawnPdf
-from careleaf.readback import locate, normalise
-from careleaf.shaping import parse_to_unicode
+from careleaf.verify.drawn import DrawnPdf
+from careleaf.verify.readback import locate, normalise
+from careleaf.verify.shaping import parse_to_unicode
 
 HANDOUT = "handouts/aftercare.pdf"
 ITEM = "side-effects/pneumothorax/text"
@@ -30,9 +30,9 @@ def check(pdf: Path, key: str, text: str) -> list[str]:
 
 
 def expected_text(project: Path, lang: str, key: str) -> str:
-    from careleaf.load import load_library
-    from careleaf.manifest import Output
-    from careleaf.verify import expected_items
+    from careleaf.content.load import load_library
+    from careleaf.verify.manifest import Output
+    from careleaf.verify.verifier import expected_items
 
     output = Output(f"{lang}/handouts/aftercare.pdf", "pdf", lang, "example", handout="aftercare")
     return expected_items(load_library(project), output)[0][key]
@@ -321,7 +321,7 @@ def test_the_brightest_pixel_of_a_box_is_the_first_as_cropping_finds_it() -> Non
 
     from PIL import Image
 
-    from careleaf.drawn import _brightest
+    from careleaf.verify.drawn import _brightest
 
     chance = random.Random(7)
     image = Image.new("L", (23, 17))

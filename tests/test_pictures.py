@@ -13,7 +13,7 @@ from conftest import REPO
 from PIL import Image
 from playwright.sync_api import Browser
 
-from careleaf.load import load_library
+from careleaf.content.load import load_library
 
 ARTIFACTS = REPO / "test-artifacts"
 LANGS = ("en", "es", "bn")

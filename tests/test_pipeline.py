@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from conftest import edit
 
-from careleaf import build as pipeline
-from careleaf.build import Unit, plan, render_handouts
-from careleaf.cache import Cache
+from careleaf.build import pipeline
+from careleaf.build.cache import Cache
+from careleaf.build.pipeline import Unit, plan, render_handouts
+from careleaf.content.load import load_library
+from careleaf.content.model import Library
 from careleaf.errors import BuildError
-from careleaf.load import load_library
-from careleaf.model import Library
-from careleaf.pdf import HandoutJob
+from careleaf.render.handouts import HandoutJob
 
 
 def render(project: Path, cache: Cache, jobs: int) -> tuple[dict, list[str]]:
@@ -167,7 +167,7 @@ def test_a_worker_error_names_handout_language_and_clinic(project: Path, tmp_pat
 def test_a_build_with_nothing_changed_keeps_the_published_site(
     mini: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from careleaf.site import build_site
+    from careleaf.site.engine import build_site
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     site = mini / "site"
@@ -190,7 +190,7 @@ def test_a_build_with_nothing_changed_keeps_the_published_site(
 
 
 def test_the_preview_watches_every_source_folder(project: Path) -> None:
-    from careleaf.build import watch_list
+    from careleaf.build.pipeline import watch_list
 
     paths = watch_list(project, load_library(project))
     watched = {path.relative_to(project).as_posix() for path in paths}
@@ -214,15 +214,15 @@ def test_the_preview_watches_every_source_folder(project: Path) -> None:
 def test_an_edit_rebuilds_only_what_it_reaches(
     project: Path, edited: str, sites: tuple, handouts: tuple
 ) -> None:
-    from careleaf.build import affected
+    from careleaf.build.pipeline import affected
 
     found = affected(project, load_library(project), [project / edited])
     assert (found.sites, found.handouts) == (sites, handouts)
 
 
 def test_the_preview_rebuilds_an_edit_and_keeps_the_last_good_site(mini: Path) -> None:
-    from careleaf.build import Affected, affected
-    from careleaf.site import Preview
+    from careleaf.build.pipeline import Affected, affected
+    from careleaf.site.engine import Preview
 
     preview = Preview(mini, "demo")
     preview.build(preview.library(), Affected(("en",), ("en",)))
@@ -248,7 +248,7 @@ def test_the_preview_loads_the_content_again_unless_only_pages_changed(mini: Pat
     """Loading reads no page: after a page edit the preview keeps the content it loaded (and
     checks the pages again); after any other edit, or after a load that failed, it loads the
     content again."""
-    from careleaf.site import Preview
+    from careleaf.site.engine import Preview
 
     preview = Preview(mini, "demo")
     first = preview.library()
@@ -269,7 +269,7 @@ def test_the_preview_loads_the_content_again_unless_only_pages_changed(mini: Pat
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7])
 def test_every_clinic_is_in_exactly_one_shard(count: int) -> None:
-    from careleaf.build import shard
+    from careleaf.build.pipeline import shard
 
     clinics = [f"c{n:02d}" for n in range(20)]
     shards = [shard(reversed(clinics), k, count) for k in range(1, count + 1)]
@@ -283,7 +283,7 @@ def test_merged_shards_verify_and_equal_an_unsharded_build(
     from click.testing import CliRunner
     from test_build import snapshot
 
-    from careleaf.cli import main
+    from careleaf.cli.commands import main
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
 
@@ -312,11 +312,11 @@ def test_a_translation_edit_rebuilds_its_language_and_equals_a_fresh_build(
 ) -> None:
     from test_build import snapshot
 
-    from careleaf.load import load_library
-    from careleaf.manifest import collect_outputs
-    from careleaf.proofs import Proofs
-    from careleaf.site import build_site
-    from careleaf.verify import check_output
+    from careleaf.content.load import load_library
+    from careleaf.site.engine import build_site
+    from careleaf.verify.manifest import collect_outputs
+    from careleaf.verify.proofs import Proofs
+    from careleaf.verify.verifier import check_output
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     site = tmp_path / "site"
@@ -373,7 +373,7 @@ def test_a_translation_edit_rebuilds_its_language_and_equals_a_fresh_build(
 def test_a_recorded_handout_missing_from_the_cache_is_rendered_again(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from careleaf.site import build_site
+    from careleaf.site.engine import build_site
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     site, cache = tmp_path / "site", tmp_path / "cache"
@@ -396,8 +396,8 @@ def test_a_recorded_handout_missing_from_the_cache_is_rendered_again(
 
 
 def test_a_page_proof_is_keyed_by_the_files_the_page_loads(tmp_path: Path) -> None:
-    from careleaf.manifest import shipped_files
-    from careleaf.proofs import PageInputs
+    from careleaf.verify.manifest import shipped_files
+    from careleaf.verify.proofs import PageInputs
 
     site = tmp_path / "site"
     for name, text in {
@@ -432,7 +432,7 @@ def test_a_page_proof_is_keyed_by_the_files_the_page_loads(tmp_path: Path) -> No
 
 
 def test_the_caches_forget_what_the_project_no_longer_has(tmp_path: Path) -> None:
-    from careleaf.proofs import Proofs
+    from careleaf.verify.proofs import Proofs
 
     cache = Cache(tmp_path / "cache")
     for key in ("aa11", "bb22"):
@@ -464,7 +464,7 @@ def test_sites_verified_at_once_keep_each_others_proofs(tmp_path: Path) -> None:
     import json
     import pickle
 
-    from careleaf.proofs import Proofs
+    from careleaf.verify.proofs import Proofs
 
     proofs = Proofs(tmp_path / "proofs")
     made_ahead = Proofs.key("pdf", "rendered by a worker")
@@ -491,10 +491,10 @@ def test_sites_verified_at_once_keep_each_others_proofs(tmp_path: Path) -> None:
 def test_a_rendered_handout_is_proven_by_its_worker(project: Path, tmp_path: Path) -> None:
     """The workers prove each handout they render, under the key the verification looks
     up; a failing proof is not remembered."""
-    from careleaf.build import handout_file
-    from careleaf.manifest import Output, sha256
-    from careleaf.proofs import Proofs
-    from careleaf.verify import PdfProof, prove_pdf
+    from careleaf.build.pipeline import handout_file
+    from careleaf.verify.manifest import Output, sha256
+    from careleaf.verify.proofs import Proofs
+    from careleaf.verify.verifier import PdfProof, prove_pdf
 
     library = load_library(project)
     proofs = Proofs(tmp_path / "proofs")
@@ -553,10 +553,13 @@ def test_workers_are_forked_only_from_a_process_without_other_threads() -> None:
     import subprocess
     import sys
 
-    from careleaf.build import _pool_context
+    from careleaf.build.pipeline import _pool_context
 
     # In a process of its own: this one may run a fixture's threads.
-    alone = "from careleaf.build import _pool_context; print(_pool_context().get_start_method())"
+    alone = (
+        "from careleaf.build.pipeline import _pool_context; "
+        "print(_pool_context().get_start_method())"
+    )
     started = subprocess.run(
         [sys.executable, "-c", alone], capture_output=True, text=True, check=True
     )
@@ -568,7 +571,7 @@ def test_workers_are_forked_only_from_a_process_without_other_threads() -> None:
 def test_the_fork_server_is_stopped_once_the_handouts_are_rendered(
     project: Path, tmp_path: Path
 ) -> None:
-    from careleaf.build import stop_fork_server
+    from careleaf.build.pipeline import stop_fork_server
 
     with _another_thread():
         render(project, Cache(tmp_path / "first"), jobs=2)
@@ -585,8 +588,8 @@ def test_a_worker_that_dies_fails_the_render_with_a_message(project: Path, tmp_p
     a BuildError that says what to do, not a traceback."""
     import time
 
-    from careleaf.build import POOL_THRESHOLD, _Workers, prepare
-    from careleaf.cache import assets_digest, renderer_digest
+    from careleaf.build.cache import assets_digest, renderer_digest
+    from careleaf.build.pipeline import POOL_THRESHOLD, _Workers, prepare
 
     library = load_library(project)
     units = plan(library, ["example"])
@@ -612,7 +615,7 @@ def test_a_worker_that_dies_fails_the_render_with_a_message(project: Path, tmp_p
 def test_a_build_record_that_names_a_handout_outside_the_cache_is_not_trusted(
     tmp_path: Path,
 ) -> None:
-    from careleaf.build import BuildRecords, Published, tree_hashes
+    from careleaf.build.pipeline import BuildRecords, Published, tree_hashes
 
     final = tmp_path / "site"
     final.mkdir()

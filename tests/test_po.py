@@ -11,11 +11,11 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import approve, edit
 
-from careleaf.cli import main
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
+from careleaf.editorial.po import export_po, import_po
+from careleaf.editorial.status import recorded_source, translation_status
 from careleaf.errors import ContentError
-from careleaf.load import load_library
-from careleaf.po import export_po, import_po
-from careleaf.status import recorded_source, translation_status
 
 BRUISE = "side-effects/bruising/frequency"
 OLD_FREQUENCY = "Common. About 1 in 13 sessions."
@@ -264,7 +264,7 @@ def test_a_note_in_a_translation_is_refused(project: Path) -> None:
 
 
 def test_an_imported_translation_reaches_the_built_site(project: Path) -> None:
-    from careleaf.site import build_site
+    from careleaf.site.engine import build_site
 
     po_file = export(project)
     po = polib.pofile(str(po_file))

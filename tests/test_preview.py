@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conftest import REPO, copy_project
 from pypdf import PdfReader
 
-from careleaf.cli import PREVIEW_DIR, main
+from careleaf.cli.commands import PREVIEW_DIR, main
 
 CARELEAF = Path(sys.executable).parent / "careleaf"
 

@@ -16,14 +16,14 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import edit
 
-from careleaf.cli import main
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
+from careleaf.content.model import anchor_key, pin, protected_anchor, protected_key, split_key
+from careleaf.editorial.policy import safety_policy
+from careleaf.editorial.protect import replace_section
 from careleaf.errors import BuildError, ContentError
-from careleaf.load import load_library
-from careleaf.model import anchor_key, pin, protected_anchor, protected_key, split_key
-from careleaf.policy import safety_policy
-from careleaf.protect import replace_section
-from careleaf.render import render_handout
-from careleaf.site import build_site
+from careleaf.render.blocks import render_handout
+from careleaf.site.engine import build_site
 
 PNEUMOTHORAX_DETAIL = (
     "detail: This can happen after needling near the chest, upper back or shoulders, and it "

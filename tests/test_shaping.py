@@ -6,7 +6,7 @@ import io
 
 from conftest import REPO
 
-from careleaf.shaping import parse_to_unicode, pdf_fonts
+from careleaf.verify.shaping import parse_to_unicode, pdf_fonts
 
 CMAP = b"""/CIDInit /ProcSet findresource begin
 2 beginbfchar
@@ -47,7 +47,7 @@ def test_a_glyph_with_other_bytes_is_compared_again() -> None:
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.tables._g_l_y_f import Glyph
 
-    from careleaf.shaping import _same_glyph
+    from careleaf.verify.shaping import _same_glyph
 
     path = REPO / "fonts/NotoSans-Regular.ttf"
 

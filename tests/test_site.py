@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import edit, marked, shown
 
+from careleaf.content.load import load_library
 from careleaf.errors import BuildError
-from careleaf.load import load_library
-from careleaf.site import build_site
+from careleaf.site.engine import build_site
 
 LOADING_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}
 
@@ -138,7 +138,7 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
     from mkdocs.config import load_config
     from mkdocs.structure.files import Files
 
-    from careleaf.plugin import _theme_env
+    from careleaf.site.plugin import _theme_env
 
     root = Path(__file__).resolve().parents[1]
     overrides = tmp_path / "overrides"
@@ -158,7 +158,7 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
     assert "assets/shown.js" in listed
     assert len(listed) > 20
     # Every environment of the theme shares the templates compiled in this process.
-    from careleaf.plugin import TEMPLATES_COMPILED
+    from careleaf.site.plugin import TEMPLATES_COMPILED
 
     assert _theme_env(config.theme.get_env).bytecode_cache is TEMPLATES_COMPILED
 
@@ -172,7 +172,7 @@ def test_mkdocs_macros_asks_git_once_per_process(
 
     from mkdocs_macros import context
 
-    from careleaf.site import build_language
+    from careleaf.site.engine import build_language
 
     real = subprocess.check_output
     calls: list[object] = []

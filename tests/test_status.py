@@ -11,10 +11,9 @@ import yaml
 from click.testing import CliRunner
 from conftest import approve, edit
 
-from careleaf.cli import main
-from careleaf.errors import ContentError
-from careleaf.load import load_library
-from careleaf.status import (
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
+from careleaf.editorial.status import (
     format_status,
     page_body,
     page_is_stale,
@@ -22,7 +21,8 @@ from careleaf.status import (
     safety_problems,
     translation_status,
 )
-from careleaf.translate import dump_yaml
+from careleaf.editorial.translate import dump_yaml
+from careleaf.errors import ContentError
 
 TRANSLATIONS = {"es": "Español", "bn": "বাংলা"}
 OLD = "A collapsed lung (pneumothorax)"

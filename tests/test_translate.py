@@ -10,12 +10,12 @@ import yaml
 from click.testing import CliRunner
 from conftest import edit
 
-from careleaf.cli import main
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
+from careleaf.content.pages import split_front_matter
+from careleaf.editorial.status import page_body, recorded_source, safety_problems
+from careleaf.editorial.translate import add_language, page_template
 from careleaf.errors import CareleafError
-from careleaf.load import load_library
-from careleaf.pages import split_front_matter
-from careleaf.status import page_body, recorded_source, safety_problems
-from careleaf.translate import add_language, page_template
 
 
 def run(root: Path, *args: str) -> tuple[int, str]:

@@ -15,9 +15,12 @@ from conftest import REPO, copy_project, edit
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from careleaf.cli import main
-from careleaf.load import load_library
-from careleaf.manifest import (
+from careleaf.cli.commands import main
+from careleaf.content.load import load_library
+from careleaf.content.pages import check_page
+from careleaf.render.blocks import render_block
+from careleaf.site.engine import build_site
+from careleaf.verify.manifest import (
     MANIFEST_NAME,
     Output,
     build_manifest,
@@ -26,8 +29,7 @@ from careleaf.manifest import (
     read_manifest,
     write_manifest,
 )
-from careleaf.pages import check_page
-from careleaf.readback import (
+from careleaf.verify.readback import (
     PdfSeen,
     html_items,
     normalise,
@@ -35,9 +37,7 @@ from careleaf.readback import (
     plain_tokens,
     text_variants,
 )
-from careleaf.render import render_block
-from careleaf.site import build_site
-from careleaf.verify import (
+from careleaf.verify.verifier import (
     Report,
     Row,
     UnreadableOutput,
@@ -294,7 +294,7 @@ def test_html_stylesheet_cache_sees_a_changed_file(tmp_path: Path) -> None:
 def test_a_page_read_again_is_parsed_again_only_when_it_or_its_stylesheets_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from careleaf import readback
+    from careleaf.verify import readback
 
     parsed: list[Path] = []
     parse = readback._read_html

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, copy_project, edit
 
-from careleaf.cli import main
-from careleaf.manifest import MANIFEST_NAME, sha256
-from careleaf.verify import verify
+from careleaf.cli.commands import main
+from careleaf.verify.manifest import MANIFEST_NAME, sha256
+from careleaf.verify.verifier import verify
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from bs4 import BeautifulSoup
 from conftest import serve
 from playwright.sync_api import Browser, Page
 
-from careleaf.load import load_library
-from careleaf.plugin import description
-from careleaf.site import build_site
+from careleaf.content.load import load_library
+from careleaf.site.engine import build_site
+from careleaf.site.plugin import description
 
 LANGS = ("en", "es", "bn")
 SITE = "https://riverside-physio.example/"

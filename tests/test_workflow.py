@@ -11,8 +11,8 @@ import pytest
 import yaml
 from conftest import REPO, edit
 
-from careleaf.load import load_library
-from careleaf.status import touched_languages
+from careleaf.content.load import load_library
+from careleaf.editorial.status import touched_languages
 
 WORKFLOW = REPO / ".github" / "workflows" / "translation-status.yml"
 POSTER = REPO / ".github" / "workflows" / "translation-status-comment.yml"

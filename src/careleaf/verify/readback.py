@@ -23,8 +23,8 @@ import pypdfium2.raw as raw
 import tinycss2
 from lxml import etree
 
-from .errors import CareleafError
-from .model import anchor_key, protected_anchor
+from careleaf.content.model import anchor_key, protected_anchor
+from careleaf.errors import CareleafError
 
 # Characters of the scripts whose PDF text does not round-trip through extraction.
 COMPLEX_SCRIPTS = (
@@ -56,8 +56,8 @@ def locate(key: str) -> tuple[str, str]:
     """Where a protected element is found: its CSS selector in a page, its PDF destination.
 
     The one place that knows how the renderer marks protected elements: each carries
-    ``data-protected="<key>"`` and the id `careleaf.model.protected_anchor` makes of its key,
-    which WeasyPrint writes as a named destination.
+    ``data-protected="<key>"`` and the id `careleaf.content.model.protected_anchor` makes of its
+    key, which WeasyPrint writes as a named destination.
     """
     return f'[data-protected="{key}"]', protected_anchor(key)
 
@@ -132,8 +132,7 @@ class PdfSeen:
 
     @property
     def item_ids(self) -> list[str]:
-        """The protected keys that have a named destination (`careleaf.model.protected_anchor`),
-        sorted."""
+        """The protected keys that have a named destination (`model.protected_anchor`), sorted."""
         return sorted(key for key in map(anchor_key, self.destinations) if key is not None)
 
 

@@ -15,14 +15,14 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 from PIL import Image, ImageChops
 
-from .readback import (
+from careleaf.verify.readback import (
     UnreadableOutput,
     complex_scripts,
     named_destinations,
     normalise,
     script_of,
 )
-from .shaping import pdf_fonts, shaped_text
+from careleaf.verify.shaping import pdf_fonts, shaped_text
 
 # The smallest text a patient is expected to read, in points, and the contrast for body text.
 MIN_FONT_PT = 6.0
@@ -83,9 +83,9 @@ class DrawnPdf:
 
         The item is found at its named destination: its glyphs are the ones pdfium reads
         from the destination's point on, for as long as they spell the item's text
-        (`careleaf.readback.normalise`: line breaks, hyphenation and soft hyphens allowed
+        (`careleaf.verify.readback.normalise`: line breaks, hyphenation and soft hyphens allowed
         for). Text in Bengali or Arabic is compared as glyphs: the expected text is shaped
-        with HarfBuzz in the font the glyphs are drawn with (`careleaf.shaping.shaped_text`).
+        with HarfBuzz in the font the glyphs are drawn with (`careleaf.verify.shaping.shaped_text`).
         Then each glyph must be in a visible render mode, inside the crop box, at a readable
         size, extract through an honest ToUnicode map, and make a visible mark: the item's box
         is rasterised with and without its text, and each glyph must stand out at least

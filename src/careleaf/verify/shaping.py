@@ -13,8 +13,8 @@ import pikepdf
 import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
-from .fonts import font_files
-from .readback import UnreadableOutput, complex_scripts, pdf_font_dictionaries
+from careleaf.render.fonts import font_files
+from careleaf.verify.readback import UnreadableOutput, complex_scripts, pdf_font_dictionaries
 
 _HEX_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)

@@ -1,6 +1,6 @@
 """Runs MkDocs for one language of one clinic; with `plugin`, the only module that imports mkdocs.
 
-The pipeline itself (handouts, verification, publishing) is the core's (`careleaf.build`);
+The pipeline itself (handouts, verification, publishing) is the core's (`careleaf.build.pipeline`);
 this module is the `SiteEngine` it calls for each language's site.
 """
 
@@ -20,13 +20,13 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.livereload import LiveReloadServer
 
-from . import build as pipeline
-from .cache import Cache
-from .errors import BuildError, CareleafError, ContentError, logged_messages
-from .load import check_project, load_library
-from .model import Library
-from .plugin import CareleafPlugin
-from .yamlfile import check_site_config
+from careleaf.build import pipeline
+from careleaf.build.cache import Cache
+from careleaf.content.load import check_project, load_library
+from careleaf.content.model import Library
+from careleaf.content.yamlfile import check_site_config
+from careleaf.errors import BuildError, CareleafError, ContentError, logged_messages
+from careleaf.site.plugin import CareleafPlugin
 
 log = logging.getLogger("mkdocs.careleaf")
 
@@ -81,7 +81,7 @@ def build_sites(
     cache_dir: Path | None = None,
     progress: pipeline.Progress = pipeline._quiet,
 ) -> None:
-    """`careleaf.build.build` with MkDocs as the site engine (see `build_site`)."""
+    """`careleaf.build.pipeline.build` with MkDocs as the site engine (see `build_site`)."""
     # MkDocs reads mkdocs.yml with an unsafe YAML loader: read it safely first.
     problems = check_site_config(root / "mkdocs.yml", root)
     if problems:
@@ -371,8 +371,8 @@ def serve(
 ) -> None:
     """Serve a live preview of one clinic's site until interrupted.
 
-    Every source folder is watched (`careleaf.build.watch_list`); an edit rebuilds only the
-    sites and handouts it reaches (`careleaf.build.affected`). ``preview``: a language's
+    Every source folder is watched (`careleaf.build.pipeline.watch_list`); an edit rebuilds only the
+    sites and handouts it reaches (`careleaf.build.pipeline.affected`). ``preview``: a language's
     marked preview instead (it and the source language), kept in ``site`` after it stops;
     by default the site is served from a temporary folder. ``ready`` is called once the
     server listens.

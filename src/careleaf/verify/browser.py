@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import cdp
-from .readback import UnreadableOutput, normalise
+from careleaf.verify import cdp
+from careleaf.verify.readback import UnreadableOutput, normalise
 
 # Debian's headless build of Chromium (package chromium-headless-shell): the same Blink as the
 # desktop browser, without its window and browser UI, which took about 400 MB more memory.
@@ -94,7 +94,7 @@ class Wanted:
     Attributes:
         key: what the report calls it (an item id, or ``block/item/field``).
         text: the text it must show.
-        selector: the CSS selector that finds it (see `careleaf.readback.locate`).
+        selector: the CSS selector that finds it (see `careleaf.verify.readback.locate`).
     """
 
     key: str
@@ -142,7 +142,7 @@ class Chromium:
     """One headless Chromium, started when first asked for and kept until `stop`.
 
     One Chromium serves a whole build's clinics instead of starting again for each.
-    `careleaf.verify` runs the work that uses it in `thread`, so that Chromium proves the
+    `careleaf.verify.verifier` runs the work that uses it in `thread`, so that Chromium proves the
     pages while the PDFs are read; leaving the context manager stops the browser after that
     work. No more than `PAGES_AT_ONCE` pages are open at any time, whoever opened them
     (`pages`), and up to `SITES_AT_ONCE` sites' pages are proven at once (`turns`).

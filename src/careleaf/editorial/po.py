@@ -22,9 +22,8 @@ from typing import Any
 import polib
 import yaml
 
-from .errors import CareleafError, ContentError, Problem
-from .load import CONTENT_DIR, check_project, load_library
-from .model import (
+from careleaf.content.load import CONTENT_DIR, check_project, load_library
+from careleaf.content.model import (
     BLOCK_FIELDS,
     ITEM_FIELDS,
     MARKDOWN_FIELDS,
@@ -33,9 +32,16 @@ from .model import (
     protected_key,
     split_key,
 )
-from .pages import FRONT_MATTER
-from .status import DOCS_DIR, SOURCE_KEY, page_body, page_is_stale, recorded_source
-from .translate import HEADER, dump_yaml, translation_template
+from careleaf.content.pages import FRONT_MATTER
+from careleaf.editorial.status import (
+    DOCS_DIR,
+    SOURCE_KEY,
+    page_body,
+    page_is_stale,
+    recorded_source,
+)
+from careleaf.editorial.translate import HEADER, dump_yaml, translation_template
+from careleaf.errors import CareleafError, ContentError, Problem
 
 PAGE = "page:"
 FUZZY = "fuzzy"

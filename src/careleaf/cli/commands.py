@@ -8,10 +8,10 @@ from typing import TextIO
 
 import click
 
-from .colour import brand_problems, require_readable
-from .errors import CareleafError
-from .load import check_project, load_library
-from .model import Library
+from careleaf.content.colour import brand_problems, require_readable
+from careleaf.content.load import check_project, load_library
+from careleaf.content.model import Library
+from careleaf.errors import CareleafError
 
 # Where `careleaf build --draft` and `careleaf serve` put a language's preview.
 PREVIEW_DIR = ".preview"
@@ -58,7 +58,7 @@ def check(project: Path, allow_stale: bool, allow_overdue: bool) -> None:
 
     It fails wherever `careleaf build` would (with the same flags).
     """
-    from .policy import safety_policy
+    from careleaf.editorial.policy import safety_policy
 
     started = time.perf_counter()
     try:
@@ -144,11 +144,11 @@ def build(
     (the others come from .careleaf-cache/, which is safe to delete). With --lang and
     --draft, build a marked preview of one language instead (see also `careleaf serve`).
     """
-    from .build import parse_shard
-    from .build import shard as shard_of
-    from .manifest import output_languages
-    from .progress import reporter
-    from .site import build_sites  # the site engine is only needed here
+    from careleaf.build.pipeline import parse_shard
+    from careleaf.build.pipeline import shard as shard_of
+    from careleaf.cli.progress import reporter
+    from careleaf.site.engine import build_sites  # the site engine is only needed here
+    from careleaf.verify.manifest import output_languages
 
     if lang is not None or draft:
         if lang is None or not draft:
@@ -231,7 +231,7 @@ def _preview_clinic(project: Path, lang: str, clinic_id: str | None) -> tuple[Li
 
 def _preview(project: Path, lang: str, clinic_id: str | None, allow_overdue: bool) -> Path:
     """Build a marked preview of one language into .preview/<lang>/; returns that folder."""
-    from .site import build_site
+    from careleaf.site.engine import build_site
 
     _library, cid = _preview_clinic(project, lang, clinic_id)
     try:
@@ -260,7 +260,7 @@ def merge(project: Path, shards: tuple[Path, ...], output: Path | None) -> None:
     Every clinic must come from exactly one shard; each is verified again in the merged tree,
     which replaces the output folder only when all pass.
     """
-    from .build import merge as merge_shards
+    from careleaf.build.pipeline import merge as merge_shards
 
     out = output or project / "dist"
     try:
@@ -310,7 +310,7 @@ def serve(
     if lang is not None:
         _serve_language(project, lang, clinic_id, dev_addr, allow_overdue)
         return
-    from .site import serve as serve_site
+    from careleaf.site.engine import serve as serve_site
 
     try:
         library = load_library(project)
@@ -332,7 +332,7 @@ def _serve_language(
 ) -> None:
     """`careleaf serve --lang`: a marked preview of one language, in .preview/<lang>/, served
     and rebuilt as the project's files change (the live preview's server)."""
-    from .site import serve as serve_site
+    from careleaf.site.engine import serve as serve_site
 
     host, _, port = dev_addr.rpartition(":")
     library, cid = _preview_clinic(project, lang, clinic_id)
@@ -377,7 +377,7 @@ def handout(
     project: Path, handout_id: str, clinic_id: str | None, lang: str | None, output: Path | None
 ) -> None:
     """Render one handout to a PDF, for printing."""
-    from .pdf import handout_pdf
+    from careleaf.render.handouts import handout_pdf
 
     try:
         library = load_library(project)
@@ -424,7 +424,7 @@ def verify_command(ctx: click.Context, site_dir: Path, output_format: str) -> No
     """
     import json
 
-    from .verify import format_table, verify
+    from careleaf.verify.verifier import format_table, verify
 
     try:
         report = verify(site_dir, ctx.obj)
@@ -461,7 +461,7 @@ def status(project: Path, lang: str | None, fmt: str, changed_files: TextIO | No
 
     It informs: the exit status is 0 however far a translation is behind.
     """
-    from .status import format_status, touched_languages, translation_status
+    from careleaf.editorial.status import format_status, touched_languages, translation_status
 
     try:
         library = load_library(project)
@@ -498,7 +498,7 @@ def report(project: Path, fmt: str) -> None:
 
     It informs: the exit status is 0 whatever the grades are.
     """
-    from .report import build_report, format_report
+    from careleaf.editorial.report import build_report, format_report
 
     try:
         library = load_library(project)
@@ -520,7 +520,7 @@ def report(project: Path, fmt: str) -> None:
 @click.pass_obj
 def translate(project: Path, lang: str, name: str | None, direction: str) -> None:
     """Start translating into a new language LANG (e.g. fr): files to fill in, unpublished."""
-    from .translate import start_translation
+    from careleaf.editorial.translate import start_translation
 
     try:
         created = start_translation(project, lang, name, direction)
@@ -551,7 +551,7 @@ def export_po_command(project: Path, lang: str, output: Path | None) -> None:
     One entry per field and per page, its msgctxt the key (block/item/field, block/field or
     page:<path>); out-of-date translations are fuzzy, with the English they were made from.
     """
-    from .po import export_po
+    from careleaf.editorial.po import export_po
 
     try:
         po = export_po(load_library(project), lang)
@@ -578,7 +578,7 @@ def import_po_command(project: Path, lang: str, po_file: Path) -> None:
     English it was made from, so it stays out of date). Unknown entries are refused; an
     empty translation changes nothing; if the result does not load, nothing is changed.
     """
-    from .po import import_po
+    from careleaf.editorial.po import import_po
 
     if not po_file.is_file():
         raise click.BadParameter(f"file not found: {po_file}", param_hint="FILE")
@@ -605,7 +605,7 @@ def protect(project: Path, blocks: tuple[str, ...]) -> None:
     English. Each BLOCK named protects that whole block (every field and item) first.
     careleaf.yml is under code-owner review: the pull request shows every re-approved pin.
     """
-    from .protect import approve
+    from careleaf.editorial.protect import approve
 
     try:
         changed = approve(project, blocks)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from .model import Library, anchor_key
-from .readback import UnreadableOutput, pdf_items, read_html
+from careleaf.content.model import Library, anchor_key
+from careleaf.verify.readback import UnreadableOutput, pdf_items, read_html
 
 MANIFEST_NAME = "careleaf-manifest.json"
 MANIFEST_VERSION = 2
@@ -28,7 +28,7 @@ SOURCE_PARTS = (
     "macros",
     "fonts",
 )
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parents[1] / "render" / "templates"
 DOCS_DIR = "docs"
 HANDOUTS_DIR = "handouts"
 KINDS = ("page", "pdf")
@@ -159,7 +159,7 @@ def build_manifest(
         clinic_id: the clinic it is branded for.
         outputs: what the build published (usually `collect_outputs`).
         pdf_anchors: PDF path -> the named destinations it was rendered with (the build
-            knows them, `careleaf.pdf.Rendered`); a PDF not given is read back for them.
+            knows them, `careleaf.render.handouts.Rendered`); a PDF not given is read back for them.
 
     Raises:
         UnreadableOutput: an output is missing or cannot be read.

@@ -7,10 +7,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ContentError, Problem
-from .images import BadImage, Limits, check_image
-from .markup import UnsafeMarkup, to_html
-from .model import (
+from careleaf.content.images import BadImage, Limits, check_image
+from careleaf.content.markup import UnsafeMarkup, to_html
+from careleaf.content.model import (
     BLOCK_FIELDS,
     CONSENT_STATEMENTS,
     HANDOUT_TITLES,
@@ -26,8 +25,8 @@ from .model import (
     pin,
     protected_key,
 )
-from .pages import check_pages
-from .yamlfile import (
+from careleaf.content.pages import check_pages
+from careleaf.content.yamlfile import (
     UNREADABLE,
     YDict,
     YList,
@@ -37,6 +36,7 @@ from .yamlfile import (
     line_of,
     read_yaml,
 )
+from careleaf.errors import ContentError, Problem
 
 PROJECT_FILE = "careleaf.yml"
 CONTENT_DIR = "content"

@@ -19,9 +19,9 @@ from typing import Literal
 import markdown as markdown_lib
 from bs4 import BeautifulSoup
 
-from .model import Block, Library
-from .pages import check_page, split_front_matter
-from .status import DOCS_DIR, page_is_stale
+from careleaf.content.model import Block, Library
+from careleaf.content.pages import check_page, split_front_matter
+from careleaf.editorial.status import DOCS_DIR, page_is_stale
 
 Kind = Literal["page", "handout"]
 FORMATS = ("table", "json", "markdown")

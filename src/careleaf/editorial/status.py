@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 import yaml
 
-from .errors import Problem
-from .model import BLOCK_FIELDS, Block, Library, protected_key
-from .pages import FRONT_MATTER, split_front_matter
-from .yamlfile import YDict, YList, line_of, read_yaml
+from careleaf.content.model import BLOCK_FIELDS, Block, Library, protected_key
+from careleaf.content.pages import FRONT_MATTER, split_front_matter
+from careleaf.content.yamlfile import YDict, YList, line_of, read_yaml
+from careleaf.errors import Problem
 
 CONTENT_DIR = "content"
 DOCS_DIR = "docs"

@@ -1,9 +1,9 @@
 """The build pipeline: plan units, render handouts (parallel, cached), build, verify, publish.
 
 The core never imports mkdocs: each language's site comes from a `SiteEngine` that the adapter
-(`careleaf.site`) passes in. A build renders every handout once, in a pool of worker processes
-that each load WeasyPrint and the fonts once, and copies an unchanged handout from the
-content-addressed cache (`careleaf.cache`) instead of rendering it again.
+(`careleaf.site.engine`) passes in. A build renders every handout once, in a pool of worker
+processes that each load WeasyPrint and the fonts once, and copies an unchanged handout from the
+content-addressed cache (`careleaf.build.cache`) instead of rendering it again.
 """
 
 from __future__ import annotations
@@ -26,11 +26,15 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from .browser import Chromium
-from .cache import Cache, Entry, assets_digest, renderer_digest, write_whole
-from .errors import BuildError, CareleafError, ContentError
-from .load import check_project, load_library
-from .manifest import (
+from careleaf.build.cache import Cache, Entry, assets_digest, renderer_digest, write_whole
+from careleaf.content.load import check_project, load_library
+from careleaf.content.model import Library
+from careleaf.editorial.policy import overdue_blocks, safety_policy
+from careleaf.editorial.report import counts_to_save, load_counts, release_dictionaries
+from careleaf.errors import BuildError, CareleafError, ContentError
+from careleaf.render.handouts import HandoutJob, Renderer, handout_job, render_job, thumbnail
+from careleaf.verify.browser import Chromium
+from careleaf.verify.manifest import (
     HANDOUTS_DIR,
     SOURCE_PARTS,
     Output,
@@ -39,15 +43,11 @@ from .manifest import (
     output_languages,
     write_manifest,
 )
-from .model import Library
-from .pdf import HandoutJob, Renderer, handout_job, render_job, thumbnail
-from .policy import overdue_blocks, safety_policy
-from .proofs import Proofs
-from .report import counts_to_save, load_counts, release_dictionaries
-from .verify import PdfProof, format_table, prove_pdf, verify
+from careleaf.verify.proofs import Proofs
+from careleaf.verify.verifier import PdfProof, format_table, prove_pdf, verify
 
 # How many clinics are verified at once (see `_verify_and_publish`): one more than the
-# browser proves at once (`careleaf.browser.SITES_AT_ONCE`), so that a clinic's manifest and
+# browser proves at once (`careleaf.verify.browser.SITES_AT_ONCE`), so that a clinic's manifest and
 # static checks are worked out while the browser proves the others' pages; more would only
 # wait for the browser.
 VERIFIERS = 3
@@ -55,7 +55,7 @@ VERIFIERS = 3
 # of CPU) costs more than it saves: they are rendered in this process.
 POOL_THRESHOLD = 4
 
-# In the cache folder: the editors' report's readability counts (`careleaf.report`).
+# In the cache folder: the editors' report's readability counts (`careleaf.editorial.report`).
 READABILITY_FILE = "readability.json"
 
 Progress = Callable[[str], None]
@@ -309,7 +309,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["careleaf.build"])
+    context.set_forkserver_preload(["careleaf.build.pipeline"])
     return context
 
 
@@ -439,7 +439,7 @@ def finish(
 ) -> int:
     """Put the handouts into a built site, write its manifest and verify every output.
 
-    ``proofs``: the build's memo of passing proofs (`careleaf.proofs`): an output proven
+    ``proofs``: the build's memo of passing proofs (`careleaf.verify.proofs`): an output proven
     before, unchanged, is not proven again. ``chromium``: a browser kept for the build's
     other clinics too (by default one is started for this clinic).
 
@@ -485,10 +485,10 @@ def engine_versions() -> str:
 
 
 def input_files(root: Path) -> dict[str, str]:
-    """Every file a build reads: the project's (`careleaf.manifest.SOURCE_PARTS`) and careleaf's own
-    (``careleaf/...``), by relative path, with their SHA-256."""
+    """Every file a build reads: the project's (`careleaf.verify.manifest.SOURCE_PARTS`) and
+    careleaf's own (``careleaf/...``), by relative path, with their SHA-256."""
     root = Path(root)
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]
     found = {}
     for part in SOURCE_PARTS:
         top = root / part
@@ -795,7 +795,7 @@ def _verify_and_publish(
 
     One Chromium proves the pages of every clinic (starting it takes about 2 seconds).
     `VERIFIERS` clinics are verified at once, each in a thread: while the browser proves
-    pages (in its own processes and threads, `careleaf.browser.Chromium`), the next clinic's
+    pages (in its own processes and threads, `careleaf.verify.browser.Chromium`), the next clinic's
     manifest and static checks are worked out here.
     """
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from careleaf.errors import Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 20

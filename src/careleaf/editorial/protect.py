@@ -7,10 +7,10 @@ from typing import Any
 
 import yaml
 
-from .errors import CareleafError
-from .load import PROJECT_FILE, load_library
-from .model import BLOCK_FIELDS, ITEM_FIELDS, pin
-from .translate import dump_yaml
+from careleaf.content.load import PROJECT_FILE, load_library
+from careleaf.content.model import BLOCK_FIELDS, ITEM_FIELDS, pin
+from careleaf.editorial.translate import dump_yaml
+from careleaf.errors import CareleafError
 
 SECTION = "protected:"
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import weasyprint
 
-from . import pdf as pdf_module
-from .model import Library
-from .pdf import PDF_VARIANT, STYLESHEETS, THUMBNAIL_WIDTH, HandoutJob, Rendered
+from careleaf.content.model import Library
+from careleaf.render import handouts as pdf_module
+from careleaf.render.handouts import PDF_VARIANT, STYLESHEETS, THUMBNAIL_WIDTH, HandoutJob, Rendered
 
 # Bump when the layout of an entry changes.
 FORMAT = "careleaf-cache-2"

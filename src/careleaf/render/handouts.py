@@ -17,11 +17,11 @@ from lxml import html as lxml_html
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .errors import BuildError, logged_messages
-from .fonts import uncovered
-from .model import Clinic, Library
-from .readback import PDFIUM
-from .render import render_handout
+from careleaf.content.model import Clinic, Library
+from careleaf.errors import BuildError, logged_messages
+from careleaf.render.blocks import render_handout
+from careleaf.render.fonts import uncovered
+from careleaf.verify.readback import PDFIUM
 
 THUMBNAIL_WIDTH = 300
 
@@ -57,7 +57,7 @@ def created_date() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-# Handouts are PDF/UA; a fillable one is also a PDF form. Part of the cache key (careleaf.build).
+# Handouts are PDF/UA; a fillable one is also a PDF form. Part of the cache key.
 PDF_VARIANT = "pdf/ua-1"
 # The project's stylesheets a handout uses; parsed once per renderer, not once per document.
 STYLESHEETS = ("fonts/fonts.css", "handouts/print.css")
@@ -70,7 +70,7 @@ class Renderer:
     """WeasyPrint with one font configuration and parsed stylesheets, for many handouts.
 
     Loading the fonts is most of the cost of rendering a handout: a renderer loads them once
-    (in a worker process of `careleaf.build`, once per worker) and renders every handout
+    (in a worker process of `careleaf.build.pipeline`, once per worker) and renders every handout
     with them. The output is the same as rendering each handout on its own.
     """
 

@@ -12,8 +12,8 @@ import lxml.html
 import segno
 from markupsafe import Markup
 
-from .markup import to_html
-from .model import (
+from careleaf.content.markup import to_html
+from careleaf.content.model import (
     BLOCK_FIELDS,
     MARKDOWN_FIELDS,
     NUMBER_PLACEHOLDER,
@@ -31,7 +31,7 @@ from .model import (
 def environment() -> jinja2.Environment:
     """The template environment shared by the site and the handouts."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("careleaf", "templates"),
+        loader=jinja2.PackageLoader("careleaf.render", "templates"),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         trim_blocks=True,
@@ -55,7 +55,7 @@ def render_block(
     """Render one block in one language, through the shared item partial.
 
     Every protected field is one element carrying ``data-protected="<key>"`` and the id
-    `careleaf.model.protected_anchor` gives it, holding exactly the text `protected_texts`
+    `careleaf.content.model.protected_anchor` gives it, holding exactly the text `protected_texts`
     says the language shows.
 
     Args:

@@ -17,10 +17,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .browser import Chromium, PageProver, Wanted
-from .drawn import DrawnPdf
-from .load import load_library
-from .manifest import (
+from careleaf.content.load import load_library
+from careleaf.content.model import Library, protected_anchor
+from careleaf.content.pages import check_page, split_front_matter
+from careleaf.render.blocks import protected_texts
+from careleaf.verify.browser import Chromium, PageProver, Wanted
+from careleaf.verify.drawn import DrawnPdf
+from careleaf.verify.manifest import (
     Output,
     check_files,
     check_sources,
@@ -31,10 +34,8 @@ from .manifest import (
     sha256,
     shipped_files,
 )
-from .model import Library, protected_anchor
-from .pages import check_page, split_front_matter
-from .proofs import PageInputs, Proofs
-from .readback import (
+from careleaf.verify.proofs import PageInputs, Proofs
+from careleaf.verify.readback import (
     PDFIUM,
     PdfSeen,
     UnreadableOutput,
@@ -47,7 +48,6 @@ from .readback import (
     read_html,
     text_variants,
 )
-from .render import protected_texts
 
 __all__ = [
     "Report",
@@ -167,20 +167,20 @@ def verify(
 
     Reads ``site_dir/careleaf-manifest.json`` first. Every file it lists must exist and match
     its recorded SHA-256; every output the project's sources call for (see
-    `careleaf.manifest.collect_outputs`) must be listed, or it counts as missing. Then each
+    `careleaf.verify.manifest.collect_outputs`) must be listed, or it counts as missing. Then each
     listed file is read back and checked with `check_output`.
 
     Args:
         site_dir: the built site (one clinic).
         root: the project the site was built from.
         languages: the languages the site must hold; by default the source language and every
-            published one (`careleaf.manifest.output_languages`).
+            published one (`careleaf.verify.manifest.output_languages`).
         browser: also open every page that must show protected elements in Chromium and
-            prove each element as a reader gets it (`careleaf.browser`); only tests of the
+            prove each element as a reader gets it (`careleaf.verify.browser`); only tests of the
             other checks turn it off.
         library: the project's content, when the caller has just loaded it from ``root``.
         proofs: passing proofs to take instead of proving an unchanged output again (a
-            build's memo, `careleaf.proofs`); by default every output is proven.
+            build's memo, `careleaf.verify.proofs`); by default every output is proven.
         chromium: a browser kept for many verifications (a build's clinics); by default one
             is started for this verification, when a page needs it, and stopped after it.
 
@@ -285,11 +285,11 @@ def _browser_proof(
     hashes: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, list[str]]]:
     """Open every page that must show protected elements in Chromium: path -> key -> the
-    properties that failed (see `careleaf.browser.PageProver.check`).
+    properties that failed (see `careleaf.verify.browser.PageProver.check`).
 
     With ``proofs``, a page proven before with the same bytes, elements and loaded files
     is not opened again, and a page that passes is remembered; ``hashes``: the site's files
-    as the verification just hashed them (`careleaf.proofs.PageInputs`).
+    as the verification just hashed them (`careleaf.verify.proofs.PageInputs`).
     """
     pages: dict[str, list[Wanted]] = {}
     keys: dict[str, str] = {}
@@ -347,7 +347,7 @@ def expected_items(library: Library, output: Output) -> tuple[dict[str, str], li
     blocks its rule names (and of any other protected block it calls), a PDF handout those of
     its rule's blocks (and of any other protected block it has). An item or field a language
     has not (completely) translated is shown, and expected, in the source language; the
-    emergency instruction carries the clinic's number (`careleaf.render.protected_texts`).
+    emergency instruction carries the clinic's number (`careleaf.render.blocks.protected_texts`).
     """
     if output.lang not in library.content:
         return {}, [f"the content has no language '{output.lang}'"]
@@ -468,7 +468,7 @@ class PdfProof:
         )
 
     def key(self, digest: str) -> str:
-        """The memo key of this proof over a PDF of SHA-256 ``digest`` (`careleaf.proofs`)."""
+        """The memo key of this proof over a PDF of SHA-256 ``digest`` (`proofs`)."""
         return Proofs.key("pdf", digest, self.lang, self.max_pages, self.expected, self.known)
 
 
@@ -553,7 +553,7 @@ def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | N
     """Check one item in a PDF read back.
 
     The ``"text"`` check: the PDF has the named destination of the key
-    (`careleaf.model.protected_anchor`; WeasyPrint writes one for each element id it laid
+    (`careleaf.content.model.protected_anchor`; WeasyPrint writes one for each element id it laid
     out) and the item's normalised text is in the normalised
     text of the page it points to (or of that page and the next, for an item split by a page
     break).

@@ -10,11 +10,11 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import CareleafError
-from .load import CONTENT_DIR, PROJECT_FILE, load_library
-from .model import BLOCK_FIELDS, Block, LangCode, Library
-from .pages import FRONT_MATTER
-from .status import DOCS_DIR, SOURCE_KEY, page_body
+from careleaf.content.load import CONTENT_DIR, PROJECT_FILE, load_library
+from careleaf.content.model import BLOCK_FIELDS, Block, LangCode, Library
+from careleaf.content.pages import FRONT_MATTER
+from careleaf.editorial.status import DOCS_DIR, SOURCE_KEY, page_body
+from careleaf.errors import CareleafError
 
 HEADER = (
     "# Translate every empty \"\" text. 'source' is the English each text is made from:\n"

@@ -20,8 +20,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .browser import CHROMIUM
-from .cache import hash_files, write_whole
+from careleaf.build.cache import hash_files, write_whole
+from careleaf.verify.browser import CHROMIUM
 
 FORMAT = "careleaf-proofs-1"
 INDEX = "index.json"
@@ -48,7 +48,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico")
 def verifier_digest() -> str:
     """A hash of the verifier: careleaf's code, the reading libraries and Chromium."""
     digest = hashlib.sha256(FORMAT.encode())
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]
     hash_files(
         digest, (p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc"), package
     )
@@ -80,7 +80,7 @@ class PageInputs:
         hashes: Mapping[str, str] | None = None,
     ) -> None:
         """``hashes``: every file of the site (relative path -> SHA-256, as
-        `careleaf.manifest.shipped_files` gives them), when the verification has just
+        `careleaf.verify.manifest.shipped_files` gives them), when the verification has just
         hashed them: they are neither listed nor hashed again."""
         self.site_dir = Path(site_dir)
         self.hashes = hashes

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from .build import Progress
+from careleaf.build.pipeline import Progress
 
-# The steps `careleaf.build.build` reports, by the word each line starts with; each is one
+# The steps `careleaf.build.pipeline.build` reports, by the word each line starts with; each is one
 # unit of work on the bar.
 STEPS = ("handout ", "site ", "verifying ")
 

@@ -2,8 +2,8 @@
 
 The only module besides `site` that imports mkdocs. `careleaf build` runs it for one language
 at a time (`site.build_language`); under plain `mkdocs build` or `mkdocs serve` it also builds
-the other languages and calls the core (`careleaf.build`) for the handouts, verification and
-publishing. Core errors become PluginError; it never decides content itself.
+the other languages and calls the core (`careleaf.build.pipeline`) for the handouts,
+verification and publishing. Core errors become PluginError; it never decides content itself.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, get_relative_url
 
-from .build import (
+from careleaf.build.cache import Cache
+from careleaf.build.pipeline import (
     build_languages,
     check_policy,
     finish,
@@ -39,17 +40,22 @@ from .build import (
     render_handouts,
     staging_dir,
 )
-from .cache import Cache
-from .colour import require_readable
-from .errors import CareleafError, Problem
-from .load import check_project, load_library
-from .markup import markdown_text, template_free
-from .model import Clinic, Library
-from .pages import FRONT_MATTER_KEYS, check_markdown, check_page, slugify, split_front_matter
-from .policy import overdue_blocks
-from .render import render_block
-from .report import build_report, editors_page
-from .status import page_is_stale
+from careleaf.content.colour import require_readable
+from careleaf.content.load import check_project, load_library
+from careleaf.content.markup import markdown_text, template_free
+from careleaf.content.model import Clinic, Library
+from careleaf.content.pages import (
+    FRONT_MATTER_KEYS,
+    check_markdown,
+    check_page,
+    slugify,
+    split_front_matter,
+)
+from careleaf.editorial.policy import overdue_blocks
+from careleaf.editorial.report import build_report, editors_page
+from careleaf.editorial.status import page_is_stale
+from careleaf.errors import CareleafError, Problem
+from careleaf.render.blocks import render_block
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
@@ -192,7 +198,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     lang: str
 
     # The project as the core's pipeline loaded and checked it, when it drives this build
-    # (`careleaf.site.build_language`): not loaded again for every language.
+    # (`careleaf.site.engine.build_language`): not loaded again for every language.
     preloaded: Library | None = None
     # The folder the top-level build publishes to; None in a language's own build.
     # (No on_startup hook on purpose: MkDocs would then share one instance between the
@@ -557,7 +563,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         log.info("careleaf: verified %d outputs", count)
         self.verified = True
 
-    # The macros that pages may call (declared in macros/, checked by careleaf.pages).
+    # The macros that pages may call (declared in macros/, checked by careleaf.content.pages).
 
     def macro_block(self, block_id: str, style: str = "default", level: int = 2) -> str:
         """A block as a Markdown heading (so it reaches the table of contents) and its HTML."""

@@ -1,0 +1,1 @@
+"""The build: plan, render handouts in workers, build sites, verify, publish."""

@@ -1,0 +1,1 @@
+"""The `careleaf` command line."""

@@ -1,0 +1,1 @@
+"""Content: the project's files loaded, validated and frozen into a `Library`."""

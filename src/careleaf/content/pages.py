@@ -1,0 +1,432 @@
+"""Site pages as data: Markdown text, front matter careleaf knows, and declared macro calls.
+
+Pages come from strangers' pull requests, so they never reach Python: each page's template
+code is parsed (never run) and every expression must be a call like ``{{ block("id") }}`` with
+literal arguments that name content that exists. The Markdown is parsed with the site's own
+Markdown library: raw HTML, attributes other than id and class, and unsafe link schemes are
+refused with the line. ``docs/<lang>/`` may hold only pages and bounded images.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown as markdown_lib
+from jinja2 import nodes
+from markdown.preprocessors import Preprocessor
+
+from careleaf.content.images import BadImage, Limits, check_image
+from careleaf.content.markup import MAX_NESTING, too_deep, url_problem
+from careleaf.content.model import Library
+from careleaf.content.yamlfile import (
+    UNREADABLE,
+    YDict,
+    char_name,
+    forbidden_char,
+    parse_yaml,
+    read_text,
+)
+from careleaf.errors import Problem
+
+STYLES = ("default", "risks", "screening", "statements")
+
+# Every macro a page may call: name -> (what its one positional argument names, keyword args).
+MACROS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "block": ("block", ("style", "level")),
+    "handout_link": ("handout", ()),
+    "handouts": (None, ()),
+}
+
+# The front matter keys careleaf knows; MkDocs' own (template, hide, search...) are refused.
+FRONT_MATTER_KEYS = ("title", "description", "source_fingerprint", "source")
+# How long a front matter value may be; `source` holds a whole English page.
+MAX_VALUE = 1000
+MAX_SOURCE = 100_000
+# MkDocs' own front matter patterns (mkdocs.utils.meta), so that we read what MkDocs reads.
+FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
+MULTIMARKDOWN_META = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+# The Markdown extensions of mkdocs.yml and MkDocs' built-in ones (toc, tables, fenced_code):
+# a page is checked as the site will read it.
+MARKDOWN_EXTENSIONS = ("admonition", "attr_list", "toc", "tables", "fenced_code")
+# The one style Markdown itself writes: a table column's alignment.
+TABLE_ALIGN = re.compile(r"text-align: (left|right|center);")
+# Attributes a page may give an element (attr_list); Markdown itself sets the others.
+PAGE_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "id", "class", "start"})
+MAX_PAGE_BYTES = 256 * 1024
+DOCS_IMAGE_LIMITS = Limits(
+    max_bytes=2 * 1024 * 1024,
+    max_side=4096,
+    suffixes=frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}),
+)
+_ENTITY = re.compile(r"^&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z0-9]+);$")
+
+
+@dataclass
+class PageCheck:
+    """What a page uses, and what is wrong with it."""
+
+    blocks: list[str] = field(default_factory=list)
+    handouts: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_page(
+    markdown: str, file: str, library: Library, lang: str, line_offset: int = 0
+) -> PageCheck:
+    """Parse a page's template code and check each call against the declared macros.
+
+    Args:
+        markdown: the page's Markdown, front matter already removed.
+        file: the page's path, for messages.
+        library: the loaded content, to check that named blocks and handouts exist.
+        lang: the page's language.
+        line_offset: lines that came before ``markdown`` in the file (its front matter).
+    """
+    result = PageCheck()
+
+    def problem(message: str, lineno: int | None, item: str | None = None) -> None:
+        line = lineno + line_offset if lineno else None
+        result.problems.append(Problem(file, message, line=line, item=item))
+
+    try:
+        tree = jinja2.Environment().parse(markdown)
+    except jinja2.TemplateSyntaxError as error:
+        problem(f"template syntax error: {error.message}", error.lineno)
+        return result
+    except RecursionError:
+        problem("template code nested too deeply", None)
+        return result
+    for node in tree.body:
+        if not isinstance(node, nodes.Output):
+            problem(
+                "only {{ macro(...) }} calls are allowed in pages, not {% ... %} tags", node.lineno
+            )
+            continue
+        for part in node.nodes:
+            if isinstance(part, nodes.TemplateData):
+                continue
+            _check_call(part, library, lang, result, problem)
+    return result
+
+
+def _check_call(node: nodes.Node, library: Library, lang: str, result: PageCheck, problem) -> None:
+    allowed = ", ".join(f"{name}()" for name in MACROS)
+    if isinstance(node, nodes.Name):
+        problem(
+            f"undefined name '{node.name}' (a page may only call {allowed})", node.lineno, node.name
+        )
+        return
+    if not (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name)):
+        problem(f"only calls to the page macros ({allowed}) are allowed", node.lineno)
+        return
+    name = node.node.name
+    if name not in MACROS:
+        problem(f"unknown macro '{name}' (a page may call {allowed})", node.lineno, name)
+        return
+    names, keywords = MACROS[name]
+    if node.dyn_args or node.dyn_kwargs:
+        problem(f"{name}() takes literal arguments only", node.lineno, name)
+        return
+    expected = 1 if names else 0
+    if len(node.args) != expected:
+        problem(
+            f"{name}() takes {expected} argument{'s' if expected != 1 else ''}", node.lineno, name
+        )
+        return
+    args = [arg.value for arg in node.args if isinstance(arg, nodes.Const)]
+    kwargs = {kw.key: kw.value.value for kw in node.kwargs if isinstance(kw.value, nodes.Const)}
+    if len(args) != len(node.args) or len(kwargs) != len(node.kwargs):
+        problem(f"{name}() takes literal arguments only", node.lineno, name)
+        return
+    for key, value in kwargs.items():
+        if key not in keywords:
+            problem(f"{name}() has no argument '{key}'", node.lineno, name)
+        elif key == "style" and value not in STYLES:
+            problem(f"style must be one of {', '.join(STYLES)}", node.lineno, name)
+        elif key == "level" and value not in range(0, 7):
+            problem("level must be a number from 0 to 6", node.lineno, name)
+    if names == "block":
+        block_id = args[0]
+        if block_id not in library.content.get(library.source_language, {}):
+            problem("unknown block", node.lineno, str(block_id))
+        else:
+            result.blocks.append(block_id)
+    elif names == "handout":
+        handout_id = args[0]
+        if handout_id not in library.handouts:
+            problem("unknown handout", node.lineno, str(handout_id))
+        else:
+            result.handouts.append(handout_id)
+
+
+def slugify(value: str, separator: str = "-") -> str:
+    """A heading's anchor: its letters, digits and combining marks, words joined by ``separator``.
+
+    Keeps every script readable (Bengali vowel signs and viramas, Arabic letters), lower-cases
+    letters that have case, and drops punctuation and symbols. Python-Markdown's toc calls it.
+    """
+    kept = []
+    for char in unicodedata.normalize("NFC", value):
+        category = unicodedata.category(char)
+        if category[0] in "LN" or category in ("Mn", "Mc"):
+            kept.append(char.lower())
+        elif char.isspace() or char in "-_":
+            kept.append(" ")
+    return separator.join("".join(kept).split())
+
+
+def split_front_matter(text: str) -> tuple[str, int]:
+    """The page's Markdown without YAML front matter, and how many lines the front matter took."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return text, 0
+    return text[match.end() :], text[: match.end()].count("\n")
+
+
+def check_front_matter(text: str, file: str) -> list[Problem]:
+    """Only the keys careleaf knows, with text values; no MultiMarkdown-style metadata.
+
+    MkDocs reads a first line like ``template: x.html`` as metadata when no ``---`` block
+    opens the page, so such a line is refused too.
+    """
+    match = FRONT_MATTER.match(text)
+    if not match:
+        first = text.split("\n", 1)[0]
+        meta = MULTIMARKDOWN_META.match(first)
+        if meta:
+            return [
+                Problem(
+                    file,
+                    f"MkDocs would read this first line as metadata '{meta['key']}': start the "
+                    "page with a heading, or with a --- front matter block",
+                    line=1,
+                )
+            ]
+        return []
+    problems: list[Problem] = []
+    data = parse_yaml(match.group(1), file, problems, line_offset=1)
+    if data is UNREADABLE or data is None:
+        return problems
+    if not isinstance(data, YDict):
+        return [Problem(file, "front matter must be a mapping of keys to values", line=2)]
+    for key, value in data.items():
+        line = data.key_lines[key] + 1  # the YAML starts on the line after "---"
+        if key not in FRONT_MATTER_KEYS:
+            problems.append(
+                Problem(
+                    file,
+                    f"front matter key '{key}' is not allowed (allowed: "
+                    f"{', '.join(FRONT_MATTER_KEYS)})",
+                    line=line,
+                    key=key,
+                )
+            )
+        elif not _plain_value(value, MAX_SOURCE if key == "source" else MAX_VALUE):
+            problems.append(Problem(file, "front matter values must be text", line=line, key=key))
+        elif key != "source" and any(mark in str(value) for mark in ("{{", "{%", "{#")):
+            # `source` is the English page a translation was made from, macro calls included:
+            # data for `careleaf status`, never rendered (mkdocs-macros renders only the title).
+            # mkdocs-macros renders a page title holding "{{" as a template.
+            problems.append(
+                Problem(file, "template code is not allowed in front matter", line=line, key=key)
+            )
+    return problems
+
+
+def _plain_value(value: Any, limit: int) -> bool:
+    """Text, or (for ``source``) a mapping of text: nothing a template could call or loop on."""
+    if isinstance(value, str):
+        return len(value) <= limit
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and isinstance(v, str | int) for k, v in value.items())
+    return False
+
+
+def check_markdown(markdown: str, file: str, line_offset: int = 0) -> list[Problem]:
+    """Refuse raw HTML, attributes other than id and class, unsafe links and deep nesting.
+
+    The Markdown is parsed by Python-Markdown with the site's extensions: raw HTML is what it
+    sets aside in its HTML stash; attributes and links are read from the HTML it produces
+    (entities decoded, as a browser reads them). Template code is blanked out first.
+
+    Args:
+        markdown: the page's Markdown, front matter already removed.
+        file: the page's path, for messages.
+        line_offset: lines that came before ``markdown`` in the file.
+    """
+    source = _without_template_code(markdown)
+    lines = source.split("\n")
+
+    def problem(message: str, *needles: str) -> Problem:
+        return Problem(file, message, line=_find_line(lines, needles, line_offset))
+
+    problems = []
+    for number, line in enumerate(lines, start=1 + line_offset):
+        char = next((ch for ch in line if forbidden_char(ch)), None)
+        if char is not None:
+            problems.append(Problem(file, f"{char_name(char)} is not allowed", line=number))
+    deep = too_deep(source)
+    if deep is not None:
+        message = f"nesting deeper than {MAX_NESTING} levels (quotes, lists or brackets)"
+        problems.append(Problem(file, message, line=deep + line_offset))
+    if problems:
+        return problems
+    md = markdown_lib.Markdown(extensions=list(MARKDOWN_EXTENSIONS))
+    # Keep raw HTML out of the output: it is reported from the stash instead.
+    md.postprocessors.deregister("raw_html")
+    fenced = _CountFenced(md)
+    md.preprocessors.register(fenced, "careleaf-count-fenced", 22)
+    try:
+        output = md.convert(source)
+    except RecursionError:
+        return [Problem(file, f"nesting deeper than {MAX_NESTING} levels")]
+    for raw in md.htmlStash.rawHtmlBlocks[fenced.count :]:
+        text = str(raw).strip()
+        if _ENTITY.match(text):
+            continue
+        shown = text.split("\n", 1)[0][:60]
+        problems.append(
+            problem(f"raw HTML is not allowed in pages (write Markdown): {shown}", shown)
+        )
+    elements = _Elements()
+    elements.feed(output)
+    elements.close()
+    for tag, name, value in elements.attributes:
+        if name == "style" and tag in ("th", "td") and TABLE_ALIGN.fullmatch(value):
+            continue
+        if name not in PAGE_ATTRIBUTES:
+            problems.append(
+                problem(
+                    f"attribute '{name}' is not allowed on <{tag}> (event handlers, styles and "
+                    "other attributes are refused; a page may set id and class)",
+                    name,
+                )
+            )
+        elif name in ("href", "src"):
+            reason = url_problem(value, image=tag == "img" and name == "src")
+            if reason:
+                # An entity-encoded value is not in the source as decoded: try its end too.
+                problems.append(problem(reason, value.strip()[:40], value.strip()[-8:]))
+    return problems
+
+
+class _CountFenced(Preprocessor):
+    """Counts the stash entries of fenced code blocks (escaped code, stashed before raw HTML).
+
+    It runs between fenced_code (priority 25) and html_block (20): every later stash entry is
+    raw HTML from the page (or an entity, which is allowed).
+    """
+
+    count = 0
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.count = len(self.md.htmlStash.rawHtmlBlocks)
+        return lines
+
+
+class _Elements(HTMLParser):
+    """Every attribute of every element, values decoded as a browser decodes them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.attributes: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attributes += [(tag, name, value or "") for name, value in attrs]
+
+
+def _without_template_code(markdown: str) -> str:
+    """The Markdown with each ``{{ ... }}`` replaced by spaces (lines are kept)."""
+    try:
+        tokens = list(jinja2.Environment().lex(markdown))
+    except jinja2.TemplateSyntaxError:
+        return markdown
+    return "".join(
+        value if kind == "data" else re.sub(r"[^\n]", " ", value) for _, kind, value in tokens
+    )
+
+
+def _find_line(lines: list[str], needles: tuple[str, ...], offset: int) -> int | None:
+    """The first line holding one of the needles (tried in order)."""
+    for needle in filter(None, needles):
+        for number, line in enumerate(lines, start=1 + offset):
+            if needle in line:
+                return number
+    return None
+
+
+def check_docs_folder(root: Path, folder: Path) -> list[Problem]:
+    """``docs/<lang>/`` holds only pages (.md) and bounded images; links and the rest refused."""
+    problems: list[Problem] = []
+    for current, dirs, files in os.walk(folder):
+        here = Path(current)
+        for name in sorted(dirs + files):
+            path = here / name
+            file = path.relative_to(root).as_posix()
+            char = next((ch for ch in name if not _name_char(ch)), None)
+            if char is not None or name.startswith("."):
+                what = char_name(char) if char else "a leading dot"
+                problems.append(
+                    Problem(
+                        file,
+                        f"file names may not hold {what} (only letters, digits, '-', '_' "
+                        "and '.': a name becomes a web address)",
+                    )
+                )
+            elif path.is_symlink():
+                problems.append(Problem(file, "links are not allowed in docs/: copy the file"))
+            elif path.is_dir():
+                continue
+            elif not path.is_file():
+                problems.append(Problem(file, "only regular files are allowed in docs/"))
+            elif path.suffix.lower() != ".md":
+                try:
+                    check_image(path, DOCS_IMAGE_LIMITS)
+                except BadImage as error:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"refused: docs/ holds only pages (.md) and images; this file {error}",
+                        )
+                    )
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink() and not d.startswith(".")]
+    return problems
+
+
+def _name_char(char: str) -> bool:
+    """Letters and digits of any script, combining marks, and - _ . (no quotes, <, &, %...)."""
+    return unicodedata.category(char)[0] in "LNM" or char in "-_."
+
+
+def check_pages(root: Path, library: Library, docs_dir: str = "docs") -> list[Problem]:
+    """Check every file of every language under ``docs/<lang>/``: pages, then the folder."""
+    problems: list[Problem] = []
+    for lang in library.content:
+        folder = root / docs_dir / lang
+        if folder.is_symlink():
+            problems.append(Problem(f"{docs_dir}/{lang}/", "links are not allowed in docs/"))
+            continue
+        if not folder.is_dir():
+            continue
+        problems += check_docs_folder(root, folder)
+        for path in sorted(folder.rglob("*.md")):
+            if path.is_symlink() or not path.is_file():
+                continue  # reported by check_docs_folder
+            file = path.relative_to(root).as_posix()
+            text = read_text(path, root, problems, MAX_PAGE_BYTES)
+            if text is None:
+                continue
+            problems += check_front_matter(text, file)
+            markdown, offset = split_front_matter(text)
+            result = check_page(markdown, file, library, lang, offset)
+            problems += result.problems
+            if not result.problems:
+                problems += check_markdown(markdown, file, offset)
+    return problems

@@ -1,0 +1,1 @@
+"""Editorial tools: translation status, the editors' report, policy, PO files."""

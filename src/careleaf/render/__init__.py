@@ -1,0 +1,1 @@
+"""Rendering: content blocks as HTML (one set of templates) and handouts as PDFs."""

@@ -1,0 +1,1 @@
+"""The site adapter: the only package that imports mkdocs."""

@@ -1,0 +1,1 @@
+"""The verifier: reads the outputs back and proves every protected item is there."""
