@@ -13,6 +13,7 @@ from conftest import REPO, anchors, approve, copy_project, edit, marked, shown
 from careleaf.content.load import load_library
 from careleaf.content.model import protected_anchor
 from careleaf.errors import BuildError
+from careleaf.options import BuildOptions
 from careleaf.site.engine import build_site
 
 PAGES = (
@@ -100,7 +101,7 @@ def test_stale_safety_item_refuses_the_build_and_allow_stale_marks_it(project: P
     assert new in message
     assert not (project / "site").exists()
 
-    build_site(project, "example", project / "site", allow_stale=True)
+    build_site(project, "example", project / "site", BuildOptions(allow_stale=True))
     library = load_library(project)
     outdated = library.label("es", "outdated-item")
     page = soup(project / "site/es/is-it-safe/index.html")
@@ -122,7 +123,7 @@ def test_untranslated_page_falls_back_to_english_with_a_notice(mini: Path) -> No
     )
     (mini / "content/es").mkdir()
     (mini / "docs/es").mkdir()
-    build_site(mini, "demo", mini / "site", allow_stale=True)
+    build_site(mini, "demo", mini / "site", BuildOptions(allow_stale=True))
     page = soup(mini / "site/es/safety/index.html")
     assert page.html["lang"] == "es"
     notice = load_library(mini).label("es", "fallback-page")

@@ -22,6 +22,7 @@ from careleaf.content.model import anchor_key, pin, protected_anchor, protected_
 from careleaf.editorial.policy import safety_policy
 from careleaf.editorial.protect import replace_section
 from careleaf.errors import BuildError, ContentError
+from careleaf.options import BuildOptions
 from careleaf.render.blocks import render_handout
 from careleaf.site.engine import build_site
 
@@ -378,7 +379,7 @@ def test_overdue_content_fails_check_and_build_unless_the_output_is_marked(mini:
     with pytest.raises(BuildError, match="the clinical review was due on 2020-01-01"):
         build_site(mini, "demo", mini / "site")
     assert check(mini, "--allow-overdue")[0] == 0
-    build_site(mini, "demo", mini / "site", allow_overdue=True)
+    build_site(mini, "demo", mini / "site", BuildOptions(allow_overdue=True))
     page = BeautifulSoup((mini / "site/safety/index.html").read_text(), "html.parser")
     overdue = load_library(mini).label("en", "review-overdue")
     assert overdue in page.select_one(".admonition.warning").get_text()

@@ -25,6 +25,7 @@ from careleaf.content.load import load_library
 from careleaf.content.pages import check_front_matter, check_markdown, slugify
 from careleaf.content.yamlfile import parse_yaml
 from careleaf.errors import BuildError, CareleafError
+from careleaf.options import BuildOptions
 from careleaf.site.engine import build_site
 
 BIN = Path(sys.executable).parent
@@ -503,7 +504,7 @@ def test_a_published_language_without_pages_falls_back_with_a_notice(mini: Path)
         "  en:\n    name: English\n  es:\n    name: Español\n",
     )
     (mini / "content/es").mkdir()
-    build_site(mini, "demo", mini / "site", allow_stale=True)
+    build_site(mini, "demo", mini / "site", BuildOptions(allow_stale=True))
     page = BeautifulSoup((mini / "site/es/safety/index.html").read_text(), "lxml")
     assert page.html["lang"] == "es"
     notice = load_library(mini).label("es", "fallback-page")

@@ -138,7 +138,7 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
     from mkdocs.config import load_config
     from mkdocs.structure.files import Files
 
-    from careleaf.site.plugin import _theme_env
+    from careleaf.site.theme import CompiledTemplates, theme_env
 
     root = Path(__file__).resolve().parents[1]
     overrides = tmp_path / "overrides"
@@ -152,15 +152,14 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
     config.theme.dirs[0] = str(overrides)
     theirs, ours = Files([]), Files([])
     theirs.add_files_from_theme(config.theme.get_env(), config)
-    ours.add_files_from_theme(_theme_env(config.theme.get_env), config)
+    compiled = CompiledTemplates()
+    ours.add_files_from_theme(theme_env(config.theme.get_env, compiled), config)
     listed = sorted(file.src_uri for file in ours)
     assert listed == sorted(file.src_uri for file in theirs)
     assert "assets/shown.js" in listed
     assert len(listed) > 20
-    # Every environment of the theme shares the templates compiled in this process.
-    from careleaf.site.plugin import TEMPLATES_COMPILED
-
-    assert _theme_env(config.theme.get_env).bytecode_cache is TEMPLATES_COMPILED
+    # Every environment of the theme shares the templates the engine compiled.
+    assert theme_env(config.theme.get_env, compiled).bytecode_cache is compiled
 
 
 def test_mkdocs_macros_asks_git_once_per_process(
@@ -172,7 +171,8 @@ def test_mkdocs_macros_asks_git_once_per_process(
 
     from mkdocs_macros import context
 
-    from careleaf.site.engine import build_language
+    from careleaf.content.load import load_library
+    from careleaf.site.engine import MkDocsEngine
 
     real = subprocess.check_output
     calls: list[object] = []
@@ -182,11 +182,13 @@ def test_mkdocs_macros_asks_git_once_per_process(
         return real(command, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(subprocess, "check_output", counting)
-    build_language(mini, "demo", "en", tmp_path / "one")
+    library = load_library(mini)
+    build_language = MkDocsEngine()
+    build_language("demo", "en", tmp_path / "one", library)
     if hasattr(context.get_git_info, "cache_clear"):
         context.get_git_info.cache_clear()
     calls.clear()
-    build_language(mini, "demo", "en", tmp_path / "two")
+    build_language("demo", "en", tmp_path / "two", library)
     first = len(calls)
-    build_language(mini, "demo", "en", tmp_path / "three")
+    build_language("demo", "en", tmp_path / "three", library)
     assert first > 0 and len(calls) == first

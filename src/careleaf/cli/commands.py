@@ -12,6 +12,7 @@ from careleaf.content.colour import brand_problems, require_readable
 from careleaf.content.load import check_project, load_library
 from careleaf.content.model import Library
 from careleaf.errors import CareleafError
+from careleaf.options import BuildOptions
 
 # Where `careleaf build --draft` and `careleaf serve` put a language's preview.
 PREVIEW_DIR = ".preview"
@@ -144,8 +145,8 @@ def build(
     (the others come from .careleaf-cache/, which is safe to delete). With --lang and
     --draft, build a marked preview of one language instead (see also `careleaf serve`).
     """
-    from careleaf.build.pipeline import parse_shard
-    from careleaf.build.pipeline import shard as shard_of
+    from careleaf.build.shards import parse_shard
+    from careleaf.build.shards import shard as shard_of
     from careleaf.cli.progress import reporter
     from careleaf.site.engine import build_sites  # the site engine is only needed here
     from careleaf.verify.manifest import output_languages
@@ -193,8 +194,7 @@ def build(
                 project,
                 clinics,
                 folder,
-                allow_stale=allow_stale,
-                allow_overdue=allow_overdue,
+                BuildOptions(allow_stale=allow_stale, allow_overdue=allow_overdue),
                 jobs=jobs,
                 progress=progress,
             )
@@ -238,7 +238,8 @@ def _preview(project: Path, lang: str, clinic_id: str | None, allow_overdue: boo
         out = project / PREVIEW_DIR / lang
         out.parent.mkdir(exist_ok=True)
         # A preview shows the translation as it is: out-of-date parts are marked, not refused.
-        build_site(project, cid, out, allow_stale=True, allow_overdue=allow_overdue, preview=lang)
+        options = BuildOptions(allow_stale=True, allow_overdue=allow_overdue, preview=lang)
+        build_site(project, cid, out, options)
     except CareleafError as error:
         raise _fail(error) from None
     return out
@@ -260,7 +261,7 @@ def merge(project: Path, shards: tuple[Path, ...], output: Path | None) -> None:
     Every clinic must come from exactly one shard; each is verified again in the merged tree,
     which replaces the output folder only when all pass.
     """
-    from careleaf.build.pipeline import merge as merge_shards
+    from careleaf.build.shards import merge as merge_shards
 
     out = output or project / "dist"
     try:
@@ -310,7 +311,7 @@ def serve(
     if lang is not None:
         _serve_language(project, lang, clinic_id, dev_addr, allow_overdue)
         return
-    from careleaf.site.engine import serve as serve_site
+    from careleaf.site.serve import serve as serve_site
 
     try:
         library = load_library(project)
@@ -320,9 +321,8 @@ def serve(
             raise click.BadParameter(
                 f"unknown clinic '{cid}' (known: {known})", param_hint="--clinic"
             )
-        serve_site(
-            project, cid, host, int(port), allow_stale=allow_stale, allow_overdue=allow_overdue
-        )
+        options = BuildOptions(allow_stale=allow_stale, allow_overdue=allow_overdue)
+        serve_site(project, cid, host, int(port), options)
     except CareleafError as error:
         raise _fail(error) from None
 
@@ -332,7 +332,7 @@ def _serve_language(
 ) -> None:
     """`careleaf serve --lang`: a marked preview of one language, in .preview/<lang>/, served
     and rebuilt as the project's files change (the live preview's server)."""
-    from careleaf.site.engine import serve as serve_site
+    from careleaf.site.serve import serve as serve_site
 
     host, _, port = dev_addr.rpartition(":")
     library, cid = _preview_clinic(project, lang, clinic_id)
@@ -349,9 +349,7 @@ def _serve_language(
             cid,
             host,
             int(port),
-            allow_stale=True,
-            allow_overdue=allow_overdue,
-            preview=lang,
+            BuildOptions(allow_stale=True, allow_overdue=allow_overdue, preview=lang),
             site=project / PREVIEW_DIR / lang,
             ready=ready,
         )

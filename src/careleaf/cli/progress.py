@@ -8,11 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from careleaf.build.pipeline import Progress
-
-# The steps `careleaf.build.pipeline.build` reports, by the word each line starts with; each is one
-# unit of work on the bar.
-STEPS = ("handout ", "site ", "verifying ")
+from careleaf.build.events import Event, Kept, Progress, Step
 
 
 def interactive(stream: TextIO) -> bool:
@@ -32,8 +28,8 @@ def reporter(total: int, *, quiet: bool = False, stream: TextIO = sys.stderr) ->
         return
     if not interactive(stream):
 
-        def line(text: str) -> None:
-            print(f"careleaf: {text}", file=stream, flush=True)
+        def line(event: Event) -> None:
+            print(f"careleaf: {event}", file=stream, flush=True)
 
         yield line
         return
@@ -53,14 +49,15 @@ def reporter(total: int, *, quiet: bool = False, stream: TextIO = sys.stderr) ->
     ) as bar:
         task = bar.add_task("loading", total=total)
 
-        def step(text: str) -> None:
-            if text.startswith(STEPS):
-                bar.update(task, advance=1, description=text)
-            elif "nothing changed" in text:
-                bar.update(task, description=text)
-                console.print(f"careleaf: {text}")
+        def step(event: Event) -> None:
+            # Each `Step` is one unit of work on the bar; a kept clinic says so on the bar too.
+            if isinstance(event, Step):
+                bar.update(task, advance=1, description=str(event))
+            elif isinstance(event, Kept):
+                bar.update(task, description=str(event))
+                console.print(f"careleaf: {event}")
             else:
-                console.print(f"careleaf: {text}")
+                console.print(f"careleaf: {event}")
 
         yield step
         bar.update(task, completed=total)

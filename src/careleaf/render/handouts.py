@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -19,6 +17,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from careleaf.content.model import Clinic, Library
 from careleaf.errors import BuildError, logged_messages
+from careleaf.options import BuildOptions
 from careleaf.render.blocks import render_handout
 from careleaf.render.fonts import uncovered
 from careleaf.verify.readback import PDFIUM
@@ -48,13 +47,6 @@ class ConfinedFetcher(URLFetcher):
             raise RefusedURL(f"file not found: {path}")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
-
-
-def created_date() -> str:
-    """The PDF date: from SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
-    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # Handouts are PDF/UA; a fillable one is also a PDF form. Part of the cache key.
@@ -165,11 +157,12 @@ def handout_job(
     lang: str,
     clinic: Clinic,
     url: str,
+    created: str,
     *,
     overdue: bool = False,
     preview: str = "",
 ) -> HandoutJob:
-    """The handout's HTML, checked for characters no shipped font can draw.
+    """The handout's HTML dated ``created``, checked for characters no shipped font can draw.
 
     Raises:
         BuildError: naming the handout, the language and the clinic, when a character has no
@@ -178,7 +171,7 @@ def handout_job(
     where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}')"
     root = library.root
     html = render_handout(
-        library, handout_id, lang, clinic, url, created_date(), overdue=overdue, preview=preview
+        library, handout_id, lang, clinic, url, created, overdue=overdue, preview=preview
     )
     text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
     missing = uncovered(text, root)
@@ -224,7 +217,10 @@ def handout_pdf(
             glyph in the shipped fonts, WeasyPrint warns, a file is refused, or the handout
             has more pages than its definition allows.
     """
-    job = handout_job(library, handout_id, lang, clinic, url, overdue=overdue, preview=preview)
+    created = BuildOptions().created_date()
+    job = handout_job(
+        library, handout_id, lang, clinic, url, created, overdue=overdue, preview=preview
+    )
     rendered = render_job(Renderer(library.root), job)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(rendered.data)

@@ -1,45 +1,31 @@
 """The MkDocs adapter: composes pages from content blocks and brands the theme for one clinic.
 
-The only module besides `site` that imports mkdocs. `careleaf build` runs it for one language
-at a time (`site.build_language`); under plain `mkdocs build` or `mkdocs serve` it also builds
-the other languages and calls the core (`careleaf.build.pipeline`) for the handouts,
-verification and publishing. Core errors become PluginError; it never decides content itself.
+`careleaf build` runs MkDocs with it for one language at a time
+(`careleaf.site.engine.build_language`). Under plain `mkdocs build` or `mkdocs serve`, its
+first hook runs careleaf's whole pipeline (`careleaf.build.pipeline.build`: every language,
+the handouts, verification and publishing) into the configured site folder. Core errors
+become PluginError; it never decides content itself.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from jinja2 import BytecodeCache, Environment, FileSystemLoader
-from jinja2.bccache import Bucket
+from jinja2 import Environment
 from markupsafe import Markup, escape
-from mkdocs.commands.build import build
-from mkdocs.config import base, load_config
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils import CountHandler, get_relative_url
+from mkdocs.utils import get_relative_url
 
-from careleaf.build.cache import Cache
-from careleaf.build.pipeline import (
-    build_languages,
-    check_policy,
-    finish,
-    plan,
-    publish,
-    render_handouts,
-    staging_dir,
-)
+from careleaf import compat
+from careleaf.build.events import Event
 from careleaf.content.colour import require_readable
 from careleaf.content.load import check_project, load_library
 from careleaf.content.markup import markdown_text, template_free
@@ -55,139 +41,17 @@ from careleaf.editorial.policy import overdue_blocks
 from careleaf.editorial.report import build_report, editors_page
 from careleaf.editorial.status import page_is_stale
 from careleaf.errors import CareleafError, Problem
+from careleaf.options import BuildOptions
 from careleaf.render.blocks import render_block
+from careleaf.site.config import CareleafConfig
+from careleaf.site.theme import ASSETS, CompiledTemplates, brand_css, configure_site, theme_env
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
-ASSETS = "assets/careleaf"
-# Shown on every page of a preview (`careleaf serve --lang`), in English: it is for the
-# translator and the reviewer, and it must be readable before any label is translated.
-PREVIEW_NOTICE = (
-    "PREVIEW of {name} ({lang}): a draft built on this computer for checking. It is not the "
-    "published site."
-)
 # The editors' report page: built into the source language's site, left out of the navigation.
 EDITORS_PAGE = "editors.md"
 # Search engines show about this many characters of a meta description.
 DESCRIPTION_LENGTH = 160
-# Languages Material's search has a stemmer for; others search without stemming.
-SEARCH_LANGUAGES = {
-    "ar",
-    "da",
-    "de",
-    "du",
-    "en",
-    "es",
-    "fi",
-    "fr",
-    "hi",
-    "hu",
-    "hy",
-    "it",
-    "ja",
-    "kn",
-    "ko",
-    "nl",
-    "no",
-    "pt",
-    "ro",
-    "ru",
-    "sa",
-    "sv",
-    "ta",
-    "te",
-    "th",
-    "tr",
-    "vi",
-    "zh",
-}
-
-
-class CareleafConfig(base.Config):
-    """Options of the careleaf plugin in mkdocs.yml."""
-
-    enabled = c.Type(bool, default=True)
-    """Turn careleaf off; the pages then keep their macro calls unrendered."""
-    project_dir = c.Dir(exists=True, default=".")
-    """The careleaf project: careleaf.yml, content/, docs/, handouts/, clinics/, fonts/."""
-    clinic = c.Type(str, default="")
-    """Clinic id (a folder under clinics/); empty means the project's default_clinic."""
-    lang = c.Type(str, default="")
-    """Set by careleaf for each language's own build; leave empty in mkdocs.yml (the build
-    of every language, its handouts, verification and publishing, as `mkdocs build`)."""
-    allow_stale = c.Type(bool, default=False)
-    """Publish languages whose safety items are missing or stale, marked as out of date."""
-    allow_overdue = c.Type(bool, default=False)
-    """Publish approved content past its review date, marked as overdue."""
-    preview = c.Type(str, default="")
-    """Set by `careleaf serve --lang`/`build --draft`: build this (draft) language with the
-    source language, every page marked as a preview. Leave empty in mkdocs.yml."""
-
-
-class _CompiledTemplates(BytecodeCache):
-    """Compiled Jinja templates, kept in memory by name and source checksum (an edited
-    template is compiled again)."""
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-TEMPLATES_COMPILED = _CompiledTemplates()
-
-
-class _VisibleTemplates(FileSystemLoader):
-    """The theme's folders, listing no hidden file or folder.
-
-    MkDocs lists every file of the theme to copy its static files, then drops each name with
-    a part that starts with a dot. Material keeps about 14,000 icons in `.icons/`: listing
-    and dropping them took about 95 ms of every language's build, for the same 44 files.
-    Templates are still found by name (`{% include ".icons/..." %}` reads one icon).
-    """
-
-    def list_templates(self) -> list[str]:
-        found: set[str] = set()
-        for top in self.searchpath:
-            for folder, subfolders, names in os.walk(top, followlinks=self.followlinks):
-                subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-                prefix = Path(folder).relative_to(top).as_posix()
-                found.update(
-                    name if prefix == "." else f"{prefix}/{name}"
-                    for name in names
-                    if not name.startswith(".")
-                )
-        return sorted(found)
-
-
-def _ask_git_once() -> None:
-    """Keep mkdocs-macros' answer from git for the process.
-
-    On every build mkdocs-macros runs git a dozen times (each run a fork of this process) for
-    a `git` variable that no careleaf page can use: `macros/` declares the only names a page
-    may call, and offers no variables.
-    """
-    from mkdocs_macros import context
-
-    if not hasattr(context.get_git_info, "cache_info"):
-        context.get_git_info = functools.cache(context.get_git_info)
-
-
-def _theme_env(make_env: Callable[[], Environment]) -> Environment:
-    """The theme's Jinja environment (``make_env``: MkDocs' own), with `_VisibleTemplates`,
-    and the templates compiled once per process (`TEMPLATES_COMPILED`): every language's
-    build makes its environments anew, the page templates' and the search plugin's (which
-    compiles Material's translations of its labels, about 30 ms a build)."""
-    env = make_env()
-    if isinstance(env.loader, FileSystemLoader):
-        env.loader = _VisibleTemplates(env.loader.searchpath, followlinks=env.loader.followlinks)
-    env.bytecode_cache = TEMPLATES_COMPILED
-    return env
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -200,13 +64,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     # The project as the core's pipeline loaded and checked it, when it drives this build
     # (`careleaf.site.engine.build_language`): not loaded again for every language.
     preloaded: Library | None = None
-    # The folder the top-level build publishes to; None in a language's own build.
+    # Under plain `mkdocs build`, once careleaf's pipeline has published the site: the folder
+    # this (then redundant) build of the source language goes to, and is dropped from.
     # (No on_startup hook on purpose: MkDocs would then share one instance between the
     # configurations of the languages' builds.)
-    final_dir: Path | None = None
-    # Every warning MkDocs logs during the whole build (all languages): none may be published.
-    warnings: CountHandler | None = None
-    verified: bool = False
+    scratch_dir: Path | None = None
+    # The templates compiled for the whole build (`careleaf.site.engine.MkDocsEngine`'s).
+    templates: CompiledTemplates | None = None
 
     @event_priority(100)  # before mkdocs-macros, which asks this plugin for the library
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -214,7 +78,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             return None
         # mkdocs-macros announces its settings at INFO on every language's build: noise here.
         logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
-        _ask_git_once()
+        from mkdocs_macros import context
+
+        compat.remember_git_info(context)
         root = Path(self.config.project_dir)
         try:
             self.library = self.preloaded or load_library(root)
@@ -242,121 +108,46 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             raise PluginError(f"careleaf: {error}") from None
         self.lang = self.config.lang or self.library.source_language
         if not self.config.lang:
-            self._check_safety_policy()
-            self.final_dir = Path(config.site_dir)
-            config.site_dir = str(staging_dir(self.final_dir))
-            shutil.rmtree(config.site_dir, ignore_errors=True)
-            self.verified = False
-            self.warnings = CountHandler()
-            self.warnings.setLevel(logging.WARNING)
-            logger = logging.getLogger("mkdocs")
-            # `mkdocs build -q` drops warnings before any handler sees them, so that not even
-            # strict mode counts them: a warning must always be seen, and stop publishing.
-            if logger.getEffectiveLevel() > logging.WARNING:
-                logger.setLevel(logging.WARNING)
-            logger.addHandler(self.warnings)
+            self._run_pipeline(config, root)
         # Unicode-aware heading anchors, set here rather than with a Python tag in mkdocs.yml.
         config.mdx_configs.setdefault("toc", {})["slugify"] = slugify
         config.theme.get_env = functools.partial(  # type: ignore[method-assign]
-            _theme_env, config.theme.get_env
+            theme_env, config.theme.get_env, self.templates or CompiledTemplates()
         )
-        self._configure_site(config, root)
+        configure_site(config, self.library, self.clinic, self.lang, self.config.preview)
         return config
 
-    def _check_safety_policy(self) -> None:
-        """The safety policy of `careleaf check`: what it refuses, no build publishes."""
+    def _run_pipeline(self, config: MkDocsConfig, root: Path) -> None:
+        """Plain `mkdocs build` or `mkdocs serve`: run careleaf's pipeline, which builds every
+        language's site (each a MkDocs build of its own), renders the handouts, verifies
+        them all and only then publishes them into ``site_dir``.
+
+        This build itself then only makes the source language's site again, into a scratch
+        folder that `on_post_build` drops: MkDocs offers a plugin no way to end a build early.
+
+        Raises:
+            PluginError: the pipeline failed; nothing was published.
+        """
+        from careleaf.site.engine import build_sites  # it imports this module
+
+        final = Path(config.site_dir)
+        options = BuildOptions(
+            allow_stale=self.config.allow_stale,
+            allow_overdue=self.config.allow_overdue,
+            preview=self.config.preview,
+        )
+
+        def progress(event: Event) -> None:
+            # Not warnings: strict mode would stop the build that a flag asked for.
+            log.info("careleaf: %s", event)
+
         try:
-            check_policy(
-                self.library,
-                allow_stale=self.config.allow_stale,
-                allow_overdue=self.config.allow_overdue,
-                # Not warnings: strict mode would stop the build that the flag asked for.
-                progress=lambda line: log.info("careleaf: %s", line),
-            )
+            build_sites(root, [self.clinic.id], lambda _: final, options, progress=progress)
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
-
-    def _configure_site(self, config: MkDocsConfig, root: Path) -> None:
-        """Point the build at this language's pages and brand it with the clinic."""
-        clinic, lang = self.clinic, self.lang
-        docs = root / "docs" / lang
-        # A published language without pages shows the source pages, each with a notice.
-        config.docs_dir = str(docs if docs.is_dir() else _empty_folder())
-        # Material prints site_name unescaped in places: give it escaped text (Markup), which
-        # prints as the name and is not escaped twice where a template does escape it.
-        config.site_name = escape(clinic.name)
-        config.site_url = self.library.url(clinic, lang)
-        config.theme["language"] = lang
-        language = self.library.project.languages[lang]
-        config.theme["direction"] = language.direction
-        search = config.plugins.get("material/search") or config.plugins.get("search")
-        if search is not None:
-            # Material's search instance is shared by the languages' builds: set it every time.
-            # A language without a stemmer gets the default pipeline, which splits on spaces.
-            search.config.lang = [lang if lang in SEARCH_LANGUAGES else "en"]
-        languages = self._languages()
-        here = "" if lang == self.library.source_language else "../"
-        config.extra["alternate"] = (
-            [
-                {
-                    "name": self.library.project.languages[other].name,
-                    "lang": other,
-                    # From this language's root to the other's: the switcher keeps the page.
-                    "prefix": here + ("" if other == self.library.source_language else f"{other}/"),
-                    # The other language's root on the clinic's site, for <link hreflang>.
-                    "url": self.library.url(clinic, other),
-                }
-                for other in languages
-            ]
-            if len(languages) > 1
-            else []
-        )
-        config.theme["logo"] = f"{ASSETS}/logo{Path(clinic.logo).suffix.lower()}"
-        config.theme["favicon"] = config.theme["logo"]
-        config.extra_css = [f"{ASSETS}/fonts.css", f"{ASSETS}/brand.css", *config.extra_css]
-        config.extra["careleaf"] = {
-            "clinic": {
-                key: getattr(clinic, key)
-                for key in ("name", "address", "phone", "email", "website", "booking")
-            },
-            "labels": {
-                key: self.library.label(lang, key)
-                for key in (
-                    "contact",
-                    "book",
-                    "phone",
-                    "email",
-                    "address",
-                    "website",
-                    "language",
-                    "not-found",
-                    "not-found-help",
-                    "home",
-                    "page-address",
-                )
-            },
-            # hreflang="x-default": the source language's root.
-            "x_default": self.library.url(clinic, self.library.source_language),
-            # The page showing the safety blocks, for the 404 page; set once pages are read.
-            "safety_page": None,
-            "translation_draft": (
-                self.library.label(lang, "translation-draft")
-                if lang != self.library.source_language and language.status == "draft"
-                else ""
-            ),
-            "preview": (
-                PREVIEW_NOTICE.format(
-                    name=self.library.project.languages[self.config.preview].name,
-                    lang=self.config.preview,
-                )
-                if self.config.preview
-                else ""
-            ),
-        }
-
-    def _languages(self) -> list[str]:
-        """The languages this build publishes; a preview: the source and the previewed one."""
-        return build_languages(self.library, self.config.preview)
+        self.scratch_dir = final.with_name(f".{final.name}.careleaf-scratch")
+        shutil.rmtree(self.scratch_dir, ignore_errors=True)
+        config.site_dir = str(self.scratch_dir)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
@@ -484,84 +275,18 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             page.meta["description"] = description(html)  # the template escapes it
         return None
 
-    # Last of all: the search index is written, and publishing waits for every other hook.
+    # Last of all: every other hook may still write into the scratch folder.
     @event_priority(-1000)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not self.config.enabled:
-            return
-        if not self.config.lang:
-            self._build_other_languages(config)
-            self._verify(Path(config.site_dir))
-            # MkDocs counts strict-mode warnings only after this hook, so publish only if
-            # none was logged so far (this hook runs last).
-            self._publish_staged()
+        self._drop_scratch()
 
     def on_build_error(self, *, error: Exception) -> None:
-        # A failed build publishes nothing and leaves nothing behind: drop the staging folder.
-        if self.final_dir is not None and not self.config.lang:
-            self._discard()
+        self._drop_scratch()
 
-    def _discard_counter(self) -> None:
-        if self.warnings is not None:
-            logging.getLogger("mkdocs").removeHandler(self.warnings)
-            self.warnings = None
-
-    def _discard(self) -> None:
-        self._discard_counter()
-        if self.final_dir is not None:
-            shutil.rmtree(staging_dir(self.final_dir), ignore_errors=True)
-
-    def _publish_staged(self) -> None:
-        """Replace the published folder with the verified staged build, if nothing warned.
-
-        Plain `mkdocs build` calls it from the last post-build hook (`careleaf build`
-        publishes in the core, once every language's build() has returned).
-
-        Raises:
-            PluginError: the build was not verified or logged a warning; the staged build is
-                dropped and the published folder is left as it was.
-        """
-        counts = self.warnings.get_counts() if self.warnings is not None else []
-        if not self.verified or counts or self.final_dir is None:
-            self._discard()
-            why = ", ".join(f"{n} {level.lower()}s" for level, n in counts) or "not verified"
-            raise PluginError(f"careleaf: the build was not published ({why})")
-        self._discard_counter()
-        publish(staging_dir(self.final_dir), self.final_dir)
-
-    def _build_other_languages(self, config: MkDocsConfig) -> None:
-        """Each further language is its own build from the same configuration, in <lang>/."""
-        for lang in self._languages():
-            if lang == self.lang:
-                continue
-            sub = load_config(config.config_file_path, site_dir=str(Path(config.site_dir) / lang))
-            options = sub.plugins["careleaf"].config
-            options.lang, options.clinic = lang, self.clinic.id
-            options.allow_stale = self.config.allow_stale
-            options.allow_overdue = self.config.allow_overdue
-            options.preview = self.config.preview
-            log.info("careleaf: building the %s site", lang)
-            build(sub)
-
-    def _verify(self, built: Path) -> None:
-        """Render the handouts (core), record the outputs and verify them; only a verified
-        build may be published."""
-        root = Path(self.config.project_dir)
-        try:
-            languages = self._languages()
-            entries = render_handouts(
-                self.library,
-                plan(self.library, [self.clinic.id], languages),
-                Cache(root / ".careleaf-cache"),
-                allow_overdue=self.config.allow_overdue,
-                preview=self.config.preview,
-                progress=lambda line: log.info("careleaf: %s", line),
-            )
-            count = finish(self.library, self.clinic.id, built, entries, languages=languages)
-        except CareleafError as error:
-            raise PluginError(f"careleaf: {error}") from None
-        log.info("careleaf: verified %d outputs", count)
-        self.verified = True
+    def _drop_scratch(self) -> None:
+        """Drop the scratch folder of a plain `mkdocs build` (see `_run_pipeline`)."""
+        if self.scratch_dir is not None:
+            shutil.rmtree(self.scratch_dir, ignore_errors=True)
 
     # The macros that pages may call (declared in macros/, checked by careleaf.content.pages).
 
@@ -638,29 +363,3 @@ def description(html: str) -> str:
     if len(text) <= DESCRIPTION_LENGTH:
         return text
     return text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-def brand_css(clinic: Clinic) -> str:
-    """The clinic's colours as Material's CSS variables (values are validated #rrggbb)."""
-    primary, accent = clinic.colors.primary, clinic.colors.accent
-    return (
-        ":root, [data-md-color-scheme] {\n"
-        f"  --md-primary-fg-color: {primary};\n"
-        f"  --md-primary-fg-color--light: {primary};\n"
-        f"  --md-primary-fg-color--dark: {primary};\n"
-        f"  --md-accent-fg-color: {accent};\n"
-        f"  --md-typeset-a-color: {primary};\n"
-        f"  --careleaf-primary: {primary};\n"
-        f"  --careleaf-accent: {accent};\n"
-        "}\n"
-    )
-
-
-_EMPTY: list[tempfile.TemporaryDirectory] = []
-
-
-def _empty_folder() -> Path:
-    """An empty folder for a language without pages (removed when the process ends)."""
-    if not _EMPTY:
-        _EMPTY.append(tempfile.TemporaryDirectory(prefix="careleaf-empty-"))
-    return Path(_EMPTY[0].name)

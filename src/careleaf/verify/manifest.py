@@ -11,23 +11,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from careleaf.content.model import Library, anchor_key
+from careleaf.fingerprint import source_paths
 from careleaf.verify.readback import UnreadableOutput, pdf_items, read_html
 
 MANIFEST_NAME = "careleaf-manifest.json"
 MANIFEST_VERSION = 2
-# Everything in a project that shapes what a build makes: a change to any of it makes a built
-# site stale. The engine's own templates are added as "careleaf/templates/...".
-SOURCE_PARTS = (
-    "careleaf.yml",
-    "mkdocs.yml",
-    "content",
-    "docs",
-    "handouts",
-    "clinics",
-    "overrides",
-    "macros",
-    "fonts",
-)
+# The engine's own templates shape a build too: the manifest lists them as
+# "careleaf/templates/..." beside the project's sources (`careleaf.fingerprint`).
 TEMPLATES = Path(__file__).parents[1] / "render" / "templates"
 DOCS_DIR = "docs"
 HANDOUTS_DIR = "handouts"
@@ -214,17 +204,7 @@ def shipped_files(site_dir: Path) -> dict[str, str]:
 def source_hashes(root: Path) -> dict[str, str]:
     """Every source file that shapes a build (`SOURCE_PARTS` and the engine's templates) ->
     its SHA-256. Hidden files and Python caches are left out."""
-    root = Path(root)
-    found: dict[str, str] = {}
-    for part in SOURCE_PARTS:
-        top = root / part
-        files = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
-        for path in files:
-            relative = path.relative_to(root)
-            if path.is_file() and not any(
-                name.startswith(".") or name == "__pycache__" for name in relative.parts
-            ):
-                found[relative.as_posix()] = sha256(path)
+    found = {name: sha256(path) for name, path in source_paths(root).items()}
     for path in sorted(TEMPLATES.iterdir()):
         if path.is_file():
             found[f"careleaf/templates/{path.name}"] = sha256(path)

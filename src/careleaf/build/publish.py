@@ -1,0 +1,181 @@
+"""Verifying a clinic's staged sites with its handouts, and publishing them.
+
+A build writes each clinic's outputs into a staging folder beside the published one; only
+once every output is verified does the staging folder replace it. A failed build publishes
+nothing.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from careleaf.build.cache import Entry
+from careleaf.build.events import ClinicPublished, Progress, Verifying, quiet
+from careleaf.build.plan import Unit, handout_file
+from careleaf.build.records import BuildRecords, Published, tree_hashes
+from careleaf.content.model import Library
+from careleaf.errors import BuildError, CareleafError
+from careleaf.verify.browser import SITES_AT_ONCE, Chromium
+from careleaf.verify.manifest import (
+    build_manifest,
+    collect_outputs,
+    output_languages,
+    write_manifest,
+)
+from careleaf.verify.proofs import Proofs
+from careleaf.verify.verifier import format_table, verify
+
+# How many clinics are verified at once (see `verify_and_publish`): one more than the browser
+# proves at once, so that a clinic's manifest and static checks are worked out while the
+# browser proves the others' pages; more would only wait for the browser.
+VERIFIERS = SITES_AT_ONCE + 1
+
+
+def staging_dir(final: Path) -> Path:
+    """Where a build goes before it is verified: beside the published folder."""
+    return final.with_name(f".{final.name}.careleaf-staging")
+
+
+def publish(built: Path, final: Path) -> None:
+    """Replace ``final`` with the verified ``built`` folder, keeping the old one until then."""
+    old = final.with_name(f".{final.name}.careleaf-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    built.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def place_handouts(
+    entries: dict[Unit, Entry], library: Library, clinic_id: str, site: Path
+) -> None:
+    """Copy a clinic's rendered handouts and thumbnails into its built site."""
+    for unit, entry in entries.items():
+        if unit.clinic != clinic_id:
+            continue
+        for source, suffix in ((entry.pdf, ".pdf"), (entry.png, ".png")):
+            target = site / handout_file(library, unit, suffix)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # A new file, never written through a hard link (the preview links its sites).
+            target.unlink(missing_ok=True)
+            shutil.copyfile(source, target)
+
+
+def finish(
+    library: Library,
+    clinic_id: str,
+    site: Path,
+    entries: dict[Unit, Entry],
+    progress: Progress = quiet,
+    *,
+    languages: Sequence[str] | None = None,
+    proofs: Proofs | None = None,
+    chromium: Chromium | None = None,
+) -> int:
+    """Put the handouts into a built site, write its manifest and verify every output.
+
+    ``proofs``: the build's memo of passing proofs (`careleaf.verify.proofs`): an output
+    proven before, unchanged, is not proven again. ``chromium``: a browser kept for the
+    build's other clinics too (by default one is started for this clinic).
+
+    Returns:
+        The number of outputs verified.
+
+    Raises:
+        BuildError: an output is missing, unreadable or lacks an item (the report's table).
+    """
+    place_handouts(entries, library, clinic_id, site)
+    languages = output_languages(library) if languages is None else list(languages)
+    outputs = collect_outputs(site, library, languages, clinic_id)
+    anchors = {
+        handout_file(library, unit): entry.anchors()
+        for unit, entry in entries.items()
+        if unit.clinic == clinic_id
+    }
+    write_manifest(site, build_manifest(site, library, clinic_id, outputs, anchors))
+    progress(Verifying(clinic_id, len(outputs)))
+    try:
+        report = verify(
+            site, library.root, languages, library=library, proofs=proofs, chromium=chromium
+        )
+    except CareleafError as error:
+        raise BuildError(f"the outputs cannot be verified: {error}") from None
+    finally:
+        if proofs is not None:
+            proofs.record(f"{clinic_id}:{','.join(languages)}", library.clinics)
+    if not report.ok:
+        raise BuildError("verification failed; nothing was published.\n" + format_table(report))
+    return len(report.rows)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A clinic's sites, built into ``staging``, to be verified and published as ``final``
+    with what they were built from (``wanted``)."""
+
+    clinic: str
+    wanted: Published
+    staging: Path
+    final: Path
+
+
+def verify_and_publish(
+    library: Library,
+    staged: Sequence[Staged],
+    entries: dict[Unit, Entry],
+    languages: Sequence[str],
+    proofs: Proofs,
+    records: BuildRecords,
+    progress: Progress = quiet,
+) -> None:
+    """Verify each clinic's staged sites with its handouts, and publish them in order,
+    stopping at the first clinic that fails.
+
+    One Chromium proves the pages of every clinic (starting it takes about 2 seconds).
+    `VERIFIERS` clinics are verified at once, each in a thread: while the browser proves
+    pages (in its own processes and threads, `careleaf.verify.browser.Chromium`), the next
+    clinic's manifest and static checks are worked out here.
+    """
+
+    def verify_then_publish(
+        site: Staged, before: concurrent.futures.Future[None] | None, chromium: Chromium
+    ) -> None:
+        """Verify a clinic's built folder and publish it, once the clinic ``before`` it is
+        published."""
+        count = finish(
+            library,
+            site.clinic,
+            site.staging,
+            entries,
+            progress,
+            languages=languages,
+            proofs=proofs.site(),
+            chromium=chromium,
+        )
+        if before is not None:
+            before.result()
+        publish(site.staging, site.final)
+        site.wanted.files = tree_hashes(site.final)
+        site.wanted.handouts = {
+            u.name: e.key for u, e in entries.items() if u.clinic == site.clinic
+        }
+        records.remember(site.final, site.wanted)
+        progress(ClinicPublished(site.clinic, count, site.final))
+
+    with (
+        Chromium() as chromium,
+        concurrent.futures.ThreadPoolExecutor(VERIFIERS, thread_name_prefix="verify") as verifier,
+    ):
+        verifying: collections.deque[concurrent.futures.Future[None]] = collections.deque()
+        for site in staged:
+            while len(verifying) >= VERIFIERS:
+                verifying.popleft().result()  # a clinic before failed: the build stops here
+            last = verifying[-1] if verifying else None
+            verifying.append(verifier.submit(verify_then_publish, site, last, chromium))
+        for future in verifying:
+            future.result()

@@ -1,0 +1,79 @@
+"""Every reach into another library's private parts, in one place.
+
+Each function here uses a name its library does not promise to keep; `tests/test_compat.py`
+checks each name by itself, so that an upgrade that removes one fails a test that names it,
+not a build in some far corner. Nothing here imports mkdocs: the site adapter passes its
+objects in.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def stop_fork_server() -> None:
+    """Stop the fork server that started the build's workers, when no more handouts are to
+    render.
+
+    It stays once its pool is shut down, holding WeasyPrint and careleaf imported (about 90 MB)
+    for the next pool; a build needs no other pool, and its sites and verification come next.
+    `multiprocessing` offers no public way to stop it: this uses the method CPython's own
+    tests use (``multiprocessing.forkserver._forkserver._stop``), and does nothing where it
+    is missing (a later pool starts a new server).
+    """
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if callable(stop):
+        stop()
+
+
+def remember_git_info(macros_context: Any) -> None:
+    """Keep mkdocs-macros' answer from git for the process (``macros_context``: its
+    ``mkdocs_macros.context`` module, whose ``get_git_info`` is replaced in place).
+
+    On every build mkdocs-macros runs git a dozen times (each run a fork of this process) for
+    a `git` variable that no careleaf page can use: `macros/` declares the only names a page
+    may call, and offers no variables.
+    """
+    if not hasattr(macros_context.get_git_info, "cache_info"):
+        macros_context.get_git_info = functools.cache(macros_context.get_git_info)
+
+
+def watch_path(server: Any, path: Path, handler: Any) -> None:
+    """Have MkDocs' live-reload ``server`` watch ``path`` with a watchdog ``handler`` of our
+    own (its ``watch`` rebuilds everything on any change; ours records which file changed).
+
+    Uses the server's private ``_watched_paths`` (so that it lists the path when it starts)
+    and its watchdog ``observer``.
+    """
+    server._watched_paths[str(path)] = 1
+    server.observer.schedule(handler, str(path), recursive=path.is_dir())
+
+
+def rebuild_lock(server: Any) -> threading.Condition:
+    """The condition MkDocs' live-reload ``server`` guards its rebuilds with (private
+    ``_rebuild_cond``)."""
+    condition: threading.Condition = server._rebuild_cond
+    return condition
+
+
+def request_rebuild(server: Any) -> None:
+    """Ask MkDocs' live-reload ``server`` for a rebuild, as its own file watcher does (private
+    ``_want_rebuild``); call it holding `rebuild_lock`."""
+    server._want_rebuild = True
+    server._rebuild_cond.notify_all()
+
+
+def cmudict_loader() -> Callable[[], Any] | None:
+    """textstat's loader of the CMU pronouncing dictionary (private
+    ``textstat.backend.utils._get_cmudict.get_cmudict``), or None where it is not there."""
+    try:
+        from textstat.backend.utils._get_cmudict import get_cmudict
+    except ImportError:
+        return None
+    return get_cmudict
