@@ -1,0 +1,57 @@
+"""Each private name `careleaf.compat` relies on, checked by itself: an upgrade that removes
+one fails the test that names it."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import watchdog.events
+
+from careleaf import compat
+
+
+def test_multiprocessing_forkserver_still_has_its_stop_method() -> None:
+    from multiprocessing import forkserver
+
+    assert callable(forkserver._forkserver._stop)
+
+
+def test_mkdocs_macros_still_has_get_git_info() -> None:
+    from mkdocs_macros import context
+
+    assert callable(context.get_git_info)
+
+
+def test_remembering_git_info_wraps_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkdocs_macros import context
+
+    monkeypatch.setattr(context, "get_git_info", lambda: {"short_commit": "x"})
+    compat.remember_git_info(context)
+    wrapped = context.get_git_info
+    compat.remember_git_info(context)
+    assert context.get_git_info is wrapped and hasattr(wrapped, "cache_info")
+
+
+def test_mkdocs_livereload_server_still_has_the_attributes_the_preview_uses(
+    tmp_path: Path,
+) -> None:
+    from mkdocs.livereload import LiveReloadServer
+
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    try:
+        assert isinstance(server._watched_paths, dict)
+        assert isinstance(compat.rebuild_lock(server), threading.Condition)
+        compat.watch_path(server, tmp_path, watchdog.events.FileSystemEventHandler())
+        assert str(tmp_path) in server._watched_paths
+        with compat.rebuild_lock(server):
+            compat.request_rebuild(server)
+        assert server._want_rebuild is True
+    finally:
+        server.server_close()
+
+
+def test_textstat_still_has_its_cmu_dictionary_loader() -> None:
+    loader = compat.cmudict_loader()
+    assert loader is not None and hasattr(loader, "cache_clear")
