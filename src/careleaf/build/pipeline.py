@@ -43,8 +43,10 @@ from careleaf.verify.manifest import (
     output_languages,
     write_manifest,
 )
+from careleaf.verify.pdf_proof import PdfProof, prove_pdf
 from careleaf.verify.proofs import Proofs
-from careleaf.verify.verifier import PdfProof, format_table, prove_pdf, verify
+from careleaf.verify.report import format_table
+from careleaf.verify.verifier import verify
 
 # How many clinics are verified at once (see `_verify_and_publish`): one more than the
 # browser proves at once (`careleaf.verify.browser.SITES_AT_ONCE`), so that a clinic's manifest and
