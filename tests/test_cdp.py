@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from careleaf.verify import browser, cdp
-from careleaf.verify.browser import Chromium, PageProver, Wanted
+from careleaf.verify.browser import Chromium
+from careleaf.verify.page import Page
+from careleaf.verify.prover import PageProver, Wanted
 from careleaf.verify.readback import UnreadableOutput
 
 PAGE = '<!doctype html><html lang="en"><head><title>t</title></head><body>{}</body></html>'
@@ -83,21 +85,21 @@ def test_two_sites_proven_at_once_share_the_browser_s_page_limit(
     lock = threading.Lock()
     open_now: list[int] = [0]
     most: list[int] = [0]
-    opened, closed = browser._Page.open, browser._Page.close
+    opened, closed = Page.open, Page.close
 
-    def counting_open(page: browser._Page, context: str) -> None:
+    def counting_open(page: Page, context: str) -> None:
         with lock:
             open_now[0] += 1
             most[0] = max(most[0], open_now[0])
         opened(page, context)
 
-    def counting_close(page: browser._Page) -> None:
+    def counting_close(page: Page) -> None:
         closed(page)
         with lock:
             open_now[0] -= 1
 
-    monkeypatch.setattr(browser._Page, "open", counting_open)
-    monkeypatch.setattr(browser._Page, "close", counting_close)
+    monkeypatch.setattr(Page, "open", counting_open)
+    monkeypatch.setattr(Page, "close", counting_close)
 
     def prove() -> dict[str, dict[str, list[str]]]:
         with PageProver(site, chromium) as prover:
@@ -123,9 +125,9 @@ def test_small_sites_share_the_browser_and_a_large_one_has_it_alone(
     open_in: dict[str, int] = {}
     most_contexts = [0]
     meet = threading.Barrier(2, timeout=20)
-    opened, closed = browser._Page.open, browser._Page.close
+    opened, closed = Page.open, Page.close
 
-    def counting_open(page: browser._Page, context: str) -> None:
+    def counting_open(page: Page, context: str) -> None:
         with lock:
             open_in[context] = open_in.get(context, 0) + 1
             page.context_id = context  # type: ignore[attr-defined]
@@ -134,7 +136,7 @@ def test_small_sites_share_the_browser_and_a_large_one_has_it_alone(
         if small:
             meet.wait()  # both sites' pages are open now, or this times out and fails
 
-    def counting_close(page: browser._Page) -> None:
+    def counting_close(page: Page) -> None:
         closed(page)
         with lock:
             context = page.context_id  # type: ignore[attr-defined]
@@ -142,8 +144,8 @@ def test_small_sites_share_the_browser_and_a_large_one_has_it_alone(
             if not open_in[context]:
                 del open_in[context]
 
-    monkeypatch.setattr(browser._Page, "open", counting_open)
-    monkeypatch.setattr(browser._Page, "close", counting_close)
+    monkeypatch.setattr(Page, "open", counting_open)
+    monkeypatch.setattr(Page, "close", counting_close)
 
     def prove(pages: dict[str, list[Wanted]]) -> dict[str, dict[str, list[str]]]:
         with PageProver(site, chromium) as prover:
@@ -168,14 +170,14 @@ def test_a_crashed_page_is_a_failure_of_the_page(
     site: Path, chromium: Chromium, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Chromium never answers a command to a crashed page: the page fails at once."""
-    loaded = browser._Page.wait_loaded
+    loaded = Page.wait_loaded
 
-    def crash_after_load(page: browser._Page) -> bool:
+    def crash_after_load(page: Page) -> bool:
         done = loaded(page)
         page.browser.post("Page.crash", None, page.session)
         return done
 
-    monkeypatch.setattr(browser._Page, "wait_loaded", crash_after_load)
+    monkeypatch.setattr(Page, "wait_loaded", crash_after_load)
     start = time.monotonic()
     with PageProver(site, chromium) as prover:
         found = prover.check({"plain.html": HELLO})

@@ -16,7 +16,8 @@ from careleaf.content.load import load_library
 from careleaf.content.model import protected_anchor
 from careleaf.errors import ContentError
 from careleaf.render.handouts import handout_pdf
-from careleaf.verify.readback import normalise, pdf_items
+from careleaf.verify.readback import normalise
+from careleaf.verify.readback_pdf import pdf_items
 
 LANGS = ("en", "es", "bn")
 HANDOUTS = ("about-dry-needling", "aftercare", "consent-form")

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from careleaf.verify.browser import PageProver, Wanted
+from careleaf.verify.prover import PageProver, Wanted
 from careleaf.verify.readback import locate
 
 PAGE = "is-it-safe/index.html"

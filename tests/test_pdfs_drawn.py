@@ -31,8 +31,8 @@ def check(pdf: Path, key: str, text: str) -> list[str]:
 
 def expected_text(project: Path, lang: str, key: str) -> str:
     from careleaf.content.load import load_library
+    from careleaf.verify.expected import expected_items
     from careleaf.verify.manifest import Output
-    from careleaf.verify.verifier import expected_items
 
     output = Output(f"{lang}/handouts/aftercare.pdf", "pdf", lang, "example", handout="aftercare")
     return expected_items(load_library(project), output)[0][key]
@@ -134,7 +134,7 @@ def outside(stream: Stream) -> None:
 
 def painted_over(stream: Stream) -> None:
     with DrawnPdf(Path(stream.pdf.filename), REPO) as drawn:
-        _page, x, y = drawn._destinations[locate(ITEM)[1]]
+        _page, x, y = drawn.destinations[locate(ITEM)[1]]
     height = stream.page.MediaBox[3]
     # WeasyPrint's content flips the y axis; paint in default user space after it.
     stream.ops[:0] = [([], pikepdf.Operator("q"))]
@@ -228,8 +228,8 @@ def test_a_changed_bengali_word_fails(real_site, tmp_path: Path) -> None:
     source = site / BENGALI_HANDOUT
     assert check(source, BENGALI_ITEM, text) == []
     with DrawnPdf(source, REPO) as drawn:
-        page = drawn._destinations[locate(BENGALI_ITEM)[1]][0]
-        target = next(iter(drawn._targets(text, drawn._page(page)[2])))
+        page = drawn.destinations[locate(BENGALI_ITEM)[1]][0]
+        target = next(iter(drawn.targets(text, drawn.glyphs(page))))
     with pikepdf.open(source) as pdf:
         stream = Stream(pdf, page)
         start = stream.blocks(text, target)[0]
@@ -314,14 +314,14 @@ def test_legitimate_text_passes(tmp_path: Path, name: str) -> None:
 
 
 def test_the_brightest_pixel_of_a_box_is_the_first_as_cropping_finds_it() -> None:
-    """`_brightest` looks only at the part of the box inside the image: the same pixel as in
+    """`brightest_pixel` looks only at the part of the box inside the image: the same pixel as in
     the whole box cropped (outside the image, black), row by row, for boxes inside, across and
     outside the image's edges."""
     import random
 
     from PIL import Image
 
-    from careleaf.verify.drawn import _brightest
+    from careleaf.verify.legibility import brightest_pixel
 
     chance = random.Random(7)
     image = Image.new("L", (23, 17))
@@ -332,8 +332,8 @@ def test_the_brightest_pixel_of_a_box_is_the_first_as_cropping_finds_it() -> Non
         region = image.crop(box)
         values = list(region.get_flattened_data())
         if not values:
-            assert _brightest(image, box) is None
+            assert brightest_pixel(image, box) is None
             continue
         peak = values.index(max(values))
         expected = (box[0] + peak % region.width, box[1] + peak // region.width)
-        assert _brightest(image, box) == expected, box
+        assert brightest_pixel(image, box) == expected, box

@@ -6,7 +6,7 @@ import io
 
 from conftest import REPO
 
-from careleaf.verify.shaping import parse_to_unicode, pdf_fonts
+from careleaf.verify.shaping import GlyphComparisons, parse_to_unicode, pdf_fonts
 
 CMAP = b"""/CIDInit /ProcSet findresource begin
 2 beginbfchar
@@ -47,18 +47,17 @@ def test_a_glyph_with_other_bytes_is_compared_again() -> None:
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.tables._g_l_y_f import Glyph
 
-    from careleaf.verify.shaping import _same_glyph
-
     path = REPO / "fonts/NotoSans-Regular.ttf"
 
     def load() -> TTFont:
         return TTFont(io.BytesIO(path.read_bytes()), lazy=True)
 
+    compared = GlyphComparisons()
     honest = load()
     name = honest.getBestCmap()[ord("a")]
     gid = honest.getGlyphID(name)
-    assert _same_glyph(honest["glyf"], name, str(path), gid)
-    assert _same_glyph(load()["glyf"], name, str(path), gid)
+    assert compared.same(honest["glyf"], name, str(path), gid)
+    assert compared.same(load()["glyf"], name, str(path), gid)
 
     redrawn = load()
     glyf = redrawn["glyf"]
@@ -66,4 +65,4 @@ def test_a_glyph_with_other_bytes_is_compared_again() -> None:
     x, y = glyph.coordinates[0]
     glyph.coordinates[0] = (x + 40, y)
     glyf.glyphs[name] = Glyph(glyph.compile(glyf))
-    assert not _same_glyph(glyf, name, str(path), gid)
+    assert not compared.same(glyf, name, str(path), gid)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import pytest
 import weasyprint
@@ -20,6 +19,7 @@ from careleaf.content.load import load_library
 from careleaf.content.pages import check_page
 from careleaf.render.blocks import render_block
 from careleaf.site.engine import build_site
+from careleaf.verify.expected import expected_items
 from careleaf.verify.manifest import (
     MANIFEST_NAME,
     Output,
@@ -29,23 +29,12 @@ from careleaf.verify.manifest import (
     read_manifest,
     write_manifest,
 )
-from careleaf.verify.readback import (
-    PdfSeen,
-    html_items,
-    normalise,
-    pdf_items,
-    plain_tokens,
-    text_variants,
-)
-from careleaf.verify.verifier import (
-    Report,
-    Row,
-    UnreadableOutput,
-    check_pdf_item,
-    expected_items,
-    format_table,
-    verify,
-)
+from careleaf.verify.pdf_proof import check_pdf_item
+from careleaf.verify.readback import UnreadableOutput, normalise, plain_tokens, text_variants
+from careleaf.verify.readback_html import SeenPages, html_items
+from careleaf.verify.readback_pdf import PdfSeen, pdf_items
+from careleaf.verify.report import Report, Row, format_table
+from careleaf.verify.verifier import verify
 
 FONTS = REPO / "fonts"
 CLINIC = "demo"
@@ -292,30 +281,26 @@ def test_html_stylesheet_cache_sees_a_changed_file(tmp_path: Path) -> None:
 
 
 def test_a_page_read_again_is_parsed_again_only_when_it_or_its_stylesheets_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    from careleaf.verify import readback
-
-    parsed: list[Path] = []
-    parse = readback._read_html
-
-    def counting(path: Path, *args: Any) -> Any:
-        parsed.append(path)
-        return parse(path, *args)
-
-    monkeypatch.setattr(readback, "_read_html", counting)
+    """A page read again through the same `SeenPages` gives back what was seen before (the
+    very same reading) until the page or a stylesheet it links to changes."""
+    pages = SeenPages()
     page = tmp_path / "page.html"
     page.write_text(HIDING_PAGE, encoding="utf-8")
-    first = {i.id: i.visible for i in html_items(page)}
-    assert first["linked"] is True and html_items(page) and len(parsed) == 1
+    first = pages.read(page)
+    assert {i.id: i.visible for i in first.items}["linked"] is True
+    assert pages.read(page) is first
+    # A fresh memo has read nothing: it parses the page itself.
+    assert SeenPages().read(page) is not first
     # The stylesheet it links to appears: the page is read again, and the rule seen.
     (tmp_path / "css").mkdir()
     (tmp_path / "css" / "local.css").write_text(".linked { display: none }\n")
-    assert {i.id: i.visible for i in html_items(page)}["linked"] is False
-    assert len(parsed) == 2
+    second = pages.read(page)
+    assert second is not first and {i.id: i.visible for i in second.items}["linked"] is False
+    assert pages.read(page) is second
     page.write_text(HIDING_PAGE.replace("</body>", "<p>more</p></body>"), encoding="utf-8")
-    html_items(page)
-    assert len(parsed) == 3
+    assert pages.read(page) is not second
 
 
 def test_unreadable_html(tmp_path: Path) -> None:

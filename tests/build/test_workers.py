@@ -151,8 +151,8 @@ def test_a_rendered_handout_is_proven_by_its_worker(project: Path, tmp_path: Pat
     up; a failing proof is not remembered."""
     from careleaf.build.plan import handout_file
     from careleaf.verify.manifest import Output, sha256
+    from careleaf.verify.pdf_proof import PdfProof, prove_pdf
     from careleaf.verify.proofs import Proofs
-    from careleaf.verify.verifier import PdfProof, prove_pdf
 
     library = load_library(project)
     proofs = Proofs(tmp_path / "proofs")

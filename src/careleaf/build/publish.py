@@ -28,7 +28,9 @@ from careleaf.verify.manifest import (
     write_manifest,
 )
 from careleaf.verify.proofs import Proofs
-from careleaf.verify.verifier import format_table, verify
+from careleaf.verify.readings import Readings
+from careleaf.verify.report import format_table
+from careleaf.verify.verifier import verify
 
 # How many clinics are verified at once (see `verify_and_publish`): one more than the browser
 # proves at once, so that a clinic's manifest and static checks are worked out while the
@@ -97,11 +99,20 @@ def finish(
         for unit, entry in entries.items()
         if unit.clinic == clinic_id
     }
-    write_manifest(site, build_manifest(site, library, clinic_id, outputs, anchors))
+    # The manifest and the verification read the same pages: each is parsed once.
+    readings = Readings()
+    manifest = build_manifest(site, library, clinic_id, outputs, anchors, pages=readings.pages)
+    write_manifest(site, manifest)
     progress(Verifying(clinic_id, len(outputs)))
     try:
         report = verify(
-            site, library.root, languages, library=library, proofs=proofs, chromium=chromium
+            site,
+            library.root,
+            languages,
+            library=library,
+            proofs=proofs,
+            chromium=chromium,
+            readings=readings,
         )
     except CareleafError as error:
         raise BuildError(f"the outputs cannot be verified: {error}") from None

@@ -14,7 +14,8 @@ from careleaf.build.publish import publish, staging_dir
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
 from careleaf.verify.manifest import output_languages
-from careleaf.verify.verifier import format_table, verify
+from careleaf.verify.report import format_table
+from careleaf.verify.verifier import verify
 
 
 def parse_shard(text: str) -> tuple[int, int]:

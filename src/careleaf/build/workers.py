@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 from careleaf.build.cache import Cache, Entry, assets_digest, renderer_digest
@@ -25,8 +26,9 @@ from careleaf.errors import BuildError
 from careleaf.options import BuildOptions
 from careleaf.render.handouts import HandoutJob, Renderer, render_job, thumbnail
 from careleaf.verify.manifest import Output
+from careleaf.verify.pdf_proof import PdfProof, prove_pdf
 from careleaf.verify.proofs import Proofs
-from careleaf.verify.verifier import PdfProof, prove_pdf
+from careleaf.verify.readings import Readings
 
 # Below this many handouts to render, starting workers (each loads the fonts, about a second
 # of CPU) costs more than it saves: they are rendered in this process.
@@ -37,20 +39,29 @@ WORKER_STOPPED = (
 )
 
 
-# One renderer per process (a worker's, or this process's for small builds), kept for the
-# next handout: loading the fonts is most of the cost of a handout. Keyed by the project and
-# its fonts' and stylesheets' digest, so that a changed one is never rendered stale.
+@dataclass
+class Tools:
+    """What a process renders and proves handouts with, kept from one handout to the next:
+    loading the fonts is most of the cost of a handout, and the handouts share the glyphs
+    their proofs compare with the project's fonts."""
+
+    renderer: Renderer
+    readings: Readings
+
+
+# One set of tools per process (a worker's, or this process's for small builds). Keyed by the
+# project and its fonts' and stylesheets' digest, so that a changed one is never used stale.
 @functools.lru_cache(maxsize=1)
-def renderer(root: str, digest: str) -> Renderer:
-    """This process's renderer for the project at ``root`` whose fonts and stylesheets hash
-    to ``digest``."""
-    return Renderer(Path(root))
+def tools(root: str, digest: str) -> Tools:
+    """This process's tools for the project at ``root`` whose fonts and stylesheets hash to
+    ``digest``."""
+    return Tools(Renderer(Path(root)), Readings())
 
 
 def start_worker(root: str, digest: str) -> None:
     """Worker initializer: load WeasyPrint, the fonts and the stylesheets once."""
     try:
-        renderer(root, digest)
+        tools(root, digest)
     except Exception:  # noqa: BLE001, S110 (the first task fails again, naming its handout)
         pass
     # What is loaded now (fonts, stylesheets, modules) lives as long as the worker: the cycle
@@ -71,9 +82,12 @@ def render_one(
         BuildError: naming the handout, whatever went wrong.
     """
     try:
-        rendered = render_job(renderer(root, digest), job)
+        kept = tools(root, digest)
+        rendered = render_job(kept.renderer, job)
         entry.store(rendered, thumbnail)
-        key = prove_pdf(entry.pdf, Path(root), *proof) if proof is not None else None
+        key = None
+        if proof is not None:
+            key = prove_pdf(entry.pdf, Path(root), *proof, readings=kept.readings)
     except BuildError:
         raise
     except Exception as error:  # noqa: BLE001 (a worker's failure must name its handout)

@@ -422,7 +422,8 @@ def verify_command(ctx: click.Context, site_dir: Path, output_format: str) -> No
     """
     import json
 
-    from careleaf.verify.verifier import format_table, verify
+    from careleaf.verify.report import format_table
+    from careleaf.verify.verifier import verify
 
     try:
         report = verify(site_dir, ctx.obj)

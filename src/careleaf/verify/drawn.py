@@ -3,68 +3,51 @@
 from __future__ import annotations
 
 import bisect
-import ctypes
 import functools
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as raw
-from PIL import Image, ImageChops
 
-from careleaf.verify.readback import (
-    UnreadableOutput,
-    complex_scripts,
-    named_destinations,
-    normalise,
-    script_of,
-)
-from careleaf.verify.shaping import pdf_fonts, shaped_text
+from careleaf.verify.glyphs import Glyph, page_glyphs, same_object
+from careleaf.verify.legibility import legibility_failures
+from careleaf.verify.readback import UnreadableOutput, complex_scripts, normalise, script_of
+from careleaf.verify.readback_pdf import named_destinations
+from careleaf.verify.shaping import GlyphComparisons, pdf_fonts, shaped_text
 
-# The smallest text a patient is expected to read, in points, and the contrast for body text.
-MIN_FONT_PT = 6.0
-MIN_CONTRAST = 4.5
-# Pixels per point when an item's box is rasterised: a 10 pt stem is then more than 2 pixels
-# wide, so each glyph has pixels fully inside it.
-SCALE = 3.0
-_INVISIBLE_MODES = {raw.FPDF_TEXTRENDERMODE_INVISIBLE, raw.FPDF_TEXTRENDERMODE_CLIP}
 # How far below its destination's top an item's first baseline may be, in points, and how
 # many glyphs of that line are tried as its first.
 _LINE_WINDOW = 40.0
 _STARTS = 60
 
 
-@dataclass(frozen=True)
-class Glyph:
-    """One character pdfium found on a page, with where and how it is drawn."""
-
-    index: int
-    char: str
-    box: tuple[float, float, float, float]  # left, bottom, right, top in points
-    origin: tuple[float, float]  # where the glyph is drawn from (on its baseline)
-    size: float
-    generated: bool
-    obj: Any
-    font: str
-    page: int
-
-
 class DrawnPdf:
     """One PDF opened with pdfium, for checking the items it draws.
 
     Use as a context manager (it closes the document).
+
+    Attributes:
+        doc: the document.
+        fonts: its fonts by name, checked (`careleaf.verify.shaping.pdf_fonts`).
+        destinations: each named destination: the 0-based page it points to (-1 for none)
+            and the point on that page (`careleaf.verify.readback_pdf.named_destinations`).
     """
 
-    def __init__(self, path: Path, root: Path) -> None:
+    def __init__(self, path: Path, root: Path, compared: GlyphComparisons | None = None) -> None:
+        """Open the PDF at ``path``, with its fonts checked against the project's at ``root``
+        (``compared``: the glyphs compared already, see `careleaf.verify.shaping.pdf_fonts`).
+
+        Raises:
+            UnreadableOutput: the file cannot be read as a PDF.
+        """
         try:
             self.doc = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError as error:
             raise UnreadableOutput(f"{path}: cannot read the PDF: {error}") from None
-        self.fonts = pdf_fonts(path, root)
-        self._destinations = named_destinations(self.doc)
+        self.fonts = pdf_fonts(path, root, compared)
+        self.destinations = named_destinations(self.doc)
         self._pages: dict[int, tuple[Any, Any, list[Glyph]]] = {}
         # Each page's drawn glyphs by height (their baselines' y), to find an item's lines.
         self._heights: dict[int, tuple[list[float], list[Glyph]]] = {}
@@ -89,9 +72,9 @@ class DrawnPdf:
         Then each glyph must be in a visible render mode, inside the crop box, at a readable
         size, extract through an honest ToUnicode map, and make a visible mark: the item's box
         is rasterised with and without its text, and each glyph must stand out at least
-        `MIN_CONTRAST` to 1 from what is there without it.
+        `careleaf.verify.legibility.MIN_CONTRAST` to 1 from what is there without it.
         """
-        where = self._destinations.get(anchor)
+        where = self.destinations.get(anchor)
         if where is None:
             return [f"not found (no named destination {anchor})"]
         page_index, x, y = where
@@ -99,76 +82,25 @@ class DrawnPdf:
             return ["its named destination points to no page"]
         glyphs, drawn = self._match(page_index, x, y, text)
         if glyphs is not None:
-            return self._inspect(glyphs)
+            return self._legibility(glyphs)
         failure = f"the text drawn at its destination is {drawn!r}, expected {normalise(text)!r}"
         # Drawn elsewhere on the page (moved off it, say): say what else is wrong with it.
         elsewhere = self._find_anywhere(page_index, text)
         if elsewhere is None:
             return [failure]
-        return ["not drawn at its named destination", *self._inspect(elsewhere)]
+        return ["not drawn at its named destination", *self._legibility(elsewhere)]
+
+    def glyphs(self, index: int) -> list[Glyph]:
+        """The glyphs page ``index`` draws, in the order it draws them
+        (`careleaf.verify.glyphs.page_glyphs`)."""
+        return self._page(index)[2]
 
     def _page(self, index: int) -> tuple[Any, Any, list[Glyph]]:
-        """A page, its text page, and its glyphs in the order the content stream draws them.
-
-        pdfium's own text order follows its reading-order guesses (it interleaves the lines
-        of side-by-side columns); the drawing order keeps each element's lines together.
-        A line break is put between two glyphs on different baselines.
-        """
+        """A page, its text page, and its glyphs (read once)."""
         if index not in self._pages:
             page = self.doc[index]
             text_page = page.get_textpage()
-            order = _drawing_order(page.raw)
-            found = []
-            left, bottom, right, top = (ctypes.c_double() for _ in range(4))
-            x, y = ctypes.c_double(), ctypes.c_double()
-            for i in range(text_page.count_chars()):
-                if raw.FPDFText_IsGenerated(text_page.raw, i):
-                    continue
-                code = raw.FPDFText_GetUnicode(text_page.raw, i)
-                raw.FPDFText_GetCharBox(text_page.raw, i, left, right, bottom, top)
-                raw.FPDFText_GetCharOrigin(text_page.raw, i, x, y)
-                obj = raw.FPDFText_GetTextObject(text_page.raw, i)
-                address = ctypes.cast(obj, ctypes.c_void_p).value or 0
-                found.append(
-                    (
-                        (order.get(address, len(order)), i),
-                        chr(code) if code else "",
-                        (left.value, bottom.value, right.value, top.value),
-                        (x.value, y.value),
-                        raw.FPDFText_GetFontSize(text_page.raw, i),
-                        obj,
-                        address,
-                    )
-                )
-            found.sort(key=lambda entry: entry[0])
-            glyphs: list[Glyph] = []
-            names: dict[int, str] = {}  # each text object's font, read once
-            for _order, char, box, origin, size, obj, address in found:
-                if address not in names:
-                    names[address] = _font_name(obj)
-                if (
-                    glyphs
-                    and not glyphs[-1].generated
-                    and abs(glyphs[-1].origin[1] - origin[1]) > 1
-                ):
-                    last = glyphs[-1]
-                    glyphs.append(
-                        Glyph(
-                            len(glyphs),
-                            "\n",
-                            last.box,
-                            last.origin,
-                            last.size,
-                            True,
-                            None,
-                            "",
-                            index,
-                        )
-                    )
-                glyphs.append(
-                    Glyph(len(glyphs), char, box, origin, size, False, obj, names[address], index)
-                )
-            self._pages[index] = (page, text_page, glyphs)
+            self._pages[index] = (page, text_page, page_glyphs(page, text_page, index))
         return self._pages[index]
 
     def _match(
@@ -181,7 +113,7 @@ class DrawnPdf:
         """
         if page_index not in self._heights:
             drawn = sorted(
-                (g for g in self._page(page_index)[2] if not g.generated and g.char.strip()),
+                (g for g in self.glyphs(page_index) if not g.generated and g.char.strip()),
                 key=lambda g: g.origin[1],
             )
             self._heights[page_index] = ([g.origin[1] for g in drawn], drawn)
@@ -213,7 +145,7 @@ class DrawnPdf:
     def _find_anywhere(self, page_index: int, text: str) -> list[Glyph] | None:
         """The glyphs that spell the item anywhere on this page, or None."""
         target = _compare_key(text, text)[:1]
-        for glyph in self._page(page_index)[2]:
+        for glyph in self.glyphs(page_index):
             if glyph.char and _compare_key(glyph.char, text)[:1] == target:
                 found, _tried = self._spell(page_index, glyph.index, text)
                 if found is not None:
@@ -224,11 +156,11 @@ class DrawnPdf:
         """The glyphs from ``start`` on that spell the text (line breaks allowed), or None and
         the text they spell instead."""
         limit = 4 * len(text) + 40
-        glyphs = self._page(page_index)[2]
+        glyphs = self.glyphs(page_index)
         following = glyphs[start : start + limit]
         if len(following) < limit and page_index + 1 < len(self.doc):
-            following += self._page(page_index + 1)[2][: limit - len(following)]
-        targets = self._targets(text, following)
+            following += self.glyphs(page_index + 1)[: limit - len(following)]
+        targets = self.targets(text, following)
         shortest = min(len(target) for target in targets)
         longest = max(len(target) for target in targets)
         spelled = ""
@@ -248,8 +180,10 @@ class DrawnPdf:
                 break
         return None, _compare_key(spelled, text)[: len(normalise(text)) + 10]
 
-    def _targets(self, text: str, near: Sequence[Glyph]) -> set[str]:
-        """The forms the item's text may take in the extracted glyph text."""
+    def targets(self, text: str, near: Sequence[Glyph]) -> set[str]:
+        """The forms an item's text may take in the text of the glyphs that draw it: in a
+        complex script, as shaped in the font that draws that script among the glyphs
+        ``near`` it (`careleaf.verify.shaping.shaped_text`)."""
         if not complex_scripts(text):
             return {normalise(text)}
         # Shape each run of a complex script in the font that draws that script here.
@@ -261,155 +195,19 @@ class DrawnPdf:
         forms = {"".join(shaped)}
         return {_compare_key(form, text) for form in forms}
 
-    def _inspect(self, glyphs: list[Glyph]) -> list[str]:
-        failures: list[str] = []
-        lies = [
-            self.fonts[g.font].lies[g.char]
-            for g in glyphs
-            if g.font in self.fonts and g.char in self.fonts[g.font].lies
-        ]
-        unchecked = {
-            f"font {g.font}: {self.fonts[g.font].unchecked}"
-            for g in glyphs
-            if g.font in self.fonts and self.fonts[g.font].unchecked
-        }
-        if lies:
-            failures.append(f"ToUnicode does not match the font's glyphs ({lies[0]})")
-        failures += sorted(f"its ToUnicode cannot be checked ({u})" for u in unchecked)
-        # Render mode and fill are properties of a text object: read once for each.
-        objects = _text_objects(glyphs).values()
-        modes = {raw.FPDFTextObj_GetTextRenderMode(obj) for obj in objects}
-        if modes & _INVISIBLE_MODES:
-            failures.append(f"drawn in an invisible text render mode ({min(modes)})")
-        small = min(g.size for g in glyphs)
-        if small < MIN_FONT_PT:
-            failures.append(f"font size {small:.1f} pt (at least {MIN_FONT_PT} pt)")
-        alphas = {_fill_alpha(obj) for obj in objects}
-        if min(alphas) < 255:
-            failures.append(f"fill opacity {min(alphas) / 255:.2f}")
-        by_page: dict[int, list[Glyph]] = {}
-        for glyph in glyphs:
-            by_page.setdefault(glyph.page, []).append(glyph)
-        explained = bool(modes & _INVISIBLE_MODES) or min(alphas) < 255
-        for page_index, on_page in by_page.items():
-            seen = self._visible(page_index, on_page)
-            # An invisible or transparent glyph also makes no mark: say so once.
-            failures += [f for f in seen if not explained or "crop box" in f]
-        return failures
-
-    def _visible(self, page_index: int, glyphs: list[Glyph]) -> list[str]:
-        """Inside the crop box, and each glyph a visible mark against what is behind it."""
-        page = self._page(page_index)[0]
-        crop = page.get_cropbox()
-        outside = [g for g in glyphs if not _inside(g.box, crop)]
-        if outside:
-            return [
-                f"{len(outside)} of its glyphs are outside the crop box on page {page_index + 1}"
-            ]
-        left = min(g.box[0] for g in glyphs) - 1
-        bottom = min(g.box[1] for g in glyphs) - 1
-        right = max(g.box[2] for g in glyphs) + 1
-        top = max(g.box[3] for g in glyphs) + 1
-        cropping = (
-            max(0.0, left - crop[0]),
-            max(0.0, bottom - crop[1]),
-            max(0.0, crop[2] - right),
-            max(0.0, crop[3] - top),
-        )
-        objects = _text_objects(glyphs)
-        with_text = page.render(scale=SCALE, crop=cropping, may_draw_forms=False).to_pil()
-        modes = {key: raw.FPDFTextObj_GetTextRenderMode(obj) for key, obj in objects.items()}
-        for obj in objects.values():
-            raw.FPDFTextObj_SetTextRenderMode(obj, raw.FPDF_TEXTRENDERMODE_INVISIBLE)
-        try:
-            without = page.render(scale=SCALE, crop=cropping, may_draw_forms=False).to_pil()
-        finally:
-            for key, obj in objects.items():
-                raw.FPDFTextObj_SetTextRenderMode(obj, modes[key])
-        with_text, without = with_text.convert("RGB"), without.convert("RGB")
-        difference = ImageChops.difference(with_text.convert("L"), without.convert("L"))
-        worst: tuple[float, Glyph, tuple[int, int]] | None = None
-        for glyph in glyphs:
-            box = (
-                int((glyph.box[0] - left) * SCALE),
-                int((top - glyph.box[3]) * SCALE),
-                int((glyph.box[2] - left) * SCALE) + 1,
-                int((top - glyph.box[1]) * SCALE) + 1,
-            )
-            at = _brightest(difference, box)
-            if at is None:
-                continue
-            ratio = _contrast(with_text.getpixel(at), without.getpixel(at))
-            if worst is None or ratio < worst[0]:
-                worst = (ratio, glyph, at)
-        if worst is None or worst[0] >= MIN_CONTRAST:
-            return []
-        ratio, glyph, at = worst
-        # Its own colour against what is there without it: if that would stand out, what
-        # hides the glyph was painted after it.
-        if _contrast(_fill_colour(glyph.obj), without.getpixel(at)) >= MIN_CONTRAST:
-            return [
-                f"painted over: its glyph {glyph.char!r} on page {page_index + 1} shows at "
-                f"{ratio:.2f}:1 although its colour would stand out"
-            ]
-        return [
-            f"fill colour contrast {ratio:.2f}:1 against what is behind its glyph "
-            f"{glyph.char!r} on page {page_index + 1} (at least {MIN_CONTRAST}:1)"
-        ]
-
-
-def _brightest(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, int] | None:
-    """Where a box of a greyscale image is brightest: the first such pixel, row by row; its
-    top left corner when it is black or outside the image; None for an empty box."""
-    x0, y0, x1, y1 = box
-    if x1 <= x0 or y1 <= y0:
-        return None
-    width, height = image.size
-    left, top, right, bottom = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    if right <= left or bottom <= top:
-        return (x0, y0)
-    region = image.crop((left, top, right, bottom))
-    peak = int(region.getextrema()[1])  # type: ignore[arg-type]  # (min, max) of one band
-    if not peak:
-        return (x0, y0)
-    offset = region.tobytes().index(peak)
-    return (left + offset % (right - left), top + offset // (right - left))
+    def _legibility(self, glyphs: list[Glyph]) -> list[str]:
+        """`careleaf.verify.legibility.legibility_failures` of an item's glyphs."""
+        pages = {glyph.page: self._page(glyph.page)[0] for glyph in glyphs}
+        return legibility_failures(glyphs, self.fonts, pages)
 
 
 def _goes_on(last: Glyph, rest: Sequence[Glyph]) -> bool:
     """True when the text object of the item's last glyph draws more words after it: the item
     as drawn says more than its text (its element's text ends its text object)."""
     following = next((g for g in rest if g.char.strip()), None)
-    return following is not None and following.obj is not None and _same(following.obj, last.obj)
-
-
-def _text_objects(glyphs: Sequence[Glyph]) -> dict[int | None, Any]:
-    """The text objects that draw some glyphs, each once, by address."""
-    return {ctypes.cast(g.obj, ctypes.c_void_p).value: g.obj for g in glyphs}
-
-
-def _same(one: Any, other: Any) -> bool:
-    return bool(
-        ctypes.cast(one, ctypes.c_void_p).value == ctypes.cast(other, ctypes.c_void_p).value
+    return (
+        following is not None and following.obj is not None and same_object(following.obj, last.obj)
     )
-
-
-def _drawing_order(page: Any) -> dict[int, int]:
-    """Each page object (and each object inside a form) -> its place in the drawing order."""
-    order: dict[int, int] = {}
-
-    def walk(count: int, get: Any) -> None:
-        for i in range(count):
-            obj = get(i)
-            order[ctypes.cast(obj, ctypes.c_void_p).value or 0] = len(order)
-            if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_FORM:
-                walk(
-                    raw.FPDFFormObj_CountObjects(obj),
-                    lambda j, form=obj: raw.FPDFFormObj_GetObject(form, j),
-                )
-
-    walk(raw.FPDFPage_CountObjects(page), lambda i: raw.FPDFPage_GetObject(page, i))
-    return order
 
 
 def _runs(text: str) -> list[tuple[str, bool]]:
@@ -449,50 +247,3 @@ def _decomposed_length(char: str) -> int:
 def _scripts(text: str) -> frozenset[str]:
     """`complex_scripts`, once per item text: `_spell` asks for it at every glyph it reads."""
     return frozenset(complex_scripts(text))
-
-
-def _inside(box: tuple[float, float, float, float], crop: tuple[float, ...]) -> bool:
-    return (
-        box[0] >= crop[0] - 0.5
-        and box[1] >= crop[1] - 0.5
-        and box[2] <= crop[2] + 0.5
-        and box[3] <= crop[3] + 0.5
-    )
-
-
-def _font_name(obj: Any) -> str:
-    font = raw.FPDFTextObj_GetFont(obj)
-    length = raw.FPDFFont_GetBaseFontName(font, None, 0)
-    buffer = ctypes.create_string_buffer(length)
-    raw.FPDFFont_GetBaseFontName(font, buffer, length)
-    return buffer.value.decode("utf-8", errors="replace")
-
-
-def _fill_alpha(obj: Any) -> int:
-    return _fill_rgba(obj)[3]
-
-
-def _fill_colour(obj: Any) -> tuple[int, int, int]:
-    r, g, b, _a = _fill_rgba(obj)
-    return (r, g, b)
-
-
-def _fill_rgba(obj: Any) -> tuple[int, int, int, int]:
-    parts = [ctypes.c_uint() for _ in range(4)]
-    raw.FPDFPageObj_GetFillColor(obj, *parts)
-    r, g, b, a = (part.value for part in parts)
-    return r, g, b, a
-
-
-def _luminance(rgb: Any) -> float:
-    def channel(value: int) -> float:
-        v = value / 255
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    r, g, b = rgb[:3]
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def _contrast(one: Any, other: Any) -> float:
-    a, b = _luminance(one), _luminance(other)
-    return (max(a, b) + 0.05) / (min(a, b) + 0.05)

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from careleaf.content.model import Library, anchor_key
 from careleaf.fingerprint import source_paths
-from careleaf.verify.readback import UnreadableOutput, pdf_items, read_html
+from careleaf.verify.readback import UnreadableOutput
+from careleaf.verify.readback_html import SeenPages
+from careleaf.verify.readback_pdf import pdf_items
 
 MANIFEST_NAME = "careleaf-manifest.json"
 MANIFEST_VERSION = 2
@@ -140,6 +142,8 @@ def build_manifest(
     clinic_id: str,
     outputs: Iterable[Output],
     pdf_anchors: Mapping[str, Iterable[str]] | None = None,
+    *,
+    pages: SeenPages | None = None,
 ) -> dict[str, Any]:
     """The manifest of a built site: every output with its hash and its item ids.
 
@@ -150,17 +154,21 @@ def build_manifest(
         outputs: what the build published (usually `collect_outputs`).
         pdf_anchors: PDF path -> the named destinations it was rendered with (the build
             knows them, `careleaf.render.handouts.Rendered`); a PDF not given is read back for them.
+        pages: the pages the caller has read; a build passes those of the `Readings` it
+            then verifies the site with (`careleaf.verify.readings.Readings`), so that the
+            verification does not parse the pages again. By default, none.
 
     Raises:
         UnreadableOutput: an output is missing or cannot be read.
     """
     site_dir = Path(site_dir)
+    pages = pages if pages is not None else SeenPages()
     outputs = sorted(outputs)
     entries = []
     for output in outputs:
         path = output_file(site_dir, output.path)
         if output.kind == "page":
-            ids = {seen.id for seen in read_html(path, site_dir).items}
+            ids = {seen.id for seen in pages.read(path, site_dir).items}
         elif pdf_anchors is not None and output.path in pdf_anchors:
             keys = (anchor_key(name) for name in pdf_anchors[output.path])
             ids = {key for key in keys if key is not None}

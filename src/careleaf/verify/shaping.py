@@ -14,7 +14,8 @@ import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
 from careleaf.render.fonts import font_files
-from careleaf.verify.readback import UnreadableOutput, complex_scripts, pdf_font_dictionaries
+from careleaf.verify.readback import UnreadableOutput, complex_scripts
+from careleaf.verify.readback_pdf import pdf_font_dictionaries
 
 _HEX_PAIR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
@@ -42,7 +43,42 @@ class FontFacts:
     unchecked: str | None = None
 
 
-def pdf_fonts(path: Path, root: Path) -> dict[str, FontFacts]:
+class GlyphComparisons:
+    """Simple glyphs of embedded subsets already compared with the project font's, by their
+    bytes: the handouts one caller proves (a verification, a build's worker) embed subsets of
+    the same fonts, sharing most of their glyphs. The caller owns it for as long as it proves
+    handouts; a fresh one has compared nothing.
+    """
+
+    def __init__(self) -> None:
+        # (project font, glyph id, the subset's glyph bytes) -> whether they compile the same.
+        self._verdicts: dict[tuple[str, int, bytes], bool] = {}
+
+    def same(self, kept: Any, name: str, path: str, gid: int) -> bool:
+        """Whether a subset's glyph compiles to the project font's glyph ``gid``.
+
+        A simple glyph's program depends on its own bytes only, so its verdict is kept by those
+        bytes; a composite glyph's bounding box depends on its components: compared every time.
+
+        Args:
+            kept: the subset's ``glyf`` table.
+            name: the glyph's name in the subset.
+            path: the project font's file.
+            gid: the glyph's id, the same in both fonts.
+        """
+        data = getattr(kept.glyphs[name], "data", None)  # bytes until fontTools expands it
+        # A glyph's first two bytes are its number of contours, negative for a composite glyph.
+        if data is None or int.from_bytes(data[:2] or b"\xff\xff", "big", signed=True) < 0:
+            return bool(kept[name].compile(kept) == _glyph_program(path, gid))
+        key = (path, gid, data)
+        if key not in self._verdicts:
+            self._verdicts[key] = bool(kept[name].compile(kept) == _glyph_program(path, gid))
+        return self._verdicts[key]
+
+
+def pdf_fonts(
+    path: Path, root: Path, compared: GlyphComparisons | None = None
+) -> dict[str, FontFacts]:
     """Check every font of a PDF: each glyph's ToUnicode text must be what the glyph draws.
 
     A glyph the font's own cmap maps from characters must have one of those characters as its
@@ -52,6 +88,11 @@ def pdf_fonts(path: Path, root: Path) -> dict[str, FontFacts]:
     from is found among the project's fonts by PostScript name and bound to the embedded one
     by comparing the outlines of every glyph used.
 
+    Args:
+        path: the PDF.
+        root: the project whose fonts the PDF's were subset from.
+        compared: the glyphs compared already (by default, none).
+
     Raises:
         UnreadableOutput: the PDF cannot be opened.
     """
@@ -59,16 +100,17 @@ def pdf_fonts(path: Path, root: Path) -> dict[str, FontFacts]:
         pdf = pikepdf.open(path)
     except (pikepdf.PdfError, OSError) as error:
         raise UnreadableOutput(f"{path}: cannot read the PDF: {error}") from None
+    compared = compared if compared is not None else GlyphComparisons()
     with pdf:
         facts = {}
         for font in pdf_font_dictionaries(pdf):
             name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
             if name not in facts:
-                facts[name] = _check_font(name, font, root)
+                facts[name] = _check_font(name, font, root, compared)
         return facts
 
 
-def _check_font(name: str, font: Any, root: Path) -> FontFacts:
+def _check_font(name: str, font: Any, root: Path, compared: GlyphComparisons) -> FontFacts:
     facts = FontFacts(name)
     if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H":
         facts.unchecked = "not an Identity-H composite font"
@@ -90,7 +132,7 @@ def _check_font(name: str, font: Any, root: Path) -> FontFacts:
     except Exception as error:  # a damaged font or map: all mean it cannot be trusted
         facts.unchecked = f"cannot read it: {error}"
         return facts
-    facts.source = _source_font(embedded, root, sorted(facts.to_unicode))
+    facts.source = _source_font(embedded, root, sorted(facts.to_unicode), compared)
     cmap_font = _project_font(str(facts.source)) if facts.source else embedded
     reverse: dict[int, set[str]] = {}
     glyph_ids = {glyph: index for index, glyph in enumerate(cmap_font.getGlyphOrder())}
@@ -148,7 +190,9 @@ def _utf16(hexa: bytes) -> str:
     return bytes.fromhex(hexa.decode("ascii")).decode("utf-16-be", errors="replace")
 
 
-def _source_font(embedded: Any, root: Path, glyphs: list[int]) -> Path | None:
+def _source_font(
+    embedded: Any, root: Path, glyphs: list[int], compared: GlyphComparisons
+) -> Path | None:
     """The project font an embedded subset was made from, or None."""
     name = _postscript_name(embedded)
     for path in font_files(root):
@@ -160,33 +204,14 @@ def _source_font(embedded: Any, root: Path, glyphs: list[int]) -> Path | None:
         kept, order = embedded["glyf"], embedded.getGlyphOrder()
         try:
             same = all(
-                _same_glyph(kept, order[gid], str(path), gid) for gid in glyphs if gid < len(order)
+                compared.same(kept, order[gid], str(path), gid)
+                for gid in glyphs
+                if gid < len(order)
             )
         except (IndexError, KeyError):
             same = False
         return path if same else None
     return None
-
-
-# Simple glyphs already compared with the project font's, by their bytes in a subset: the
-# handouts a worker proves embed subsets of the same fonts, sharing most of their glyphs.
-_COMPARED: dict[tuple[str, int, bytes], bool] = {}
-
-
-def _same_glyph(kept: Any, name: str, path: str, gid: int) -> bool:
-    """Whether a subset's glyph compiles to the project font's glyph ``gid``.
-
-    A simple glyph's program depends on its own bytes only, so its verdict is kept by those
-    bytes; a composite glyph's bounding box depends on its components: compared every time.
-    """
-    data = getattr(kept.glyphs[name], "data", None)  # bytes until fontTools expands it
-    # A glyph's first two bytes are its number of contours, negative for a composite glyph.
-    if data is None or int.from_bytes(data[:2] or b"\xff\xff", "big", signed=True) < 0:
-        return bool(kept[name].compile(kept) == _glyph_program(path, gid))
-    key = (path, gid, data)
-    if key not in _COMPARED:
-        _COMPARED[key] = bool(kept[name].compile(kept) == _glyph_program(path, gid))
-    return _COMPARED[key]
 
 
 @functools.lru_cache(maxsize=8192)

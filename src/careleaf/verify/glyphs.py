@@ -1,0 +1,125 @@
+"""The glyphs a PDF page draws, as pdfium finds them, in the order its content stream draws them."""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pypdfium2.raw as raw
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character pdfium found on a page, with where and how it is drawn."""
+
+    index: int
+    char: str
+    box: tuple[float, float, float, float]  # left, bottom, right, top in points
+    origin: tuple[float, float]  # where the glyph is drawn from (on its baseline)
+    size: float
+    generated: bool
+    obj: Any
+    font: str
+    page: int
+
+
+def page_glyphs(page: Any, text_page: Any, index: int) -> list[Glyph]:
+    """The glyphs of a page opened with pdfium, in the order the content stream draws them.
+
+    pdfium's own text order follows its reading-order guesses (it interleaves the lines
+    of side-by-side columns); the drawing order keeps each element's lines together.
+    A line break is put between two glyphs on different baselines.
+
+    Args:
+        page: the page (a ``pypdfium2.PdfPage``).
+        text_page: its text page.
+        index: its 0-based index in the document.
+    """
+    order = _drawing_order(page.raw)
+    found = []
+    left, bottom, right, top = (ctypes.c_double() for _ in range(4))
+    x, y = ctypes.c_double(), ctypes.c_double()
+    for i in range(text_page.count_chars()):
+        if raw.FPDFText_IsGenerated(text_page.raw, i):
+            continue
+        code = raw.FPDFText_GetUnicode(text_page.raw, i)
+        raw.FPDFText_GetCharBox(text_page.raw, i, left, right, bottom, top)
+        raw.FPDFText_GetCharOrigin(text_page.raw, i, x, y)
+        obj = raw.FPDFText_GetTextObject(text_page.raw, i)
+        address = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        found.append(
+            (
+                (order.get(address, len(order)), i),
+                chr(code) if code else "",
+                (left.value, bottom.value, right.value, top.value),
+                (x.value, y.value),
+                raw.FPDFText_GetFontSize(text_page.raw, i),
+                obj,
+                address,
+            )
+        )
+    found.sort(key=lambda entry: entry[0])
+    glyphs: list[Glyph] = []
+    names: dict[int, str] = {}  # each text object's font, read once
+    for _order, char, box, origin, size, obj, address in found:
+        if address not in names:
+            names[address] = _font_name(obj)
+        if glyphs and not glyphs[-1].generated and abs(glyphs[-1].origin[1] - origin[1]) > 1:
+            last = glyphs[-1]
+            glyphs.append(
+                Glyph(
+                    len(glyphs),
+                    "\n",
+                    last.box,
+                    last.origin,
+                    last.size,
+                    True,
+                    None,
+                    "",
+                    index,
+                )
+            )
+        glyphs.append(
+            Glyph(len(glyphs), char, box, origin, size, False, obj, names[address], index)
+        )
+    return glyphs
+
+
+def text_objects(glyphs: Sequence[Glyph]) -> dict[int | None, Any]:
+    """The text objects that draw some glyphs, each once, by address."""
+    return {ctypes.cast(g.obj, ctypes.c_void_p).value: g.obj for g in glyphs}
+
+
+def same_object(one: Any, other: Any) -> bool:
+    """Whether two pdfium handles are the same page object."""
+    return bool(
+        ctypes.cast(one, ctypes.c_void_p).value == ctypes.cast(other, ctypes.c_void_p).value
+    )
+
+
+def _drawing_order(page: Any) -> dict[int, int]:
+    """Each page object (and each object inside a form) -> its place in the drawing order."""
+    order: dict[int, int] = {}
+
+    def walk(count: int, get: Any) -> None:
+        for i in range(count):
+            obj = get(i)
+            order[ctypes.cast(obj, ctypes.c_void_p).value or 0] = len(order)
+            if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_FORM:
+                walk(
+                    raw.FPDFFormObj_CountObjects(obj),
+                    lambda j, form=obj: raw.FPDFFormObj_GetObject(form, j),
+                )
+
+    walk(raw.FPDFPage_CountObjects(page), lambda i: raw.FPDFPage_GetObject(page, i))
+    return order
+
+
+def _font_name(obj: Any) -> str:
+    font = raw.FPDFTextObj_GetFont(obj)
+    length = raw.FPDFFont_GetBaseFontName(font, None, 0)
+    buffer = ctypes.create_string_buffer(length)
+    raw.FPDFFont_GetBaseFontName(font, buffer, length)
+    return buffer.value.decode("utf-8", errors="replace")

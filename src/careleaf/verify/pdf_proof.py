@@ -1,0 +1,209 @@
+"""Proves a handout PDF: its language, page count and fonts, and each protected item's text,
+found at its named destination and as drawn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from careleaf.content.model import Library, protected_anchor
+from careleaf.verify.drawn import DrawnPdf
+from careleaf.verify.expected import expected_items, known_items, same_language
+from careleaf.verify.manifest import Output, sha256
+from careleaf.verify.proofs import Proofs
+from careleaf.verify.readback import (
+    PDFIUM,
+    complex_scripts,
+    has_complex_script,
+    locate,
+    normalise,
+    plain_tokens,
+    text_variants,
+)
+from careleaf.verify.readback_pdf import PdfSeen, pdf_items
+from careleaf.verify.readings import Readings
+from careleaf.verify.report import SCRIPT_CHECK, TEXT_CHECK, Row
+from careleaf.verify.shaping import GlyphComparisons
+
+
+@dataclass(frozen=True)
+class PdfProof:
+    """What proving a handout PDF checks it against, whatever its bytes: its language, the
+    handout's page limit and the protected items it must show. Plain data, so that a build's
+    worker process can prove a handout it has just rendered (`prove_pdf`)."""
+
+    lang: str
+    max_pages: int | None
+    expected: dict[str, str]
+    known: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, library: Library, output: Output, expected: dict[str, str] | None = None
+    ) -> PdfProof:
+        """The proof of a PDF output (``expected``: its `expected_items`, if known)."""
+        handout = library.handouts.get(output.handout or "")
+        if expected is None:
+            expected = expected_items(library, output)[0]
+        return cls(
+            output.lang,
+            handout.max_pages if handout is not None else None,
+            expected,
+            tuple(sorted(known_items(library, output.lang))),
+        )
+
+    def key(self, digest: str) -> str:
+        """The memo key of this proof over a PDF of SHA-256 ``digest`` (`proofs`)."""
+        return Proofs.key("pdf", digest, self.lang, self.max_pages, self.expected, self.known)
+
+
+def prove_pdf(
+    path: Path, root: Path, proof: PdfProof, proofs: Proofs, readings: Readings | None = None
+) -> str | None:
+    """Prove a PDF as `careleaf.verify.verifier.check_output` does and remember it when it
+    passes; returns its memo key then, else None (a failure is not remembered: the build's
+    verification proves the file again and reports it).
+
+    ``readings``: what the caller has read already (a build's worker proves many handouts,
+    whose fonts share most glyphs); by default, nothing.
+
+    Raises:
+        UnreadableOutput: the file cannot be read or parsed as a PDF.
+    """
+    key = proof.key(sha256(path))
+    row = Row(str(path), "pdf", proof.lang, "")
+    _check_pdf(row, path, root, proof, readings.glyphs if readings else None)
+    return key if _remember_pass(proofs, key, row) else None
+
+
+def check_pdf_output(
+    row: Row,
+    path: Path,
+    root: Path,
+    proof: PdfProof,
+    digest: str,
+    proofs: Proofs | None = None,
+    compared: GlyphComparisons | None = None,
+) -> None:
+    """Give a PDF output's row its verdict: the one a passing proof of the same bytes and
+    `PdfProof` left in ``proofs``, or else a fresh proof's (remembered when it passes).
+
+    Args:
+        row: the output's row, to fill in.
+        path: the PDF.
+        root: the project it was built from.
+        proof: what it is proven against.
+        digest: its SHA-256.
+        proofs: passing proofs to take instead of reading an unchanged PDF again.
+        compared: the glyphs compared already (`careleaf.verify.shaping.GlyphComparisons`).
+
+    Raises:
+        UnreadableOutput: the file cannot be read or parsed as a PDF.
+    """
+    key = proof.key(digest)
+    proven = proofs.known(key) if proofs else None
+    if proven is not None:
+        # The same bytes, expected to hold the same items, passed this very verifier.
+        row.check, row.notes = proven["check"], list(proven["notes"])
+        return
+    _check_pdf(row, path, root, proof, compared)
+    if proofs:
+        _remember_pass(proofs, key, row)
+
+
+def _remember_pass(proofs: Proofs, key: str, row: Row) -> bool:
+    """Remember a PDF's proof when its row passed, with the verdict `check_pdf_output` gives
+    back from the memo; returns whether it passed."""
+    if row.ok:
+        proofs.remember(key, {"check": row.check, "notes": row.notes})
+    return row.ok
+
+
+def _check_pdf(
+    row: Row, path: Path, root: Path, proof: PdfProof, compared: GlyphComparisons | None
+) -> None:
+    expected = proof.expected
+    seen = pdf_items(path)
+    if not same_language(seen.lang, row.lang):
+        row.problems.append(f"the PDF's /Lang is {seen.lang!r}, expected {row.lang!r}")
+    if seen.unembedded_fonts:
+        row.problems.append(f"fonts not embedded: {', '.join(seen.unembedded_fonts)}")
+    if proof.max_pages is not None and seen.pages > proof.max_pages:
+        row.problems.append(f"{seen.pages} pages, the handout allows {proof.max_pages}")
+    row.unexpected = sorted(set(seen.item_ids) - set(proof.known))
+    stood_in = 0
+    for item_id, text in sorted(expected.items()):
+        check, note = check_pdf_item(seen, item_id, text)
+        stood_in += check == SCRIPT_CHECK
+        if note:
+            row.missing.append(item_id)
+            row.notes.append(note)
+    with PDFIUM, DrawnPdf(path, root, compared) as drawn:
+        for item_id, text in sorted(expected.items()):
+            failures = drawn.check(item_id, text, locate(item_id)[1])
+            if failures and item_id not in row.missing:
+                row.missing.append(item_id)
+            row.notes += [f"{item_id}: as drawn, {failure}" for failure in failures]
+    row.missing.sort()
+    if stood_in:
+        row.check = SCRIPT_CHECK
+        row.notes.append(
+            f"{stood_in} item{'s' if stood_in != 1 else ''} in a complex script: extracted "
+            f"text checked by {SCRIPT_CHECK}, drawn glyphs against the text shaped by HarfBuzz"
+        )
+
+
+def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | None]:
+    """Check one item in a PDF read back.
+
+    The ``"text"`` check: the PDF has the named destination of the key
+    (`careleaf.content.model.protected_anchor`; WeasyPrint writes one for each element id it laid
+    out) and the item's normalised text is in the normalised
+    text of the page it points to (or of that page and the next, for an item split by a page
+    break).
+
+    The ``"anchor+script"`` check stands in for it when the item's text holds Bengali or
+    Arabic: complex-script shaping reorders, joins and ligates glyphs, so the text extracted
+    from a PDF does not round-trip (extractors return Arabic in visual order and break Bengali
+    clusters apart) and comparing text would fail on correct PDFs. Instead: the named
+    destination exists, the page it points to has text in that script, and every run of
+    letters or digits outside the complex script (Latin words, Western digits) is in that
+    page's text. That the glyphs themselves are right is the build's glyph-level check: the
+    shipped fonts must cover every character of the content, and a WeasyPrint missing-glyph
+    warning fails the build. This check cannot see a changed word; the exact text of these
+    items is still checked on the site's pages, which the same partial renders from the same
+    content.
+
+    Returns:
+        The check used (``"text"`` or ``"anchor+script"``) and, when the item counts as
+        missing, a note saying why (else None).
+    """
+    script = has_complex_script(text)
+    check = SCRIPT_CHECK if script else TEXT_CHECK
+    anchor = protected_anchor(item_id)
+    page = seen.destinations.get(anchor)
+    if page is None:
+        return check, f"{item_id}: not found (no named destination {anchor})"
+    if not 0 <= page < seen.pages:
+        return check, f"{item_id}: its named destination points to no page"
+    texts = [seen.page_texts[page]]
+    if page + 1 < seen.pages:
+        texts.append(seen.page_texts[page] + "\n" + seen.page_texts[page + 1])
+    variants = {variant for candidate in texts for variant in text_variants(candidate)}
+    if not script:
+        needle = normalise(text)
+        if any(needle in variant for variant in variants):
+            return check, None
+        return check, f"{item_id}: text {text!r} not found on page {page + 1}"
+    scripts = complex_scripts(text)
+    if not any(scripts <= complex_scripts(variant) for variant in variants):
+        wanted = " and ".join(sorted(scripts))
+        return check, f"{item_id}: no {wanted} text on page {page + 1}"
+    absent = [
+        token
+        for token in plain_tokens(text)
+        if not any(normalise(token) in variant for variant in variants)
+    ]
+    if absent:
+        return check, f"{item_id}: {', '.join(absent)} not found on page {page + 1}"
+    return check, None
