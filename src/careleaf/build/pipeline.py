@@ -27,7 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from careleaf.build.cache import Cache, Entry, assets_digest, renderer_digest, write_whole
-from careleaf.content.load import check_project, load_library
+from careleaf.content.checks import check_project
+from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.editorial.policy import overdue_blocks, safety_policy
 from careleaf.editorial.report import counts_to_save, load_counts, release_dictionaries

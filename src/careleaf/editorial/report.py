@@ -19,9 +19,11 @@ from typing import Literal
 import markdown as markdown_lib
 from bs4 import BeautifulSoup
 
-from careleaf.content.model import Block, Library
+from careleaf.content.blocks import Block
+from careleaf.content.model import Library
 from careleaf.content.pages import check_page, split_front_matter
-from careleaf.editorial.status import DOCS_DIR, page_is_stale
+from careleaf.editorial.status_pages import page_is_stale
+from careleaf.paths import DOCS_DIR
 
 Kind = Literal["page", "handout"]
 FORMATS = ("table", "json", "markdown")

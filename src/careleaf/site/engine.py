@@ -22,7 +22,8 @@ from mkdocs.livereload import LiveReloadServer
 
 from careleaf.build import pipeline
 from careleaf.build.cache import Cache
-from careleaf.content.load import check_project, load_library
+from careleaf.content.checks import check_project
+from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.content.yamlfile import check_site_config
 from careleaf.errors import BuildError, CareleafError, ContentError, logged_messages

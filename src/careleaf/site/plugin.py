@@ -40,20 +40,17 @@ from careleaf.build.pipeline import (
     render_handouts,
     staging_dir,
 )
+from careleaf.content.checks import check_project
+from careleaf.content.clinic import Clinic
 from careleaf.content.colour import require_readable
-from careleaf.content.load import check_project, load_library
+from careleaf.content.load import load_library
 from careleaf.content.markup import markdown_text, template_free
-from careleaf.content.model import Clinic, Library
-from careleaf.content.pages import (
-    FRONT_MATTER_KEYS,
-    check_markdown,
-    check_page,
-    slugify,
-    split_front_matter,
-)
+from careleaf.content.model import Library
+from careleaf.content.page_markdown import check_markdown, slugify
+from careleaf.content.pages import FRONT_MATTER_KEYS, check_page, split_front_matter
 from careleaf.editorial.policy import overdue_blocks
 from careleaf.editorial.report import build_report, editors_page
-from careleaf.editorial.status import page_is_stale
+from careleaf.editorial.status_pages import page_is_stale
 from careleaf.errors import CareleafError, Problem
 from careleaf.render.blocks import render_block
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from careleaf.content.model import Library, anchor_key
+from careleaf.content.model import Library
+from careleaf.content.project import anchor_key
 from careleaf.verify.readback import UnreadableOutput, pdf_items, read_html
 
 MANIFEST_NAME = "careleaf-manifest.json"

@@ -23,7 +23,7 @@ import pypdfium2.raw as raw
 import tinycss2
 from lxml import etree
 
-from careleaf.content.model import anchor_key, protected_anchor
+from careleaf.content.project import anchor_key, protected_anchor
 from careleaf.errors import CareleafError
 
 # Characters of the scripts whose PDF text does not round-trip through extraction.
@@ -56,7 +56,7 @@ def locate(key: str) -> tuple[str, str]:
     """Where a protected element is found: its CSS selector in a page, its PDF destination.
 
     The one place that knows how the renderer marks protected elements: each carries
-    ``data-protected="<key>"`` and the id `careleaf.content.model.protected_anchor` makes of its
+    ``data-protected="<key>"`` and the id `careleaf.content.project.protected_anchor` makes of its
     key, which WeasyPrint writes as a named destination.
     """
     return f'[data-protected="{key}"]', protected_anchor(key)

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from careleaf.content.load import load_library
-from careleaf.content.model import Library, protected_anchor
+from careleaf.content.model import Library
 from careleaf.content.pages import check_page, split_front_matter
+from careleaf.content.project import protected_anchor
 from careleaf.render.blocks import protected_texts
 from careleaf.verify.browser import Chromium, PageProver, Wanted
 from careleaf.verify.drawn import DrawnPdf
@@ -553,7 +554,7 @@ def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | N
     """Check one item in a PDF read back.
 
     The ``"text"`` check: the PDF has the named destination of the key
-    (`careleaf.content.model.protected_anchor`; WeasyPrint writes one for each element id it laid
+    (`careleaf.content.project.protected_anchor`; WeasyPrint writes one for each element id it laid
     out) and the item's normalised text is in the normalised
     text of the page it points to (or of that page and the next, for an item split by a page
     break).
