@@ -31,7 +31,7 @@ from careleaf.content.checks import check_project
 from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.editorial.policy import overdue_blocks, safety_policy
-from careleaf.editorial.report import counts_to_save, load_counts, release_dictionaries
+from careleaf.editorial.readability import ReadabilityCounts
 from careleaf.errors import BuildError, CareleafError, ContentError
 from careleaf.render.handouts import HandoutJob, Renderer, handout_job, render_job, thumbnail
 from careleaf.verify.browser import Chromium
@@ -56,7 +56,7 @@ VERIFIERS = 3
 # of CPU) costs more than it saves: they are rendered in this process.
 POOL_THRESHOLD = 4
 
-# In the cache folder: the editors' report's readability counts (`careleaf.editorial.report`).
+# In the cache folder: the editors' report's readability counts (`careleaf.editorial.readability`).
 READABILITY_FILE = "readability.json"
 
 Progress = Callable[[str], None]
@@ -731,7 +731,8 @@ def build(
         # The editors' report (in the source language's sites) counts only the texts that
         # changed since the last build.
         counts = cache_folder / READABILITY_FILE
-        load_counts(counts)
+        readability = ReadabilityCounts()
+        readability.load(counts)
         for clinic, (wanted, before) in todo.items():
             final = Path(site_dir_for(clinic))
             staging = staging_dir(final)
@@ -742,8 +743,8 @@ def build(
                     engine, clinic, lang, staging, library, final, wanted, before, progress
                 )
             # The editors' report has counted its texts (and keeps the counts).
-            release_dictionaries()
-        if (counted := counts_to_save()) is not None:
+            readability.release()
+        if (counted := readability.to_save()) is not None:
             cache_folder.mkdir(parents=True, exist_ok=True)
             write_whole(counts, counted)
 
