@@ -102,7 +102,7 @@ def shown(library, lang: str, blocks, clinic: str | None = None) -> dict[str, st
 
 def anchors(library, blocks) -> set[str]:  # noqa: ANN001
     """The PDF named destinations of every protected field of ``blocks``."""
-    from careleaf.content.model import protected_anchor
+    from careleaf.content.project import protected_anchor
 
     return {protected_anchor(k) for b in blocks for k in library.project.protected_keys(b)}
 

@@ -13,7 +13,7 @@ from conftest import edit
 
 from careleaf.cli.commands import main
 from careleaf.content.load import load_library
-from careleaf.content.model import protected_anchor
+from careleaf.content.project import protected_anchor
 from careleaf.errors import ContentError
 from careleaf.render.handouts import handout_pdf
 from careleaf.verify.readback import normalise

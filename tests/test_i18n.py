@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from conftest import REPO, anchors, approve, copy_project, edit, marked, shown
 
 from careleaf.content.load import load_library
-from careleaf.content.model import protected_anchor
+from careleaf.content.project import protected_anchor
 from careleaf.errors import BuildError
 from careleaf.options import BuildOptions
 from careleaf.site.engine import build_site

@@ -18,7 +18,7 @@ from conftest import edit
 
 from careleaf.cli.commands import main
 from careleaf.content.load import load_library
-from careleaf.content.model import anchor_key, pin, protected_anchor, protected_key, split_key
+from careleaf.content.project import anchor_key, pin, protected_anchor, protected_key, split_key
 from careleaf.editorial.policy import safety_policy
 from careleaf.editorial.protect import replace_section
 from careleaf.errors import BuildError, ContentError

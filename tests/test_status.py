@@ -13,14 +13,9 @@ from conftest import approve, edit
 
 from careleaf.cli.commands import main
 from careleaf.content.load import load_library
-from careleaf.editorial.status import (
-    format_status,
-    page_body,
-    page_is_stale,
-    recorded_source,
-    safety_problems,
-    translation_status,
-)
+from careleaf.editorial.status import safety_problems, translation_status
+from careleaf.editorial.status_format import format_status
+from careleaf.editorial.status_pages import page_body, page_is_stale, recorded_source
 from careleaf.editorial.translate import dump_yaml
 from careleaf.errors import ContentError
 

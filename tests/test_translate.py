@@ -13,7 +13,8 @@ from conftest import edit
 from careleaf.cli.commands import main
 from careleaf.content.load import load_library
 from careleaf.content.pages import split_front_matter
-from careleaf.editorial.status import page_body, recorded_source, safety_problems
+from careleaf.editorial.status import safety_problems
+from careleaf.editorial.status_pages import page_body, recorded_source
 from careleaf.editorial.translate import add_language, page_template
 from careleaf.errors import CareleafError
 

@@ -12,7 +12,7 @@ The core never imports mkdocs: each language's site comes from a `SiteEngine` th
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,16 +24,18 @@ from careleaf.build.publish import Staged, staging_dir, verify_and_publish
 from careleaf.build.records import BuildRecords, Published
 from careleaf.build.workers import Workers
 from careleaf.compat import stop_fork_server
-from careleaf.content.load import check_project, load_library
+from careleaf.content.checks import check_project
+from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.editorial.policy import safety_policy
-from careleaf.editorial.report import counts_to_save, load_counts, release_dictionaries
+from careleaf.editorial.readability import ReadabilityCounts
+from careleaf.editorial.report import EDITORS_PAGE, build_report, editors_page
 from careleaf.errors import BuildError, ContentError
 from careleaf.fingerprint import input_files, inputs_digest
 from careleaf.options import BuildOptions
 from careleaf.verify.proofs import Proofs
 
-# In the cache folder: the editors' report's readability counts (`careleaf.editorial.report`).
+# In the cache folder: the editors' report's readability counts (`careleaf.editorial.readability`).
 READABILITY_FILE = "readability.json"
 
 
@@ -41,10 +43,17 @@ class SiteEngine(Protocol):
     """Builds one language's site of one clinic into a folder (the adapter, e.g. MkDocs)."""
 
     def __call__(
-        self, clinic_id: str, lang: str, site_dir: Path, library: Library, options: BuildOptions
+        self,
+        clinic_id: str,
+        lang: str,
+        site_dir: Path,
+        library: Library,
+        options: BuildOptions,
+        generated: Mapping[str, str],
     ) -> None:
-        """Build the site of the project ``library`` (loaded and checked); raise `BuildError`
-        when it failed or warned."""
+        """Build the site of the project ``library`` (loaded and checked), with the pages
+        careleaf wrote for it (``generated``: Markdown by name); raise `BuildError` when it
+        failed or warned."""
 
 
 def load_checked(root: Path) -> Library:
@@ -226,7 +235,8 @@ def build_sites(
     # The editors' report (in the source language's sites) counts only the texts that
     # changed since the last build.
     counts = cache_folder / READABILITY_FILE
-    load_counts(counts)
+    readability = ReadabilityCounts()
+    readability.load(counts)
     staged = []
     for clinic, (wanted, before) in todo.clinics.items():
         final = Path(site_dir_for(clinic))
@@ -235,11 +245,11 @@ def build_sites(
         staged.append(site)
         for lang in todo.languages:
             wanted.written[lang] = language_site(
-                engine, library, site, lang, options, before, progress
+                engine, library, site, lang, options, before, readability, progress
             )
         # The editors' report has counted its texts (and keeps the counts).
-        release_dictionaries()
-    if (counted := counts_to_save()) is not None:
+        readability.release()
+    if (counted := readability.to_save()) is not None:
         cache_folder.mkdir(parents=True, exist_ok=True)
         write_whole(counts, counted)
     return staged
@@ -252,6 +262,7 @@ def language_site(
     lang: str,
     options: BuildOptions,
     before: Published | None,
+    readability: ReadabilityCounts,
     progress: Progress = quiet,
 ) -> list[str]:
     """Build one language's site into ``site.staging``, or copy it from the published
@@ -265,8 +276,19 @@ def language_site(
         return list(before.written[lang])
     progress(SiteBuilding(site.clinic, lang))
     existing = file_names(site.staging)
-    engine(site.clinic, lang, site.staging / language_folder(library, lang), library, options)
+    folder = site.staging / language_folder(library, lang)
+    engine(site.clinic, lang, folder, library, options, generated_pages(library, lang, readability))
     return sorted(file_names(site.staging) - existing)
+
+
+def generated_pages(library: Library, lang: str, readability: ReadabilityCounts) -> dict[str, str]:
+    """The pages careleaf writes for a language's site, Markdown by name: the editors' report
+    in the source language's (``readability``: the counts of the texts, kept between
+    builds)."""
+    if lang != library.source_language:
+        return {}
+    report = build_report(library, counts=readability)
+    return {EDITORS_PAGE: editors_page(report, library.project.content_version)}
 
 
 def file_names(folder: Path) -> set[str]:

@@ -17,13 +17,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from careleaf.build.cache import Cache, Entry
-from careleaf.build.pipeline import SiteEngine, check_policy
+from careleaf.build.pipeline import SiteEngine, check_policy, generated_pages
 from careleaf.build.plan import Unit, build_languages, language_folder, plan
 from careleaf.build.publish import place_handouts, publish
 from careleaf.build.workers import render_handouts
-from careleaf.content.load import check_project, load_library
+from careleaf.content.checks import check_project
+from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.content.yamlfile import check_site_config
+from careleaf.editorial.readability import ReadabilityCounts
 from careleaf.errors import BuildError, ContentError
 from careleaf.options import BuildOptions
 from careleaf.verify.manifest import output_languages
@@ -128,6 +130,8 @@ class Preview:
         self.entries: dict[Unit, Entry] = {}
         # The content as the last rebuild loaded it (None after a load that failed).
         self.loaded: Library | None = None
+        # The editors' report's counts: a rebuild counts only the texts edited since.
+        self.readability = ReadabilityCounts()
 
     def languages(self, library: Library) -> list[str]:
         """The languages it shows: every published one, or a preview's two."""
@@ -180,7 +184,8 @@ class Preview:
         self.entries.update(render_handouts(library, units, cache, self.options))
         for lang in wanted.sites:
             target = self.work / "languages" / lang
-            self.engine(self.clinic_id, lang, target, library, self.options)
+            generated = generated_pages(library, lang, self.readability)
+            self.engine(self.clinic_id, lang, target, library, self.options, generated)
         assembled = self.work / "site.new"
         shutil.rmtree(assembled, ignore_errors=True)
         for lang in languages:

@@ -8,8 +8,9 @@ from typing import TextIO
 
 import click
 
+from careleaf.content.checks import check_project
 from careleaf.content.colour import brand_problems, require_readable
-from careleaf.content.load import check_project, load_library
+from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.errors import CareleafError
 from careleaf.options import BuildOptions
@@ -460,7 +461,8 @@ def status(project: Path, lang: str | None, fmt: str, changed_files: TextIO | No
 
     It informs: the exit status is 0 however far a translation is behind.
     """
-    from careleaf.editorial.status import format_status, touched_languages, translation_status
+    from careleaf.editorial.status import touched_languages, translation_status
+    from careleaf.editorial.status_format import format_status
 
     try:
         library = load_library(project)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from careleaf.content.model import Clinic
+from careleaf.content.clinic import Clinic
 from careleaf.errors import ContentError, Problem
 
 # WCAG 2.x, 1.4.3 (AA): normal-size text needs 4.5:1 against its background.

@@ -296,6 +296,21 @@ def line_of(data: Any, loc: tuple[str | int, ...]) -> int | None:
     return line
 
 
+def item_index(data: Any, item_id: str) -> int | None:
+    """The index in ``data["items"]`` of the entry whose id is ``item_id``, or None.
+
+    The index in the file as read: a translation's Block leaves out its untranslated items,
+    so its own index of an item can be smaller.
+    """
+    items = data.get("items") if isinstance(data, YDict) else None
+    if not isinstance(items, YList):
+        return None
+    return next(
+        (i for i, it in enumerate(items) if isinstance(it, dict) and it.get("id") == item_id),
+        None,
+    )
+
+
 def key_path(loc: tuple[str | int, ...]) -> str:
     """A pydantic-style location as a readable key path: ``items[2].text``."""
     out = ""

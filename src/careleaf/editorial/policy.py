@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from careleaf.content.load import HANDOUTS_DIR, PROJECT_FILE
 from careleaf.content.model import Library
 from careleaf.content.pages import check_page, split_front_matter
 from careleaf.editorial.status import safety_problems
 from careleaf.errors import Problem
-from careleaf.verify.manifest import DOCS_DIR, output_languages
+from careleaf.paths import DOCS_DIR, HANDOUTS_DIR, PROJECT_FILE
+from careleaf.verify.manifest import output_languages
 
 # How long before a review is due `careleaf check` starts to warn.
 REVIEW_WARNING = timedelta(days=30)

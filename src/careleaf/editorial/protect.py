@@ -7,10 +7,12 @@ from typing import Any
 
 import yaml
 
-from careleaf.content.load import PROJECT_FILE, load_library
-from careleaf.content.model import BLOCK_FIELDS, ITEM_FIELDS, pin
+from careleaf.content.blocks import BLOCK_FIELDS, ITEM_FIELDS
+from careleaf.content.load import load_library
+from careleaf.content.project import pin
 from careleaf.editorial.translate import dump_yaml
 from careleaf.errors import CareleafError
+from careleaf.paths import CONTENT_DIR, PROJECT_FILE
 
 SECTION = "protected:"
 
@@ -123,7 +125,7 @@ def _loaded_text(text: str) -> str:
 
 def _english_blocks(root: Path, source: str) -> dict[str, dict[str, Any]]:
     blocks = {}
-    for path in sorted((root / "content" / source).glob("*.yml")):
+    for path in sorted((root / CONTENT_DIR / source).glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
         if isinstance(data, dict):
             blocks[path.stem] = data

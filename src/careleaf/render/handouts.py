@@ -15,7 +15,8 @@ from lxml import html as lxml_html
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from careleaf.content.model import Clinic, Library
+from careleaf.content.clinic import Clinic
+from careleaf.content.model import Library
 from careleaf.errors import BuildError, logged_messages
 from careleaf.options import BuildOptions
 from careleaf.render.blocks import render_handout

@@ -8,7 +8,7 @@ site.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mkdocs.commands.build import build
@@ -105,10 +105,12 @@ class MkDocsEngine:
         site_dir: Path,
         library: Library,
         options: BuildOptions = BuildOptions(),
+        generated: Mapping[str, str] | None = None,
     ) -> None:
         """Build one language's site of one clinic into ``site_dir`` (a preview's language,
         with ``options.preview``, has every page marked). ``library``: the project, already
-        loaded and checked, so that MkDocs' plugin does not load it again.
+        loaded and checked, so that MkDocs' plugin does not load it again; ``generated``:
+        the pages careleaf wrote for this site (Markdown by name).
 
         Raises:
             BuildError: MkDocs failed or logged a warning (all of them, strict mode or not: a
@@ -132,6 +134,7 @@ class MkDocsEngine:
                 plugin.config.allow_overdue = options.allow_overdue
                 plugin.config.preview = options.preview
                 plugin.preloaded, plugin.templates = library, self.templates
+                plugin.generated = dict(generated or {})
                 build(config)
                 failed = ""
             except MkDocsException as error:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -26,20 +27,16 @@ from mkdocs.utils import get_relative_url
 
 from careleaf import compat
 from careleaf.build.events import Event
+from careleaf.content.checks import check_project
+from careleaf.content.clinic import Clinic
 from careleaf.content.colour import require_readable
-from careleaf.content.load import check_project, load_library
+from careleaf.content.load import load_library
 from careleaf.content.markup import markdown_text, template_free
-from careleaf.content.model import Clinic, Library
-from careleaf.content.pages import (
-    FRONT_MATTER_KEYS,
-    check_markdown,
-    check_page,
-    slugify,
-    split_front_matter,
-)
+from careleaf.content.model import Library
+from careleaf.content.page_markdown import check_markdown, slugify
+from careleaf.content.pages import FRONT_MATTER_KEYS, check_page, split_front_matter
 from careleaf.editorial.policy import overdue_blocks
-from careleaf.editorial.report import build_report, editors_page
-from careleaf.editorial.status import page_is_stale
+from careleaf.editorial.status_pages import page_is_stale
 from careleaf.errors import CareleafError, Problem
 from careleaf.options import BuildOptions
 from careleaf.render.blocks import render_block
@@ -48,8 +45,6 @@ from careleaf.site.theme import ASSETS, CompiledTemplates, brand_css, configure_
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
-# The editors' report page: built into the source language's site, left out of the navigation.
-EDITORS_PAGE = "editors.md"
 # Search engines show about this many characters of a meta description.
 DESCRIPTION_LENGTH = 160
 
@@ -71,6 +66,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     scratch_dir: Path | None = None
     # The templates compiled for the whole build (`careleaf.site.engine.MkDocsEngine`'s).
     templates: CompiledTemplates | None = None
+    # The pages careleaf's core wrote for this site, by name (`careleaf.build.pipeline`).
+    generated: Mapping[str, str] = {}
 
     @event_priority(100)  # before mkdocs-macros, which asks this plugin for the library
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -166,17 +163,14 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         )
         for font in sorted(fonts.glob("*.woff2")):
             files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
-        self.editors_file: File | None = None
-        if self.lang == self.library.source_language:
-            if files.get_file_from_path(EDITORS_PAGE) is not None:
+        # The pages careleaf's core wrote for this site (the editors' report).
+        for name, markdown in self.generated.items():
+            if files.get_file_from_path(name) is not None:
                 raise PluginError(
-                    f"careleaf: docs/{self.lang}/{EDITORS_PAGE}: this name is kept for the "
+                    f"careleaf: docs/{self.lang}/{name}: this name is kept for the "
                     "editors' report that careleaf builds; rename the page"
                 )
-            report = build_report(self.library)
-            markdown = editors_page(report, self.library.project.content_version)
-            self.editors_file = File.generated(config, EDITORS_PAGE, content=markdown)
-            files.append(self.editors_file)
+            files.append(File.generated(config, name, content=markdown))
         self.fallback_pages = set()
         self.safety_page: Page | None = None
         self.safety_blocks_shown = 0
@@ -196,7 +190,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     ) -> str | None:
         if not self.config.enabled:
             return None
-        if page.file is self.editors_file:
+        if page.file.src_uri in self.generated:
             # careleaf's own report, not contributed text: kept out of search, and in the
             # source language only, so it has no hreflang links to other languages.
             page.meta.update({"search": {"exclude": True}, "alternates": False})

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from careleaf.content.model import Library, anchor_key
+from careleaf.content.model import Library
+from careleaf.content.project import anchor_key
 from careleaf.fingerprint import source_paths
 from careleaf.verify.readback import UnreadableOutput
 from careleaf.verify.readback_html import SeenPages

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from careleaf.content.model import Library, protected_anchor
+from careleaf.content.model import Library
+from careleaf.content.project import protected_anchor
 from careleaf.verify.drawn import DrawnPdf
 from careleaf.verify.expected import expected_items, known_items, same_language
 from careleaf.verify.manifest import Output, sha256

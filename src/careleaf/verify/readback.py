@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 
-from careleaf.content.model import protected_anchor
+from careleaf.content.project import protected_anchor
 from careleaf.errors import CareleafError
 
 # Characters of the scripts whose PDF text does not round-trip through extraction.

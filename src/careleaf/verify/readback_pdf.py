@@ -13,7 +13,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from careleaf.content.model import anchor_key
+from careleaf.content.project import anchor_key
 from careleaf.verify.readback import PDFIUM, UnreadableOutput
 
 

@@ -1,0 +1,50 @@
+"""A clinic's brand profile (clinics/<id>/clinic.yml): name, logo, colours, contact details."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+from pydantic import Strict as StrictType
+
+from careleaf.content.blocks import Id, Strict, Text
+
+Color = Annotated[str, StrictType(), StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Length = Annotated[str, StrictType(), StringConstraints(pattern=r"^\d+(\.\d+)?(mm|cm|in|pt)$")]
+WebUrl = Annotated[
+    str, StrictType(), StringConstraints(pattern=r"^https?://[^\s<>\"']+$", max_length=500)
+]
+Email = Annotated[str, StrictType(), StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
+# A short-dial emergency number: 999, 112, 911, 000, 15...
+EmergencyNumber = Annotated[str, StrictType(), StringConstraints(pattern=r"^[0-9]{2,6}$")]
+
+
+class Colors(Strict):
+    """Brand colours as #rrggbb."""
+
+    primary: Color
+    accent: Color
+
+
+class Clinic(Strict):
+    """A clinic's brand profile (clinics/<id>/clinic.yml)."""
+
+    id: Id
+    path: str
+    name: Text
+    logo: Text
+    colors: Colors
+    address: Text
+    phone: Text
+    email: Email
+    website: WebUrl
+    booking: WebUrl | None = None
+    emergency_number: EmergencyNumber = Field(
+        description="The number to call in an emergency where the clinic is (999, 112, 911...)."
+    )
+    consent_statements: tuple[Id, ...] = Field(
+        default=(),
+        description="Items of the consent-statements block the clinic's jurisdiction requires.",
+    )
+    page_size: Literal["A4", "Letter"] = "A4"
+    margin: Length = "16mm"

@@ -1,0 +1,51 @@
+"""A handout's definition (handouts/<id>.yml): which blocks it shows, how, and its form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pydantic import Strict as StrictType
+
+from careleaf.content.blocks import Id, Strict
+
+# Who may sign a handout, and the fill-in fields about the patient a handout may have.
+Signer = Literal["patient", "clinician", "interpreter", "guardian"]
+PatientField = Literal["patient-name", "date-of-birth", "current-medicines", "treatment-area"]
+
+
+class Section(Strict):
+    """One block placed in a handout, and how it is shown there."""
+
+    block: Id
+    style: Literal["default", "screening", "risks", "statements"] = "default"
+    clinic_items: Annotated[bool, StrictType()] = Field(
+        default=False,
+        description="Only the items the clinic switches on (clinic.yml: consent_statements).",
+    )
+
+
+class Handout(Strict):
+    """A handout definition (handouts/<id>.yml)."""
+
+    id: Id
+    path: str
+    max_pages: Annotated[int, StrictType()] = Field(ge=1, le=20)
+    sections: tuple[Section, ...] = Field(min_length=1)
+    signatures: tuple[Signer, ...] = ()
+    patient_fields: tuple[PatientField, ...] = Field(
+        default=(), description="Fill-in fields about the patient, before the sections."
+    )
+    fillable: Annotated[bool, StrictType()] = Field(
+        default=False, description="A PDF form: answers, statements and fields can be filled in."
+    )
+    patient_copy: Annotated[bool, StrictType()] = Field(
+        default=False, description="Say that the patient keeps a copy of it."
+    )
+
+    def labels(self) -> list[str]:
+        """The labels this handout's template needs beyond the required ones."""
+        needed = list(self.patient_fields) + (["patients-copy"] if self.patient_copy else [])
+        for who in self.signatures:
+            needed += [f"{who}-name", f"{who}-signature"]
+        return needed

@@ -1,0 +1,14 @@
+"""Where a careleaf project keeps its files: names relative to the project folder."""
+
+from __future__ import annotations
+
+# The project's settings: languages, the protected-content registry, the default clinic.
+PROJECT_FILE = "careleaf.yml"
+# content/<lang>/<block>.yml: every translatable string, one YAML file per block.
+CONTENT_DIR = "content"
+# docs/<lang>/: the site's pages, in Markdown.
+DOCS_DIR = "docs"
+# handouts/<id>.yml: which blocks a handout shows, in what order, with what form fields.
+HANDOUTS_DIR = "handouts"
+# clinics/<id>/clinic.yml: a clinic's brand profile, beside its logo.
+CLINICS_DIR = "clinics"
