@@ -9,7 +9,7 @@ language's site built or copied, a clinic's outputs being verified.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
@@ -118,3 +118,10 @@ Progress = Callable[[Event], None]
 
 def quiet(_: Event) -> None:
     """The default progress: say nothing."""
+
+
+def as_record(event: Event) -> dict[str, object]:
+    """An event as a JSON-ready record: its kind (the class's name) and its fields, a path as
+    text (what `careleaf build --events FILE` writes, one record a line)."""
+    fields = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(event).items()}
+    return {"event": type(event).__name__, **fields}
