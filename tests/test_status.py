@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import approve, edit
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.editorial.status import (
     format_status,
