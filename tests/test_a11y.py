@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.colour import MINIMUM, brand_problems, contrast, readable_shade
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError

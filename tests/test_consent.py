@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import edit
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.content.project import protected_anchor
 from careleaf.errors import ContentError

@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import REPO, anchors, copy_project, edit
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError, ContentError
 from careleaf.render.handouts import ConfinedFetcher, RefusedURL, handout_pdf

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import CONTRAINDICATIONS, REPO, SIDE_EFFECTS, edit
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.content.pages import check_pages
 from careleaf.errors import ContentError, Problem

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from conftest import REPO, copy_project
 from pypdf import PdfReader
 
-from careleaf.cli.commands import PREVIEW_DIR, main
+from careleaf.cli.main import main
+from careleaf.cli.publish import PREVIEW_DIR
 
 CARELEAF = Path(sys.executable).parent / "careleaf"
 

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import edit
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.content.project import anchor_key, pin, protected_anchor, protected_key, split_key
 from careleaf.editorial.policy import safety_policy

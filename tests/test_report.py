@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, edit
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.blocks import Review
 from careleaf.editorial.readability import ReadabilityCounts, plain_text, readability
 from careleaf.editorial.report import MAX_GRADE, MAX_SMOG, review_state

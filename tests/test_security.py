@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conftest import REPO, approve, edit
 from PIL import Image
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.images import Limits, check_image
 from careleaf.content.load import load_library
 from careleaf.content.page_markdown import check_markdown, slugify

@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import edit
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.content.pages import split_front_matter
 from careleaf.editorial.status import safety_problems

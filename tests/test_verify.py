@@ -14,7 +14,7 @@ from conftest import REPO, copy_project, edit
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.content.pages import check_page
 from careleaf.render.blocks import render_block

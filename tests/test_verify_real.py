@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, copy_project, edit
 
-from careleaf.cli.commands import main
+from careleaf.cli.main import main
 from careleaf.verify.manifest import MANIFEST_NAME, sha256
 from careleaf.verify.verifier import verify
 

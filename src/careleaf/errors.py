@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import click
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -36,8 +38,12 @@ class Problem:
         return f"{': '.join(parts)}: {self.message}"
 
 
-class CareleafError(Exception):
-    """Base class of every error careleaf reports to a person."""
+class CareleafError(click.ClickException):
+    """Base class of every error careleaf reports to a person.
+
+    It is a `click.ClickException` (as mkdocs' ``MkDocsException`` is), so a command that
+    meets one needs no handler: click prints ``Error: <message>`` on stderr and exits with 1.
+    """
 
 
 class ContentError(CareleafError):
@@ -51,6 +57,11 @@ class ContentError(CareleafError):
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} found:"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+    def __reduce__(self) -> tuple[type[ContentError], tuple[list[Problem]]]:
+        # Built again from its problems when it crosses from a worker process: the default
+        # would pass the message where the problems go.
+        return type(self), (self.problems,)
 
 
 class BuildError(CareleafError):

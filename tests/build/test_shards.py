@@ -23,7 +23,7 @@ def test_merged_shards_verify_and_equal_an_unsharded_build(
     from click.testing import CliRunner
     from test_build import snapshot
 
-    from careleaf.cli.commands import main
+    from careleaf.cli.main import main
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
 
