@@ -25,10 +25,12 @@ from pathlib import Path
 import weasyprint
 
 from careleaf.build.cache import Cache
-from careleaf.build.pipeline import default_jobs, plan, prepare, render_handouts
+from careleaf.build.plan import plan, prepare
+from careleaf.build.workers import default_jobs, render_handouts
 from careleaf.content.load import load_library
+from careleaf.fingerprint import SOURCE_PARTS
+from careleaf.options import BuildOptions
 from careleaf.render.handouts import PDF_VARIANT, ConfinedFetcher, HandoutJob
-from careleaf.verify.manifest import SOURCE_PARTS
 from careleaf.verify.proofs import Proofs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,17 +101,15 @@ def pipelined(root: Path, cache: Path) -> float:
     return time.perf_counter() - started
 
 
-def rendered_in(log: str) -> set[str]:
-    """The handouts (``clinic/lang/handout``) a build's log says it rendered."""
-    return {
-        line.split("handout ", 1)[1].split(": rendered (", 1)[0]
-        for line in log.splitlines()
-        if ": rendered (" in line
-    }
+def rendered_in(events: Path) -> set[str]:
+    """The handouts (``clinic/lang/handout``) a build rendered, from the events it wrote
+    (`careleaf build --events`)."""
+    records = [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines()]
+    return {record["unit"] for record in records if record["event"] == "HandoutRendered"}
 
 
 def changed_pdfs_alone(root: Path, names: set[str], scratch: Path) -> float:
-    """The handouts a one-change build rendered (``names``, `rendered_in` its log), rendered
+    """The handouts a one-change build rendered (``names``, `rendered_in` its events), rendered
     and proven again by careleaf's worker pool alone, as that build's workers did: empty
     cache, empty proof memo, nothing else running: the part of the one-change build that no
     scheduling can remove, as long as each of those handouts is rendered and proven whole."""
@@ -151,13 +151,14 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_build(root: Path, *args: str) -> tuple[float, tuple[float, float], str]:
-    """`careleaf build --clinic all`: (wall seconds, peak memory of the process tree in MiB
-    (resident, proportional), log)."""
+def run_build(root: Path, events: Path) -> tuple[float, tuple[float, float]]:
+    """`careleaf build --clinic all`, its steps written to ``events``: (wall seconds, peak
+    memory of the process tree in MiB (resident, proportional))."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "NO_MKDOCS_2_WARNING": "1"}
     started = time.perf_counter()
+    command = ["build", "--clinic", "all", "--events", str(events)]
     process = subprocess.Popen(
-        [str(CARELEAF), "--project", str(root), "build", "--clinic", "all", *args],
+        [str(CARELEAF), "--project", str(root), *command],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -176,7 +177,7 @@ def run_build(root: Path, *args: str) -> tuple[float, tuple[float, float], str]:
     log = "".join(output)
     if process.returncode:
         raise SystemExit(f"careleaf build failed:\n{log}")
-    return elapsed, (peak_rss / 2**20, peak_pss / 2**20), log
+    return elapsed, (peak_rss / 2**20, peak_pss / 2**20)
 
 
 def preview_edit(root: Path) -> float:
@@ -255,7 +256,7 @@ def main() -> None:
         root = make_chain(Path(scratch) / "chain", options.clinics)
         library = load_library(root)
         units = plan(library, sorted(library.clinics))
-        jobs = [prepare(library, unit, allow_overdue=False) for unit in units]
+        jobs = [prepare(library, unit, BuildOptions()) for unit in units]
         times: dict[str, list[float]] = {
             k: []
             for k in (
@@ -280,13 +281,14 @@ def main() -> None:
                 print(f"run {run + 1}: {variant} rendering {seconds:.1f} s", file=sys.stderr)
             shutil.rmtree(root / "dist", ignore_errors=True)
             shutil.rmtree(root / ".careleaf-cache", ignore_errors=True)
-            full, (rss, pss), _ = run_build(root)
-            noop, _, _ = run_build(root)
+            events = Path(scratch) / "events.jsonl"
+            full, (rss, pss) = run_build(root, events)
+            noop, _ = run_build(root, events)
             path, old, new = CHANGE
             text = (root / path).read_text(encoding="utf-8")
             (root / path).write_text(text.replace(old, new, 1), encoding="utf-8")
-            change, _, log = run_build(root)
-            changed = rendered_in(log)
+            change, _ = run_build(root, events)
+            changed = rendered_in(events)
             times["changed_pdfs"].append(changed_pdfs_alone(root, changed, root / ".floor"))
             (root / path).write_text(text, encoding="utf-8")
             times["full"].append(full)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TextIO
 
-from careleaf.build.events import Event, Kept, Progress, Step
+from careleaf.build.events import Event, Kept, Progress, Step, as_record
 
 
 def interactive(stream: TextIO) -> bool:
@@ -17,12 +20,38 @@ def interactive(stream: TextIO) -> bool:
 
 
 @contextmanager
-def reporter(total: int, *, quiet: bool = False, stream: TextIO = sys.stderr) -> Iterator[Progress]:
+def reporter(
+    total: int, *, quiet: bool = False, stream: TextIO = sys.stderr, events: Path | None = None
+) -> Iterator[Progress]:
     """A `Progress` for a build of ``total`` steps (handouts, languages' sites, verifications).
 
     On a terminal it draws a rich progress bar naming the current step; elsewhere (a pipe, a
-    CI log) it prints each step as one plain line. ``quiet`` prints nothing.
+    CI log) it prints each step as one plain line. ``quiet`` prints nothing. ``events``: a
+    file that also gets every event, one JSON record a line (`careleaf.build.events.as_record`).
     """
+    if events is None:
+        with shown(total, quiet=quiet, stream=stream) as show:
+            yield show
+        return
+    # Workers' events come from the pool's thread: one whole line at a time.
+    writing = threading.Lock()
+    with (
+        events.open("w", encoding="utf-8") as log,
+        shown(total, quiet=quiet, stream=stream) as show,
+    ):
+
+        def both(event: Event) -> None:
+            show(event)
+            with writing:
+                log.write(json.dumps(as_record(event), ensure_ascii=False) + "\n")
+                log.flush()
+
+        yield both
+
+
+@contextmanager
+def shown(total: int, *, quiet: bool, stream: TextIO) -> Iterator[Progress]:
+    """What a person sees of a build of ``total`` steps (see `reporter`)."""
     if quiet:
         yield lambda _: None
         return

@@ -91,6 +91,14 @@ def check(project: Project, allow_stale: bool, allow_overdue: bool) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Say nothing but warnings and errors.")
 @click.option(
+    "--events",
+    "events_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write each step of the build to this file, one JSON record a line (for tools: "
+    "the benchmark, a CI dashboard).",
+)
+@click.option(
     "--lang",
     default=None,
     help="With --draft: the language to preview (published or not), with the source language.",
@@ -111,6 +119,7 @@ def build(
     jobs: int | None,
     shard: str | None,
     quiet: bool,
+    events_file: Path | None,
     lang: str | None,
     draft: bool,
 ) -> None:
@@ -157,7 +166,7 @@ def build(
     languages = len(output_languages(library))
     # Each clinic: its handouts in every language, each language's site, verification.
     total = len(clinics) * (languages * len(library.handouts) + languages + 1)
-    with reporter(total, quiet=quiet) as progress:
+    with reporter(total, quiet=quiet, events=events_file) as progress:
         build_sites(
             project.folder,
             clinics,
