@@ -180,12 +180,17 @@ def run_build(root: Path, events: Path) -> tuple[float, tuple[float, float]]:
     return elapsed, (peak_rss / 2**20, peak_pss / 2**20)
 
 
-def preview_edit(root: Path) -> float:
-    """Seconds from saving an English page to the preview serving it (`careleaf serve`)."""
+def preview_edit(root: Path, content: bool = False) -> float:
+    """Seconds from saving an edit to the preview serving it (`careleaf serve`): an English
+    page, with SOURCE_DATE_EPOCH set (as `make serve` runs it); or (``content``) a Spanish
+    side effect, which the Spanish handouts show too, with no SOURCE_DATE_EPOCH (as
+    `careleaf serve` run directly)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "NO_MKDOCS_2_WARNING": "1"}
+    if content:
+        del env["SOURCE_DATE_EPOCH"]
     server = subprocess.Popen(
         [str(CARELEAF), "--project", str(root), "serve", "-a", f"127.0.0.1:{port}"],
         env=env,
@@ -205,10 +210,17 @@ def preview_edit(root: Path) -> float:
         deadline = time.perf_counter() + 600
         while not page() and time.perf_counter() < deadline:
             time.sleep(0.2)
-        source = root / "docs/en/index.md"
-        text = source.read_text(encoding="utf-8")
         marker = f"Edited {time.time_ns()}"
-        source.write_text(text.replace("# ", f"# {marker} ", 1), encoding="utf-8")
+        if content:
+            path, old, _ = CHANGE
+            source, url = root / path, f"{url}es/is-it-safe/"
+            text = source.read_text(encoding="utf-8")
+            edited = text.replace(old, f"{old} {marker}", 1)
+        else:
+            source = root / "docs/en/index.md"
+            text = source.read_text(encoding="utf-8")
+            edited = text.replace("# ", f"# {marker} ", 1)
+        source.write_text(edited, encoding="utf-8")
         started = time.perf_counter()
         while marker not in page():
             if time.perf_counter() - started > 120:
@@ -269,6 +281,7 @@ def main() -> None:
                 "rss",
                 "pss",
                 "preview",
+                "preview_content",
             )
         }
         rendered: list[int] = []
@@ -297,11 +310,13 @@ def main() -> None:
             times["rss"].append(rss)
             times["pss"].append(pss)
             times["preview"].append(preview_edit(root))
+            times["preview_content"].append(preview_edit(root, content=True))
             rendered.append(len(changed))
             print(
                 f"run {run + 1}: full {full:.1f} s, no-op {noop:.1f} s, one change {change:.1f} s "
                 f"(its PDFs alone {times['changed_pdfs'][-1]:.1f} s), "
-                f"preview edit {times['preview'][-1]:.1f} s",
+                f"preview edit {times['preview'][-1]:.1f} s, "
+                f"content edit without SOURCE_DATE_EPOCH {times['preview_content'][-1]:.1f} s",
                 file=sys.stderr,
             )
     median = {k: statistics.median(v) for k, v in times.items()}
@@ -320,6 +335,7 @@ def main() -> None:
         "one_change_pdfs_alone_s": round(median["changed_pdfs"], 2),
         "one_change_pdfs_alone_ratio": round(median["changed_pdfs"] / median["full"], 3),
         "preview_edit_s": round(median["preview"], 2),
+        "preview_content_edit_no_epoch_s": round(median["preview_content"], 2),
         "peak_rss_mb": round(max(times["rss"]), 1),
         "peak_pss_mb": round(max(times["pss"]), 1),
         "machine": machine(),
