@@ -28,11 +28,20 @@ log = logging.getLogger("mkdocs.careleaf")
 class PreviewServer(LiveReloadServer):
     """MkDocs' live-reload server, told which files changed so that it rebuilds only those."""
 
-    def __init__(self, preview: Preview, host: str, port: int) -> None:
+    def __init__(
+        self, preview: Preview, host: str, port: int, ready: Callable[[], None] = lambda: None
+    ) -> None:
         super().__init__(builder=self._rebuild, host=host, port=port, root=str(preview.site))
         self.preview = preview
+        self.ready = ready
         self.changed: set[Path] = set()
         self.later: tuple[str, ...] = ()
+
+    def server_activate(self) -> None:
+        """Listen, then say so (``ready``): MkDocs' server binds its address only once it is
+        told to serve, and a request sent before that is refused."""
+        super().server_activate()
+        self.ready()
 
     def watch_sources(self, paths: list[Path]) -> None:
         """Watch these files and folders, remembering each file that changes."""
@@ -108,9 +117,8 @@ def serve(
         library = built.library()
         languages = tuple(built.languages(library))
         built.build(library, Affected(languages, languages))
-        server = PreviewServer(built, host, port)
+        server = PreviewServer(built, host, port, ready)
         server.watch_sources(watch_list(root, library))
-        ready()
         server.serve()
     except KeyboardInterrupt:
         pass
