@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import edit
 
-from careleaf.build.preview import Affected, Preview, affected, watch_list
+from careleaf.build.preview import Affected, Preview, affected, next_round, watch_list
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
 from careleaf.site.engine import MkDocsEngine
@@ -102,3 +102,17 @@ def test_a_preview_dates_its_handouts_once_however_it_was_started(
     assert {unit: entry.key for unit, entry in preview.entries.items()} == keys
     assert pdf.read_bytes() == first
     shutil.rmtree(preview.work)
+
+
+def test_an_edit_shows_its_page_first_then_its_handouts_then_the_other_sites() -> None:
+    edit = Affected(("en", "es", "bn"), ("es",))
+    now, later = next_round(edit, Affected(), fresh=True)
+    assert now == Affected(("en",)) and later == Affected(("es", "bn"), ("es",))
+    now, later = next_round(Affected(), later, fresh=False)
+    assert now == Affected((), ("es",)) and later == Affected(("es", "bn"))
+    now, later = next_round(Affected(), later, fresh=False)
+    assert now == Affected(("es",)) and later == Affected(("bn",))
+    # A new edit meanwhile: its page first again, and nothing left behind is dropped.
+    now, later = next_round(Affected(("bn",), ("bn",)), later, fresh=True)
+    assert now == Affected(("bn",)) and later == Affected((), ("bn",))
+    assert next_round(Affected(), Affected(), fresh=True) == (Affected(), Affected())

@@ -91,6 +91,25 @@ def affected(
     )
 
 
+def next_round(wanted: Affected, later: Affected, fresh: bool) -> tuple[Affected, Affected]:
+    """What a preview rebuilds now, and what it leaves for its next rounds, of what edits
+    reached (``wanted``) and what earlier rounds left (``later``).
+
+    An edit (``fresh``) rebuilds the first language's site at once, so that the browser shows
+    it within a second; the next round renders the handouts the edits reached (seconds: a
+    handout takes about one each), and the rounds after it the other languages' sites, one
+    each.
+    """
+    sites = tuple(dict.fromkeys(wanted.sites + later.sites))
+    handouts = tuple(dict.fromkeys(wanted.handouts + later.handouts))
+    now = Affected(sites[:1]) if sites and (fresh or not handouts) else Affected((), handouts)
+    rest = Affected(
+        tuple(s for s in sites if s not in now.sites),
+        tuple(h for h in handouts if h not in now.handouts),
+    )
+    return now, rest
+
+
 class Preview:
     """One clinic's site, built a language at a time, for the live preview.
 

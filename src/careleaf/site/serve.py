@@ -17,7 +17,7 @@ import watchdog.events
 from mkdocs.livereload import LiveReloadServer
 
 from careleaf import compat
-from careleaf.build.preview import Affected, Preview, affected, watch_list
+from careleaf.build.preview import Affected, Preview, affected, next_round, watch_list
 from careleaf.errors import CareleafError
 from careleaf.options import BuildOptions
 from careleaf.site.engine import MkDocsEngine, show_mkdocs_messages
@@ -35,7 +35,8 @@ class PreviewServer(LiveReloadServer):
         self.preview = preview
         self.ready = ready
         self.changed: set[Path] = set()
-        self.later: tuple[str, ...] = ()
+        # What earlier rounds left to rebuild (`careleaf.build.preview.next_round`).
+        self.later = Affected()
 
     def server_activate(self) -> None:
         """Listen, then say so (``ready``): MkDocs' server binds its address only once it is
@@ -66,11 +67,10 @@ class PreviewServer(LiveReloadServer):
         try:
             library = self.preview.library(changed)
             wanted = affected(self.preview.root, library, changed, self.preview.languages(library))
-            sites = tuple(dict.fromkeys(wanted.sites + self.later))
-            # The first language now, so the browser shows the edit; the others next.
-            self.preview.build(library, Affected(sites[:1], wanted.handouts))
+            now, later = next_round(wanted, self.later, fresh=bool(changed))
+            self.preview.build(library, now)
         except CareleafError as error:
-            self.later = ()
+            self.later = Affected()
             log.error(
                 "careleaf: the preview was not rebuilt; still serving the last good site:\n%s",
                 error,
@@ -78,11 +78,11 @@ class PreviewServer(LiveReloadServer):
             return
         log.info(
             "careleaf: rebuilt %s in %.1f s",
-            ", ".join(sites[:1]) or "the handouts",
+            ", ".join(now.sites) or "the handouts",
             time.perf_counter() - started,
         )
-        self.later = sites[1:]
-        if self.later:
+        self.later = later
+        if later.sites or later.handouts:
             with compat.rebuild_lock(self):
                 compat.request_rebuild(self)
 
