@@ -1,8 +1,10 @@
 """The one definition of a project's sources, and the digests of what a build reads.
 
-The manifest records the project's sources (`project_sources`) so that `careleaf verify` can
-tell a stale site; the incremental build hashes the same sources, plus careleaf's own files
-and the engines' versions (`input_files`, `inputs_digest`), to tell what it can keep.
+The manifest records the project's sources (`source_paths`, hashed with the engine's
+templates by `careleaf.verify.manifest.source_hashes`) so that `careleaf verify` can tell a
+stale site; the incremental build digests the same hashes, plus careleaf's own files and the
+engines' versions (`input_files`, `inputs_digest`), to tell what it can keep. A build hashes
+the sources once.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -57,11 +59,6 @@ def source_paths(root: Path) -> dict[str, Path]:
     return found
 
 
-def project_sources(root: Path) -> dict[str, str]:
-    """Every source file of the project (`source_paths`) -> its SHA-256."""
-    return {name: file_sha256(path) for name, path in source_paths(root).items()}
-
-
 @functools.cache
 def careleaf_files() -> dict[str, str]:
     """careleaf's own files (``careleaf/...``) -> their SHA-256; read once per process."""
@@ -79,10 +76,10 @@ def engine_versions() -> str:
     return "".join(f"{name}={metadata.version(name)}\0" for name in ENGINES)
 
 
-def input_files(root: Path) -> dict[str, str]:
-    """Every file a build reads: the project's sources and careleaf's own files, by relative
-    path, with their SHA-256, sorted."""
-    found = {**project_sources(root), **careleaf_files()}
+def input_files(sources: Mapping[str, str]) -> dict[str, str]:
+    """Every file a build reads, by relative path, with its SHA-256, sorted: the project's
+    ``sources`` (as the manifest records them) and careleaf's own files."""
+    found = {**sources, **careleaf_files()}
     return {name: found[name] for name in sorted(found)}
 
 

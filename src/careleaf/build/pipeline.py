@@ -33,6 +33,7 @@ from careleaf.editorial.report import EDITORS_PAGE, build_report, editors_page
 from careleaf.errors import BuildError, ContentError
 from careleaf.fingerprint import input_files, inputs_digest
 from careleaf.options import BuildOptions
+from careleaf.verify.manifest import source_hashes
 from careleaf.verify.proofs import Proofs
 
 # In the cache folder: the editors' report's readability counts (`careleaf.editorial.readability`).
@@ -99,13 +100,15 @@ def check_policy(library: Library, options: BuildOptions, progress: Progress = q
 @dataclass
 class Plan:
     """What a build has to do: each clinic to build (with what it reads now and the record of
-    its published build), its languages, its handout units, and the cache keys of the units
-    whose inputs are those of the published build."""
+    its published build), its languages, its handout units, the cache keys of the units
+    whose inputs are those of the published build, and the project's sources as it read them
+    (hashed once: the manifests record them)."""
 
     clinics: dict[str, tuple[Published, Published | None]]
     languages: list[str]
     units: list[Unit]
     reused: dict[Unit, str]
+    sources: dict[str, str]
 
 
 def plan_build(
@@ -126,7 +129,8 @@ def plan_build(
         if clinic not in library.clinics:
             known = ", ".join(sorted(library.clinics))
             raise BuildError(f"unknown clinic '{clinic}' (known: {known})")
-    files = input_files(library.root)
+    sources = source_hashes(library.root)
+    files = input_files(sources)
     languages = build_languages(library, options.preview)
     source = library.source_language
     todo: dict[str, tuple[Published, Published | None]] = {}
@@ -161,7 +165,7 @@ def plan_build(
         if published is not None and now.same_handouts(unit.lang, published):
             if unit.name in published.handouts:
                 reused[unit] = published.handouts[unit.name]
-    return Plan(todo, languages, units, reused)
+    return Plan(todo, languages, units, reused, sources)
 
 
 def build(
@@ -214,7 +218,14 @@ def build(
             )
         stop_fork_server()
         verify_and_publish(
-            library, staged, workers.entries, todo.languages, proofs, records, progress
+            library,
+            staged,
+            workers.entries,
+            todo.languages,
+            proofs,
+            records,
+            progress,
+            sources=todo.sources,
         )
     finally:
         # Sites built but never published (a build that failed) are not left behind.

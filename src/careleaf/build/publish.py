@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +78,14 @@ def finish(
     languages: Sequence[str] | None = None,
     proofs: Proofs | None = None,
     chromium: Chromium | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> int:
     """Put the handouts into a built site, write its manifest and verify every output.
 
     ``proofs``: the build's memo of passing proofs (`careleaf.verify.proofs`): an output
     proven before, unchanged, is not proven again. ``chromium``: a browser kept for the
-    build's other clinics too (by default one is started for this clinic).
+    build's other clinics too (by default one is started for this clinic). ``sources``: the
+    project's sources as the build read them (by default hashed now).
 
     Returns:
         The number of outputs verified.
@@ -101,7 +103,9 @@ def finish(
     }
     # The manifest and the verification read the same pages: each is parsed once.
     readings = Readings()
-    manifest = build_manifest(site, library, clinic_id, outputs, anchors, pages=readings.pages)
+    manifest = build_manifest(
+        site, library, clinic_id, outputs, anchors, pages=readings.pages, sources=sources
+    )
     write_manifest(site, manifest)
     progress(Verifying(clinic_id, len(outputs)))
     try:
@@ -113,6 +117,7 @@ def finish(
             proofs=proofs,
             chromium=chromium,
             readings=readings,
+            sources=sources,
         )
     except CareleafError as error:
         raise BuildError(f"the outputs cannot be verified: {error}") from None
@@ -143,6 +148,8 @@ def verify_and_publish(
     proofs: Proofs,
     records: BuildRecords,
     progress: Progress = quiet,
+    *,
+    sources: Mapping[str, str] | None = None,
 ) -> None:
     """Verify each clinic's staged sites with its handouts, and publish them in order,
     stopping at the first clinic that fails.
@@ -167,6 +174,7 @@ def verify_and_publish(
             languages=languages,
             proofs=proofs.site(),
             chromium=chromium,
+            sources=sources,
         )
         if before is not None:
             before.result()

@@ -145,6 +145,7 @@ def build_manifest(
     pdf_anchors: Mapping[str, Iterable[str]] | None = None,
     *,
     pages: SeenPages | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The manifest of a built site: every output with its hash and its item ids.
 
@@ -158,6 +159,8 @@ def build_manifest(
         pages: the pages the caller has read; a build passes those of the `Readings` it
             then verifies the site with (`careleaf.verify.readings.Readings`), so that the
             verification does not parse the pages again. By default, none.
+        sources: the project's sources as the build read them (`source_hashes`); by
+            default hashed now.
 
     Raises:
         UnreadableOutput: an output is missing or cannot be read.
@@ -195,7 +198,7 @@ def build_manifest(
         "blocks": {lang: _reviews(library, lang) for lang in languages},
         "outputs": entries,
         "files": shipped_files(site_dir),
-        "sources": source_hashes(library.root),
+        "sources": dict(sources) if sources is not None else source_hashes(library.root),
     }
 
 
@@ -243,10 +246,13 @@ def check_files(
     return problems
 
 
-def check_sources(root: Path, sources: dict[str, str]) -> list[str]:
+def check_sources(
+    root: Path, sources: dict[str, str], now: Mapping[str, str] | None = None
+) -> list[str]:
     """One problem naming every source that changed, appeared or went since the build (the
-    site is stale), or none."""
-    now = source_hashes(root)
+    site is stale), or none. ``now``: the sources' hashes, if the caller has just taken them
+    (a build has: `source_hashes`)."""
+    now = source_hashes(root) if now is None else now
     changed = sorted(path for path in set(now) & set(sources) if now[path] != sources[path])
     added = sorted(set(now) - set(sources))
     removed = sorted(set(sources) - set(now))

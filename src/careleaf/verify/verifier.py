@@ -51,6 +51,7 @@ def verify(
     proofs: Proofs | None = None,
     chromium: Chromium | None = None,
     readings: Readings | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> Report:
     """Verify a built site against the project's content.
 
@@ -75,6 +76,8 @@ def verify(
         readings: what the caller has read of these outputs already (a build has read the
             pages for the manifest, `careleaf.verify.manifest.build_manifest`); by default,
             nothing: the verification keeps its own.
+        sources: the project's sources' hashes, if the caller has just taken them (a build
+            has, `careleaf.verify.manifest.source_hashes`); by default hashed now.
 
     Raises:
         UnreadableOutput: the site folder, the manifest or an output cannot be read or parsed.
@@ -93,7 +96,7 @@ def verify(
             f"built from content version {manifest['content_version']}, "
             f"the project is at {library.project.content_version}"
         )
-    problems += check_sources(library.root, manifest["sources"])
+    problems += check_sources(library.root, manifest["sources"], sources)
     # Hashed once: the check of the manifest's files, then the proofs' keys use the hashes.
     hashes = shipped_files(site_dir)
     problems += check_files(
