@@ -90,7 +90,7 @@ def marked(page) -> dict[str, str]:  # noqa: ANN001 (a BeautifulSoup document)
 
 def shown(library, lang: str, blocks, clinic: str | None = None) -> dict[str, str]:  # noqa: ANN001
     """Protected key -> the text a language shows, for every protected field of ``blocks``."""
-    from careleaf.render.blocks import protected_texts
+    from careleaf.content.shown import protected_texts
 
     texts: dict[str, str] = {}
     for block_id in blocks:

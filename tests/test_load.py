@@ -113,6 +113,31 @@ def test_missing_required_safety_item(mini: Path) -> None:
     assert "protected item is missing" in problem.message
 
 
+def test_the_library_holds_every_page_read_and_checked_once(mini: Path) -> None:
+    """Each page of each language, with its text, its Markdown after the front matter, the
+    blocks and handouts it calls and its problems (those of `check_pages`)."""
+    (mini / "docs/en/care").mkdir()
+    (mini / "docs/en/care/after.md").write_text(
+        '---\ntitle: After\n---\n# After\n\n{{ block("side-effects") }}\n'
+        '{{ handout_link("sheet") }}\n{{ block("nope") }}\n',
+        encoding="utf-8",
+    )
+    library = load_library(mini)
+    assert list(library.pages) == ["en"]
+    assert list(library.pages["en"]) == ["care/after.md", "handouts.md", "index.md", "safety.md"]
+    safety = library.page("en", "safety.md")
+    assert safety == library.page_at("docs/en/safety.md") == library.shown_page("en", "safety.md")
+    assert safety is not None and safety.file == "docs/en/safety.md"
+    assert safety.blocks == ("side-effects", "contraindications") and safety.problems == ()
+    after = library.page("en", "care/after.md")
+    assert after is not None and after.offset == 3 and after.markdown.startswith("# After\n")
+    assert (after.blocks, after.handouts) == (("side-effects",), ("sheet",))
+    problem = Problem("docs/en/care/after.md", "unknown block", line=8, item="nope")
+    assert after.problems == (problem,)
+    assert check_pages(mini, library) == [problem]
+    assert library.page("es", "safety.md") is None and library.page_at("content/x.md") is None
+
+
 def test_unknown_block_on_a_page(mini: Path) -> None:
     edit(mini / "docs/en/safety.md", '{{ block("contraindications") }}', '{{ block("nope") }}')
     problems = check_pages(mini, load_library(mini))

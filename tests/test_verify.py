@@ -17,6 +17,8 @@ from pypdf.generic import DictionaryObject, NameObject
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.content.pages import check_page
+from careleaf.content.shown import Entry, entries
+from careleaf.render import blocks as render_blocks
 from careleaf.render.blocks import render_block
 from careleaf.site.engine import build_site
 from careleaf.verify.expected import expected_items
@@ -681,6 +683,29 @@ def test_untranslated_pages_and_items_are_expected_as_shown(
     replace(site / "bn/safety/index.html", ">A small bruise<", f">{BENGALI['bruising']}<")
     rewrite_manifest(project, site)
     assert failing(verify(site, project)) == {"bn/safety/index.html": [BRUISING]}
+
+
+def test_a_selection_bug_in_the_renderer_is_seen_by_the_verifier(
+    sample: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The verifier expects what the model says a language shows, not what the renderer
+    selected: a renderer that shows a completely translated item in English is caught."""
+
+    def english_pneumothorax(library, lang: str, block_id: str) -> list[Entry]:  # noqa: ANN001
+        return [
+            Entry(library.english_item(block_id, entry.item.id), fallback=True)
+            if entry.item.id == "pneumothorax"
+            else entry
+            for entry in entries(library, lang, block_id)
+        ]
+
+    monkeypatch.setattr(render_blocks, "entries", english_pneumothorax)
+    site = tmp_path / "site"
+    make_site(sample[0], site)
+    assert failing(verify(site, sample[0])) == {
+        "bn/handouts/sheet.pdf": [PNEUMO],
+        "bn/safety/index.html": [PNEUMO],
+    }
 
 
 # The command

@@ -63,17 +63,26 @@ def test_the_preview_rebuilds_an_edit_and_keeps_the_last_good_site(mini: Path) -
 
 
 def test_the_preview_loads_the_content_again_unless_only_pages_changed(mini: Path) -> None:
-    """Loading reads no page: after a page edit the preview keeps the content it loaded (and
-    checks the pages again); after any other edit, or after a load that failed, it loads the
-    content again."""
+    """After a page edit the preview keeps the content it loaded and reads (and checks) only
+    the pages again; after any other edit, or after a load that failed, it loads the content
+    again."""
     preview = Preview(mini, "demo", MkDocsEngine())
     first = preview.library()
     page, block = mini / "docs/en/index.md", mini / "content/en/about.yml"
     edit(page, "# Home", "# Edited home")
-    assert preview.library([page]) is first
+    again = preview.library([page])
+    assert again.content is first.content and again.source_map is first.source_map
+    home = again.page("en", "index.md")
+    assert home is not None and "# Edited home" in home.text
+    assert again.pages["en"].keys() == first.pages["en"].keys()
+    edit(page, "# Edited home", '# Home {{ block("nowhere") }}')
+    with pytest.raises(BuildError, match=r"docs/en/index\.md:.*unknown block"):
+        preview.library([page])
+    edit(page, '# Home {{ block("nowhere") }}', "# Edited home")
     edit(block, "title: About", "title: About us")
     second = preview.library([page, block])
-    assert second is not first and "About us" in second.content["en"]["about"].title
+    assert second.content is not first.content
+    assert "About us" in second.content["en"]["about"].title
     edit(block, "title: About us", "title: [unclosed")
     with pytest.raises(BuildError, match="about.yml"):
         preview.library([block])

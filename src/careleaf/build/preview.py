@@ -24,10 +24,12 @@ from careleaf.build.workers import render_handouts
 from careleaf.content.checks import check_project
 from careleaf.content.load import load_library
 from careleaf.content.model import Library
+from careleaf.content.pages import read_pages
 from careleaf.content.yamlfile import check_site_config
 from careleaf.editorial.readability import ReadabilityCounts
 from careleaf.errors import BuildError, ContentError
 from careleaf.options import BuildOptions
+from careleaf.paths import CONTENT_DIR, DOCS_DIR
 from careleaf.verify.manifest import output_languages
 
 # Folders and files whose every change reaches the whole site and every handout.
@@ -37,7 +39,7 @@ EVERYTHING = ("careleaf.yml", "mkdocs.yml", "handouts", "clinics", "fonts", "mac
 def watch_list(root: Path, library: Library) -> list[Path]:
     """What the preview watches: every source of the site and the handouts that exists."""
     root = Path(root)
-    paths = [root / "content", *(root / "docs" / lang for lang in library.project.languages)]
+    paths = [root / CONTENT_DIR, *(root / DOCS_DIR / lang for lang in library.project.languages)]
     paths += [root / name for name in EVERYTHING]
     return [path for path in paths if path.exists()]
 
@@ -75,10 +77,10 @@ def affected(
             continue
         if not parts:
             continue
-        lang = parts[1] if len(parts) > 2 and parts[0] in ("docs", "content") else None
-        if parts[0] == "docs" and lang:
+        lang = parts[1] if len(parts) > 2 and parts[0] in (DOCS_DIR, CONTENT_DIR) else None
+        if parts[0] == DOCS_DIR and lang:
             sites.update(languages if lang == source else [lang])
-        elif parts[0] == "content" and lang:
+        elif parts[0] == CONTENT_DIR and lang:
             reach = languages if lang == source else [lang]
             sites.update(reach)
             handouts.update(reach)
@@ -160,25 +162,25 @@ class Preview:
         """The project as it is now, checked as a build checks it.
 
         ``changed``: the files edited since the last call. When each is a page (under
-        ``docs/``), the content the last call loaded is still the project's (loading reads
-        no page): it is not loaded again, and the pages are checked again all the same.
+        ``docs/``), the content the last call loaded is still the project's: only the pages
+        are read (and checked) again, with that content (`Library.with_pages`).
 
         Raises:
             BuildError: the content cannot be loaded, or is refused.
         """
-        docs = (self.root / "docs").resolve()
+        docs = (self.root / DOCS_DIR).resolve()
         pages_only = changed is not None and all(
             docs in Path(path).resolve().parents for path in changed
         )
         if self.loaded is not None and pages_only:
-            library = self.loaded
+            library = self.loaded.with_pages(read_pages(self.loaded))
         else:
             self.loaded = None
             try:
                 library = load_library(self.root)
             except ContentError as error:
                 raise BuildError(str(error)) from None
-            self.loaded = library
+        self.loaded = library
         problems = check_project(self.root, library) + check_site_config(
             self.root / "mkdocs.yml", self.root
         )

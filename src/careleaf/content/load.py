@@ -1,4 +1,8 @@
-"""Read the project's YAML into a validated, frozen Library; gather every problem, raise once."""
+"""Read the project into a validated, frozen Library; gather every problem, raise once.
+
+The YAML's problems are raised; the pages' (read last, against the loaded content) are kept
+in the Library for `careleaf.content.checks.check_project`, as the site's other files'.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from careleaf.content.clinic import Clinic
 from careleaf.content.handout import Handout
 from careleaf.content.images import BadImage, Limits, check_image
 from careleaf.content.model import Library
+from careleaf.content.pages import read_pages
 from careleaf.content.project import Project
 from careleaf.content.yamlfile import (
     UNREADABLE,
@@ -47,7 +52,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def load_library(root: Path, *, check_pins: bool = True) -> Library:
-    """Load and validate the whole project under ``root``.
+    """Load and validate the whole project under ``root``, then read its pages.
 
     Args:
         root: the project folder.
@@ -88,7 +93,7 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
         )
     if problems:
         raise ContentError(problems)
-    return Library(
+    library = Library(
         root=root,
         project=project,
         content=content,
@@ -96,6 +101,9 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
         clinics=clinics,
         source_map=raw,
     )
+    # The pages are checked against the content (the blocks and handouts they call): read
+    # them once the content is loaded. Their problems stay with them (`check_project`).
+    return library.with_pages(read_pages(library))
 
 
 def validate(

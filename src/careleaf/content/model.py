@@ -1,13 +1,13 @@
 """The Library: a project's content, handouts and clinics, validated and frozen as one whole.
 
-No I/O here: `careleaf.content.load` reads the files into it; the renderers, the verifier and
-the editorial tools read it.
+No I/O here: `careleaf.content.load` reads the files into it (the site pages included, each
+read and parsed once); the renderers, the verifier and the editorial tools read it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from careleaf.content.blocks import (
@@ -23,6 +23,39 @@ from careleaf.content.clinic import Clinic
 from careleaf.content.handout import Handout
 from careleaf.content.project import Project
 from careleaf.content.yamlfile import YDict
+from careleaf.errors import Problem
+from careleaf.paths import DOCS_DIR
+
+
+@dataclass(frozen=True)
+class Page:
+    """A site page (``docs/<lang>/<uri>``) as read and checked once, when the project loads.
+
+    Attributes:
+        lang: the language folder it is in.
+        uri: its path inside that folder, e.g. ``care/after.md``.
+        file: its path in the project, e.g. ``docs/es/care/after.md``.
+        text: the file's text (BOM dropped, newlines as ``\\n``; empty when not readable).
+        markdown: the text without its front matter.
+        offset: how many lines the front matter took (the line of ``markdown``'s first line,
+            less one).
+        blocks: the blocks its macro calls name, in order (`careleaf.content.pages.check_page`).
+        handouts: the handouts its macro calls name, in order.
+        problems: what is wrong with it: the file, its front matter, its template code, its
+            Markdown (`careleaf.content.pages.read_pages`).
+        readable: False when the file could not be read (its problems say why).
+    """
+
+    lang: str
+    uri: str
+    file: str
+    text: str
+    markdown: str
+    offset: int
+    blocks: tuple[str, ...] = ()
+    handouts: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    readable: bool = True
 
 
 @dataclass(frozen=True)
@@ -37,6 +70,28 @@ class Library:
     # Each block file's YAML as read (untranslated items included), by its path: where every
     # key and list entry is in the file, for messages, without reading the file again.
     source_map: Mapping[str, YDict]
+    # The site pages of each language, by their path inside ``docs/<lang>/``, in the order
+    # of their paths (`careleaf.content.pages.read_pages`).
+    pages: Mapping[str, Mapping[str, Page]] = field(default_factory=dict)
+
+    def with_pages(self, pages: Mapping[str, Mapping[str, Page]]) -> Library:
+        """The same content with these pages (read again after an edit of pages only)."""
+        return replace(self, pages=pages)
+
+    def page(self, lang: str, uri: str) -> Page | None:
+        """A language's own page, or None."""
+        return self.pages.get(lang, {}).get(uri)
+
+    def shown_page(self, lang: str, uri: str) -> Page | None:
+        """The page a language's site shows at ``uri``: its own, else the source language's."""
+        return self.page(lang, uri) or self.page(self.source_language, uri)
+
+    def page_at(self, file: str) -> Page | None:
+        """The page whose project path is ``file`` (``docs/<lang>/<uri>``), or None."""
+        parts = file.split("/", 2)
+        if len(parts) < 3 or parts[0] != DOCS_DIR:
+            return None
+        return self.page(parts[1], parts[2])
 
     @property
     def source_language(self) -> str:

@@ -4,6 +4,8 @@ Pages come from strangers' pull requests, so they never reach Python: each page'
 code is parsed (never run) and every expression must be a call like ``{{ block("id") }}`` with
 literal arguments that name content that exists. Their Markdown is checked as the site reads it
 (`careleaf.content.page_markdown`). ``docs/<lang>/`` may hold only pages and bounded images.
+Each page is read and checked once, when the project is loaded (`read_pages`): the Library
+holds it with what it calls and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import jinja2
 from jinja2 import nodes
 
 from careleaf.content.images import BadImage, Limits, check_image
-from careleaf.content.model import Library
+from careleaf.content.model import Library, Page
 from careleaf.content.page_markdown import check_markdown
 from careleaf.content.yamlfile import UNREADABLE, YDict, char_name, parse_yaml, read_text
 from careleaf.errors import Problem
@@ -258,28 +260,71 @@ def _name_char(char: str) -> bool:
     return unicodedata.category(char)[0] in "LNM" or char in "-_."
 
 
-def check_pages(root: Path, library: Library, docs_dir: str = DOCS_DIR) -> list[Problem]:
-    """Check every file of every language under ``docs/<lang>/``: pages, then the folder."""
+def read_pages(library: Library) -> dict[str, dict[str, Page]]:
+    """Read and check every page of every language under ``docs/<lang>/``, once.
+
+    Each page's problems (the file, its front matter, its template code, its Markdown) are
+    kept with it for `check_pages`; a page the file checks refuse is kept unreadable, with
+    no text. A language folder that is a link holds no pages (`check_pages` refuses it).
+
+    Returns:
+        The pages by language, each by its path inside the language's folder, in the order
+        of their paths.
+    """
+    root = library.root
+    pages: dict[str, dict[str, Page]] = {}
+    for lang in library.content:
+        folder = root / DOCS_DIR / lang
+        pages[lang] = {}
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.md")):
+            if path.is_symlink() or not path.is_file():
+                continue  # reported by check_docs_folder
+            uri = path.relative_to(folder).as_posix()
+            pages[lang][uri] = read_page(library, lang, uri)
+    return pages
+
+
+def read_page(library: Library, lang: str, uri: str) -> Page:
+    """Read one page, ``docs/<lang>/<uri>``, and check it: what it calls and what is wrong."""
+    root = library.root
+    file = f"{DOCS_DIR}/{lang}/{uri}"
+    problems: list[Problem] = []
+    text = read_text(root / file, root, problems, MAX_PAGE_BYTES)
+    if text is None:
+        return Page(lang, uri, file, "", "", 0, problems=tuple(problems), readable=False)
+    problems += check_front_matter(text, file)
+    markdown, offset = split_front_matter(text)
+    result = check_page(markdown, file, library, lang, offset)
+    problems += result.problems
+    if not result.problems:
+        problems += check_markdown(markdown, file, offset)
+    return Page(
+        lang,
+        uri,
+        file,
+        text,
+        markdown,
+        offset,
+        tuple(result.blocks),
+        tuple(result.handouts),
+        tuple(problems),
+    )
+
+
+def check_pages(root: Path, library: Library) -> list[Problem]:
+    """Check every file of every language under ``docs/<lang>/``: the folder, then its pages
+    (checked when the project was loaded: `read_pages`)."""
     problems: list[Problem] = []
     for lang in library.content:
-        folder = root / docs_dir / lang
+        folder = root / DOCS_DIR / lang
         if folder.is_symlink():
-            problems.append(Problem(f"{docs_dir}/{lang}/", "links are not allowed in docs/"))
+            problems.append(Problem(f"{DOCS_DIR}/{lang}/", "links are not allowed in docs/"))
             continue
         if not folder.is_dir():
             continue
         problems += check_docs_folder(root, folder)
-        for path in sorted(folder.rglob("*.md")):
-            if path.is_symlink() or not path.is_file():
-                continue  # reported by check_docs_folder
-            file = path.relative_to(root).as_posix()
-            text = read_text(path, root, problems, MAX_PAGE_BYTES)
-            if text is None:
-                continue
-            problems += check_front_matter(text, file)
-            markdown, offset = split_front_matter(text)
-            result = check_page(markdown, file, library, lang, offset)
-            problems += result.problems
-            if not result.problems:
-                problems += check_markdown(markdown, file, offset)
+        for page in library.pages.get(lang, {}).values():
+            problems += page.problems
     return problems

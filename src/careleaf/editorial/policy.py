@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 from careleaf.content.model import Library
-from careleaf.content.pages import check_page, split_front_matter
 from careleaf.editorial.status import safety_problems
 from careleaf.errors import Problem
 from careleaf.paths import DOCS_DIR, HANDOUTS_DIR, PROJECT_FILE
@@ -121,7 +119,6 @@ def placement_problems(library: Library) -> list[Problem]:
     A page's rule applies to the page in every language (a language without the page shows
     the source language's); a rule must name a page, handout and blocks that exist.
     """
-    root = Path(library.root)
     placement = library.project.placement
     protected = library.project.protected
     problems = []
@@ -137,31 +134,27 @@ def placement_problems(library: Library) -> list[Problem]:
                             item=block_id,
                         )
                     )
-    for page, blocks in placement.pages.items():
-        english = root / DOCS_DIR / library.source_language / page
-        if not english.is_file():
+    for name, blocks in placement.pages.items():
+        if library.page(library.source_language, name) is None:
             problems.append(
                 Problem(
                     PROJECT_FILE,
                     "a placement rule names a page that does not exist: "
-                    f"{english.relative_to(root).as_posix()}",
-                    key=f"placement.pages.{page}",
-                    item=page,
+                    f"{DOCS_DIR}/{library.source_language}/{name}",
+                    key=f"placement.pages.{name}",
+                    item=name,
                 )
             )
             continue
         for lang in library.content:
-            path = root / DOCS_DIR / lang / page
-            if not path.is_file():
+            page = library.page(lang, name)
+            if page is None:
                 continue
-            file = path.relative_to(root).as_posix()
-            markdown, offset = split_front_matter(path.read_text(encoding="utf-8-sig"))
-            used = check_page(markdown, file, library, lang, offset).blocks
             for block_id in blocks:
-                if block_id not in used:
+                if block_id not in page.blocks:
                     problems.append(
                         Problem(
-                            file,
+                            page.file,
                             f'must carry the protected block: add {{{{ block("{block_id}") }}}} '
                             f"(placement rule in {PROJECT_FILE})",
                             item=block_id,

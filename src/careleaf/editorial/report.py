@@ -16,10 +16,8 @@ import markdown as markdown_lib
 
 from careleaf.content.blocks import Block
 from careleaf.content.model import Library
-from careleaf.content.pages import check_page, split_front_matter
 from careleaf.editorial.readability import ReadabilityCounts
 from careleaf.editorial.status_pages import page_is_stale
-from careleaf.paths import DOCS_DIR
 
 Kind = Literal["page", "handout"]
 FORMATS = ("table", "json", "markdown")
@@ -127,50 +125,39 @@ def _entry(
 EDITORS_PAGE = "editors.md"
 
 
-def build_report(
-    library: Library, docs_dir: str = DOCS_DIR, counts: ReadabilityCounts | None = None
-) -> list[Entry]:
+def build_report(library: Library, counts: ReadabilityCounts | None = None) -> list[Entry]:
     """One entry per page and per handout in every language of the project.
 
     A language without its own page gets an entry for the English page it falls back to.
 
     Args:
-        library: the loaded project.
-        docs_dir: the folder holding ``<lang>/`` page folders, relative to the project.
+        library: the loaded project (its pages as read when it was loaded).
         counts: the texts' readability counted before (by an earlier report of this build, or
             loaded from the last build's); the texts counted now are added to it. Default: a
             fresh one, every text counted.
     """
     counts = ReadabilityCounts() if counts is None else counts
-    root, source = library.root, library.source_language
-    source_pages = sorted(
-        p.relative_to(root / docs_dir / source).as_posix()
-        for p in (root / docs_dir / source).rglob("*.md")
-    )
+    source = library.source_language
+    source_pages = library.pages.get(source, {})
     entries = []
     for lang in library.project.languages:
-        folder = root / docs_dir / lang
-        names = sorted(
-            {*source_pages, *(p.relative_to(folder).as_posix() for p in folder.rglob("*.md"))}
-        )
+        names = sorted({*source_pages, *library.pages.get(lang, {})})
         for name in names:
-            own = folder / name
-            fallback = not own.is_file()
-            text = (root / docs_dir / source / name if fallback else own).read_text("utf-8-sig")
-            page_markdown, _ = split_front_matter(text)
-            blocks = check_page(page_markdown, name, library, lang).blocks
-            prose = MACRO_CALL.sub("", page_markdown)
+            own = library.page(lang, name)
+            page = own or source_pages[name]
+            blocks = list(page.blocks)
+            prose = MACRO_CALL.sub("", page.markdown)
             entry = _entry(library, counts, lang, "page", name, prose, blocks)
-            english = root / docs_dir / source / name
+            english = source_pages.get(name)
             stale = (
                 lang != source
-                and english.is_file()
-                and not fallback
-                and page_is_stale(english.read_text(encoding="utf-8"), text)
+                and english is not None
+                and own is not None
+                and page_is_stale(english.text, own.text)
             )
             translation = (
                 "English fallback"
-                if fallback and lang != source
+                if own is None and lang != source
                 else _translation(library, lang, blocks, stale)
             )
             entries.append(dataclasses.replace(entry, translation=translation))

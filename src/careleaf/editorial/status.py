@@ -13,13 +13,12 @@ from careleaf.errors import Problem
 from careleaf.paths import CONTENT_DIR, DOCS_DIR, PROJECT_FILE
 
 
-def translation_status(library: Library, lang: str, docs_dir: str = DOCS_DIR) -> LanguageStatus:
+def translation_status(library: Library, lang: str) -> LanguageStatus:
     """Compare one translation with the source language: content blocks and site pages.
 
     Args:
         library: the loaded project.
         lang: a language of the project other than the source language.
-        docs_dir: the folder holding ``<lang>/`` page folders, relative to the project.
 
     Returns:
         The language's status, with an entry for every missing, stale or extra unit.
@@ -46,7 +45,7 @@ def translation_status(library: Library, lang: str, docs_dir: str = DOCS_DIR) ->
         else entry
         for entry in entries
     ]
-    page_entries(library.root, source, lang, docs_dir, entries, counts)
+    page_entries(library, lang, entries, counts)
     total, current = counts
     language = library.project.languages[lang]
     return LanguageStatus(

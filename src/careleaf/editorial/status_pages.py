@@ -1,14 +1,18 @@
-"""Translated pages: the English page each records in its front matter, and their status."""
+"""Translated pages: the English page each records in its front matter, and their status.
+
+The pages are the Library's, as read when the project was loaded (`careleaf.content.model.Page`).
+"""
 
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 import yaml
 
+from careleaf.content.model import Library
 from careleaf.content.pages import FRONT_MATTER, split_front_matter
 from careleaf.editorial.status_entries import Entry
+from careleaf.paths import DOCS_DIR
 
 # The front-matter key of a translated page that holds the English page it was made from.
 SOURCE_KEY = "source"
@@ -49,43 +53,28 @@ def page_diff(old: str | None, new: str, file: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def _pages(folder: Path) -> dict[str, Path]:
-    if not folder.is_dir():
-        return {}
-    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*.md"))}
-
-
-def page_entries(
-    root: Path,
-    source: str,
-    lang: str,
-    docs_dir: str,
-    entries: list[Entry],
-    counts: list[int],
-) -> None:
+def page_entries(library: Library, lang: str, entries: list[Entry], counts: list[int]) -> None:
     """Compare a translation's pages with the source language's, page by page.
 
     Args:
-        root: the project folder.
-        source: the source language.
+        library: the loaded project (its pages as read when it was loaded).
         lang: a translation of the project.
-        docs_dir: the folder holding ``<lang>/`` page folders, relative to the project.
         entries: where an entry is added for every missing, stale or extra page.
         counts: ``[total, current]``, as `careleaf.editorial.status_blocks.block_entries`.
     """
-    english = _pages(root / docs_dir / source)
-    translated = _pages(root / docs_dir / lang)
-    for name, path in english.items():
+    source = library.source_language
+    english = library.pages.get(source, {})
+    translated = library.pages.get(lang, {})
+    for name, page in english.items():
         counts[0] += 1
-        file = f"{docs_dir}/{lang}/{name}"
-        english_text = path.read_text(encoding="utf-8")
-        new = page_body(english_text)
+        file = f"{DOCS_DIR}/{lang}/{name}"
+        new = page_body(page.text)
         theirs = translated.get(name)
         if theirs is None:
             entries.append(Entry("page", "missing", file, new_english=new))
             continue
-        text = theirs.read_text(encoding="utf-8")
-        if split_front_matter(text)[0].strip() == split_front_matter(english_text)[0].strip():
+        text = theirs.text
+        if theirs.markdown.strip() == page.markdown.strip():
             # `careleaf translate` starts every page as a copy of the English one.
             entries.append(
                 Entry(
@@ -97,7 +86,7 @@ def page_entries(
                 )
             )
             continue
-        if page_is_stale(english_text, text):
+        if page_is_stale(page.text, text):
             old = recorded_source(text)
             entries.append(
                 Entry(
@@ -108,22 +97,15 @@ def page_entries(
                     new_english=new,
                     key=SOURCE_KEY,
                     line=_front_matter_line(text, SOURCE_KEY),
-                    diff=page_diff(old, new, f"{docs_dir}/{source}/{name}"),
+                    diff=page_diff(old, new, page.file),
                     note=None if old is not None else f"no {SOURCE_KEY} in the front matter",
                 )
             )
         else:
             counts[1] += 1
-    for name in translated:
+    for name, page in translated.items():
         if name not in english:
-            entries.append(
-                Entry(
-                    "page",
-                    "extra",
-                    f"{docs_dir}/{lang}/{name}",
-                    note=f"no {docs_dir}/{source}/{name}",
-                )
-            )
+            entries.append(Entry("page", "extra", page.file, note=f"no {DOCS_DIR}/{source}/{name}"))
 
 
 def _front_matter_line(text: str, key: str) -> int | None:

@@ -8,15 +8,15 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
-import lxml.html
 import segno
 from markupsafe import Markup
 
-from careleaf.content.blocks import BLOCK_FIELDS, MARKDOWN_FIELDS, NUMBER_PLACEHOLDER, Block, Item
+from careleaf.content.blocks import Block
 from careleaf.content.clinic import Clinic
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
-from careleaf.content.project import protected_anchor, protected_key, split_key
+from careleaf.content.project import protected_anchor, protected_key
+from careleaf.content.shown import Entry, Field, entries, shown_fields
 
 
 @cache
@@ -47,8 +47,8 @@ def render_block(
     """Render one block in one language, through the shared item partial.
 
     Every protected field is one element carrying ``data-protected="<key>"`` and the id
-    `careleaf.content.project.protected_anchor` gives it, holding exactly the text `protected_texts`
-    says the language shows.
+    `careleaf.content.project.protected_anchor` gives it, holding exactly the text
+    `careleaf.content.shown.protected_texts` says the language shows.
 
     Args:
         library: the loaded content.
@@ -90,33 +90,8 @@ def render_block(
 
 
 @dataclass(frozen=True)
-class Entry:
-    """An item as one language shows it.
-
-    Attributes:
-        item: the translated item, or the source language's while it is not (completely)
-            translated.
-        fallback: True when ``item`` is the source language's (shown with its ``lang``).
-        current_source: for a protected item translated from older English, today's English,
-            shown beside the old translation with a notice.
-    """
-
-    item: Item
-    fallback: bool = False
-    current_source: str | None = None
-
-
-@dataclass(frozen=True)
-class Field:
-    """A block field (intro, body, emergency instruction) as one language shows it."""
-
-    text: str
-    fallback: bool = False
-
-
-@dataclass(frozen=True)
 class BlockView:
-    """A block as one language shows it: what the template renders and the verifier expects."""
+    """A block as one language shows it: what the template renders."""
 
     block: Block
     fallback: bool
@@ -127,74 +102,18 @@ class BlockView:
 def block_view(
     library: Library, lang: str, block_id: str, clinic: Clinic | None = None
 ) -> BlockView:
-    """A block as one language shows it, field by field and item by item.
+    """A block as one language shows it, field by field and item by item
+    (`careleaf.content.shown`: the selection the verifier expects too).
 
     A field or item that is not translated (an item: not every field English has) is shown
     in the source language; the emergency instruction carries the clinic's number.
     """
-    clinic = clinic or library.clinics[library.project.default_clinic]
-    english = library.content[library.source_language][block_id]
-    fallback = not library.is_translated(lang, block_id)
-    fields = {}
-    for name in BLOCK_FIELDS[1:]:
-        if getattr(english, name) is None:
-            continue
-        translated = library.translated_field(lang, block_id, name)
-        text = translated or getattr(english, name)
-        if name == "emergency":
-            text = text.replace(NUMBER_PLACEHOLDER, clinic.emergency_number)
-        fields[name] = Field(text, fallback=translated is None and lang != library.source_language)
     return BlockView(
-        library.block(lang, block_id), fallback, fields, entries(library, lang, block_id)
+        library.block(lang, block_id),
+        not library.is_translated(lang, block_id),
+        shown_fields(library, lang, block_id, clinic),
+        entries(library, lang, block_id),
     )
-
-
-def entries(library: Library, lang: str, block_id: str) -> list[Entry]:
-    """The block's items in the source language's order, as this language shows them."""
-    source = library.content[library.source_language][block_id]
-    if lang == library.source_language or not library.is_translated(lang, block_id):
-        return [Entry(item, fallback=lang != library.source_language) for item in source.items]
-    protected = block_id in library.project.protected
-    result = []
-    for english in source.items:
-        item = library.translated_item(lang, block_id, english.id)
-        if item is None:
-            result.append(Entry(english, fallback=True))
-        elif protected and library.item_changes(lang, block_id, english.id):
-            result.append(Entry(item, current_source=" ".join(english.fields().values())))
-        else:
-            result.append(Entry(item))
-    return result
-
-
-def protected_texts(
-    library: Library, lang: str, block_id: str, clinic: Clinic | None = None
-) -> dict[str, str]:
-    """Every protected key of a block -> the text its element holds in this language.
-
-    Markdown fields hold the text of their rendered HTML; the emergency instruction holds the
-    clinic's number.
-    """
-    view = block_view(library, lang, block_id, clinic)
-    texts = {}
-    for key in library.project.protected_keys(block_id):
-        _, item_id, name = split_key(key)
-        if item_id is None:
-            field = view.fields.get(name)
-            if field is None:
-                continue
-            text = field.text
-            if name in MARKDOWN_FIELDS:
-                text = lxml.html.fragment_fromstring(
-                    to_html(text), create_parent="div"
-                ).text_content()
-            texts[key] = text
-        else:
-            entry = next((e for e in view.entries if e.item.id == item_id), None)
-            value = getattr(entry.item, name) if entry else None
-            if value:
-                texts[key] = value
-    return texts
 
 
 def render_handout(

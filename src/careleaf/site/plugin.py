@@ -176,11 +176,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self.safety_blocks_shown = 0
         if self.lang != self.library.source_language:
             # A page not yet translated is shown in the source language, with a notice.
-            source_docs = root / "docs" / self.library.source_language
-            for page in sorted(source_docs.rglob("*.md")):
-                uri = page.relative_to(source_docs).as_posix()
+            for uri, page in self.library.pages.get(self.library.source_language, {}).items():
                 if files.get_file_from_path(uri) is None:
-                    files.append(File.generated(config, uri, abs_src_path=str(page)))
+                    files.append(File.generated(config, uri, abs_src_path=str(root / page.file)))
                     self.fallback_pages.add(uri)
         return files
 
@@ -195,16 +193,24 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             # source language only, so it has no hreflang links to other languages.
             page.meta.update({"search": {"exclude": True}, "alternates": False})
             return None
-        source = Path(page.file.abs_src_path or "")
-        text = source.read_text(encoding="utf-8-sig") if source.is_file() else ""
-        _, offset = split_front_matter(text)
         uri = page.file.src_uri
         fallback = uri in self.fallback_pages
         page_lang = self.library.source_language if fallback else self.lang
         file = f"docs/{page_lang}/{uri}"
+        loaded = self.library.page(page_lang, uri)
+        if loaded is not None and not loaded.problems and same_markdown(markdown, loaded.markdown):
+            # The page as the project was loaded, and checked then (`read_pages`).
+            text, blocks, problems = loaded.text, list(loaded.blocks), []
+        else:
+            # Not the Markdown the project's page holds (the file changed since, or it has
+            # problems): check what MkDocs read, with the file's lines as they are now.
+            source = Path(page.file.abs_src_path or "")
+            text = source.read_text(encoding="utf-8-sig") if source.is_file() else ""
+            _, offset = split_front_matter(text)
+            result = check_page(markdown, file, self.library, self.lang, offset)
+            blocks = result.blocks
+            problems = result.problems or check_markdown(markdown, file, offset)
         unknown = sorted(set(page.meta) - set(FRONT_MATTER_KEYS))
-        result = check_page(markdown, file, self.library, self.lang, offset)
-        problems = result.problems or check_markdown(markdown, file, offset)
         if unknown:
             problems.append(Problem(file, f"front matter keys not allowed: {', '.join(unknown)}"))
         if problems:
@@ -218,13 +224,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 page.meta[key] = Markup(template_free(str(escape(value))))
         # The 404 page's "safety page": the one showing the most safety blocks (the first of
         # those, in the navigation's order).
-        shown = len(set(result.blocks) & set(self.library.project.safety))
+        shown = len(set(blocks) & set(self.library.project.safety))
         if shown > self.safety_blocks_shown:
             self.safety_page, self.safety_blocks_shown = page, shown
         notices = []
-        if any(self.library.block(self.lang, b).is_draft for b in result.blocks):
+        if any(self.library.block(self.lang, b).is_draft for b in blocks):
             notices.append(("warning", "draft-notice"))
-        if self.config.allow_overdue and set(result.blocks) & overdue_blocks(self.library):
+        if self.config.allow_overdue and set(blocks) & overdue_blocks(self.library):
             notices.append(("warning", "review-overdue"))
         if fallback:
             notices.append(("note", "fallback-page"))
@@ -232,7 +238,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             self._page_is_stale(uri, text)
             or any(
                 self.library.is_stale(self.lang, b) or not self.library.is_translated(self.lang, b)
-                for b in result.blocks
+                for b in blocks
             )
         ):
             notices.append(("note", "stale-translation"))
@@ -250,10 +256,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
 
     def _page_is_stale(self, uri: str, translated_text: str) -> bool:
         """A translated page whose English page changed since it was translated."""
-        english = Path(self.config.project_dir) / "docs" / self.library.source_language / uri
-        return english.is_file() and page_is_stale(
-            english.read_text(encoding="utf-8"), translated_text
-        )
+        english = self.library.page(self.library.source_language, uri)
+        return english is not None and page_is_stale(english.text, translated_text)
 
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
@@ -330,6 +334,12 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 )
             )
         return '<div class="careleaf-handouts">' + "".join(rows) + "</div>\n"
+
+
+def same_markdown(handed: str, loaded: str) -> bool:
+    """Whether MkDocs handed a page the Markdown the project's page holds: MkDocs drops the
+    blank lines after the front matter, careleaf keeps them (for the lines of messages)."""
+    return handed.lstrip("\n") == loaded.lstrip("\n")
 
 
 def insert_after_title(markdown: str, text: str) -> str:

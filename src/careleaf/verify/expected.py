@@ -4,8 +4,7 @@ carries (never through the renderer that drew them)."""
 from __future__ import annotations
 
 from careleaf.content.model import Library
-from careleaf.content.pages import check_page, split_front_matter
-from careleaf.render.blocks import protected_texts
+from careleaf.content.shown import protected_texts
 from careleaf.verify.manifest import Output
 
 
@@ -17,7 +16,9 @@ def expected_items(library: Library, output: Output) -> tuple[dict[str, str], li
     blocks its rule names (and of any other protected block it calls), a PDF handout those of
     its rule's blocks (and of any other protected block it has). An item or field a language
     has not (completely) translated is shown, and expected, in the source language; the
-    emergency instruction carries the clinic's number (`careleaf.render.blocks.protected_texts`).
+    emergency instruction carries the clinic's number (`careleaf.content.shown.protected_texts`).
+    The blocks a page calls are the model's (`careleaf.content.model.Page`), read when the
+    project was loaded.
     """
     if output.lang not in library.content:
         return {}, [f"the content has no language '{output.lang}'"]
@@ -31,15 +32,13 @@ def expected_items(library: Library, output: Output) -> tuple[dict[str, str], li
             return {}, [f"the project has no handout '{output.handout}'"]
         blocks = [*placement.handouts.get(handout.id, ()), *(s.block for s in handout.sections)]
     else:
-        source = library.root / output.page if output.page else None
-        if source is None or not source.is_file():
+        page = library.page_at(str(output.page)) if output.page else None
+        if page is None:
             return {}, [f"its source page {output.page} does not exist"]
-        try:
-            markdown, offset = split_front_matter(source.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError) as error:
-            return {}, [f"its source page {output.page} cannot be read: {error}"]
-        called = check_page(markdown, str(output.page), library, output.lang, offset).blocks
-        blocks = [*placement.pages.get(page_rule_path(str(output.page)), ()), *called]
+        if not page.readable:
+            reasons = "; ".join(problem.message for problem in page.problems)
+            return {}, [f"its source page {output.page} cannot be read: {reasons}"]
+        blocks = [*placement.pages.get(page_rule_path(str(output.page)), ()), *page.blocks]
     source_blocks = library.content[library.source_language]
     expected: dict[str, str] = {}
     for block_id in dict.fromkeys(blocks):

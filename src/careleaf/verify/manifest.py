@@ -22,7 +22,6 @@ MANIFEST_VERSION = 2
 # The engine's own templates shape a build too: the manifest lists them as
 # "careleaf/templates/..." beside the project's sources (`careleaf.fingerprint`).
 TEMPLATES = Path(__file__).parents[1] / "render" / "templates"
-DOCS_DIR = "docs"
 HANDOUTS_DIR = "handouts"
 KINDS = ("page", "pdf")
 # The keys of one output entry, and what each must hold.
@@ -97,11 +96,11 @@ def collect_outputs(
     source_lang = library.source_language
     for lang in languages:
         prefix = PurePosixPath() if lang == source_lang else PurePosixPath(lang)
-        pages = {_uri(source, lang): source for source in source_pages(library.root, lang)}
+        pages = site_pages(library, lang)
         if lang != source_lang:
             # A page not yet translated is built from the source language's page.
-            for source in source_pages(library.root, source_lang):
-                pages.setdefault(_uri(source, source_lang), source)
+            for uri, source in site_pages(library, source_lang).items():
+                pages.setdefault(uri, source)
         for uri, source in pages.items():
             built = prefix / page_html(uri)
             outputs.append(Output(built.as_posix(), "page", lang, clinic_id, page=source))
@@ -111,23 +110,17 @@ def collect_outputs(
     return sorted(outputs)
 
 
-def source_pages(root: Path, lang: str) -> list[str]:
-    """The Markdown pages of one language, as ``docs/<lang>/...`` paths, sorted.
+def site_pages(library: Library, lang: str) -> dict[PurePosixPath, str]:
+    """The Markdown pages of one language (the model's), by path inside ``docs/<lang>/``:
+    each one's ``docs/<lang>/...`` path, in the order of their paths.
 
     Like MkDocs, files and folders whose name starts with a dot are not pages.
     """
-    folder = Path(root) / DOCS_DIR / lang
-    return sorted(
-        path.relative_to(root).as_posix()
-        for path in folder.rglob("*.md")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    )
-
-
-def _uri(source: str, lang: str) -> PurePosixPath:
-    """A page's path inside its language's docs folder."""
-    return PurePosixPath(source).relative_to(f"{DOCS_DIR}/{lang}")
+    return {
+        PurePosixPath(uri): page.file
+        for uri, page in library.pages.get(lang, {}).items()
+        if not any(part.startswith(".") for part in PurePosixPath(uri).parts)
+    }
 
 
 def page_html(source: PurePosixPath) -> PurePosixPath:
