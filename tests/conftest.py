@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import shutil
 import threading
@@ -74,6 +75,15 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     project = copy_project(REPO, tmp_path_factory.mktemp("real") / "project")
     build_site(project, "example", project / "site")
     return project, project / "site"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under ``folder``: two trees equal byte for byte."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def approve(root: Path) -> None:

@@ -21,7 +21,7 @@ def test_merged_shards_verify_and_equal_an_unsharded_build(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from click.testing import CliRunner
-    from test_build import snapshot
+    from conftest import snapshot
 
     from careleaf.cli.main import main
 

@@ -140,7 +140,7 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
 
     from careleaf.site.theme import CompiledTemplates, theme_env
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     overrides = tmp_path / "overrides"
     shutil.copytree(root / "overrides", overrides)
     (overrides / ".hidden").mkdir()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -10,20 +9,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import edit
+from conftest import edit, snapshot
 
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
 from careleaf.site.engine import build_site
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def test_verify_passes_on_the_built_site_and_lists_every_output(real_site) -> None:
