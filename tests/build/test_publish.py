@@ -51,9 +51,11 @@ def test_a_removed_item_fails_verify_naming_page_and_id(real_site, tmp_path: Pat
     assert "es/is-it-safe" not in " ".join(failing)
 
 
-def test_handout_without_a_safety_block_is_not_published(project: Path) -> None:
+def test_handout_without_a_safety_block_is_not_published(real_site, tmp_path: Path) -> None:
+    # A copy of the real project as its last build left it: its site, cache and records.
+    project = tmp_path / "project"
+    shutil.copytree(real_site[0], project, symlinks=True)
     site = project / "site"
-    build_site(project, "example", site)
     before = snapshot(site)
     edit(project / "handouts/aftercare.yml", "  - block: contraindications\n", "")
     with pytest.raises(BuildError) as caught:
