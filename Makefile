@@ -39,10 +39,11 @@ serve: $(STAMP)
 check: $(STAMP)
 	$(BIN)/careleaf check
 
-## test: install (with the browser the tests drive), then run the whole suite
+## test: install (with the browser the tests drive), then run the whole suite, in two processes
+## (pytest-xdist; each test file runs whole in one of them, so its module fixtures are made once)
 test: $(STAMP)
 	@command -v chromium-headless-shell >/dev/null 2>&1 || bash .ci/install-system-packages
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 ## bench: measure builds on a synthetic chain of 20 clinics; writes bench-results.json
 ## (several runs, medians; 16-40 minutes on 2 cores, by the machine). BENCH_ARGS="--clinics 2 --runs 1"

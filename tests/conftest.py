@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import hashlib
 import http.server
+import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -66,14 +69,67 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def built_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder ``make`` fills once for the whole run, shared by pytest-xdist's workers.
+
+    Each worker process has a temporary folder of its own, inside the run's: the first worker
+    to ask makes the folder there, under a lock; the others wait for it, then read the same one.
+    """
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder, done = base / name, base / f"{name}.done"
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The real project, built once for the whole run: (project, site). Read it, never edit."""
     from careleaf.site.engine import build_site
 
-    project = copy_project(REPO, tmp_path_factory.mktemp("real") / "project")
-    build_site(project, "example", project / "site")
+    def make(folder: Path) -> None:
+        project = copy_project(REPO, folder / "project")
+        build_site(project, "example", project / "site")
+
+    project = built_once(tmp_path_factory, "real", make) / "project"
     return project, project / "site"
+
+
+@pytest.fixture(scope="session")
+def all_clinics(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real project built for every clinic, as `careleaf build --clinic all` builds it
+    (``SOURCE_DATE_EPOCH=1700000000``), once for the whole run: its ``dist/`` folder, one
+    site per clinic. Read it, never edit."""
+    from click.testing import CliRunner
+
+    from careleaf.cli.main import main
+
+    def make(folder: Path) -> None:
+        project = copy_project(REPO, folder / "project")
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("SOURCE_DATE_EPOCH", "1700000000")
+            result = CliRunner().invoke(
+                main, ["--project", str(project), "build", "--clinic", "all"]
+            )
+        assert result.exit_code == 0, result.output
+
+    return built_once(tmp_path_factory, "all-clinics", make) / "project" / "dist"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under ``folder``: two trees equal byte for byte."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def approve(root: Path) -> None:

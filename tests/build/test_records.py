@@ -55,7 +55,7 @@ def test_a_build_with_nothing_changed_keeps_the_published_site(
 def test_a_translation_edit_rebuilds_its_language_and_equals_a_fresh_build(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from test_build import snapshot
+    from conftest import snapshot
 
     from careleaf.build import workers
     from careleaf.verify.manifest import collect_outputs

@@ -18,10 +18,10 @@ def test_every_clinic_is_in_exactly_one_shard(count: int) -> None:
 
 
 def test_merged_shards_verify_and_equal_an_unsharded_build(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_clinics: Path
 ) -> None:
     from click.testing import CliRunner
-    from test_build import snapshot
+    from conftest import snapshot
 
     from careleaf.cli.main import main
 
@@ -35,9 +35,9 @@ def test_merged_shards_verify_and_equal_an_unsharded_build(
     for k in (1, 2):
         run("build", "--clinic", "all", "--shard", f"{k}/2", "-d", str(tmp_path / f"s{k}"))
     assert [p.name for p in (tmp_path / "s1").iterdir()] == ["example"]
-    run("build", "--clinic", "all", "-d", str(tmp_path / "whole"))
+    # The unsharded build (of another copy of the project): `build --clinic all`.
     run("merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "-o", str(tmp_path / "merged"))
-    assert snapshot(tmp_path / "merged") == snapshot(tmp_path / "whole")
+    assert snapshot(tmp_path / "merged") == snapshot(all_clinics)
 
     # A clinic in two shards, or in none, is refused, naming it.
     result = CliRunner().invoke(

@@ -16,7 +16,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from careleaf.render.fonts import font_files, uncovered
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 FONTS = ROOT / "fonts"
 
 LATIN = "Dry needling ñáéíóú¿¡ — “quotes”"

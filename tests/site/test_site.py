@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import edit, marked, shown
+from conftest import REPO, copy_project, edit, marked, shown
 
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
@@ -19,11 +19,19 @@ from careleaf.site.engine import build_site
 LOADING_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}
 
 
+@pytest.fixture(scope="module")
+def built_mini(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/projects/mini built once for this file's tests; each reads a copy (`built`)."""
+    mini = copy_project(
+        REPO / "tests" / "projects" / "mini", tmp_path_factory.mktemp("mini") / "mini"
+    )
+    build_site(mini, "demo", mini / "site")
+    return mini / "site"
+
+
 @pytest.fixture
-def built(mini: Path) -> Path:
-    out = mini / "site"
-    build_site(mini, "demo", out)
-    return out
+def built(built_mini: Path, tmp_path: Path) -> Path:
+    return shutil.copytree(built_mini, tmp_path / "site", symlinks=True)
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -140,7 +148,7 @@ def test_the_theme_files_copied_are_those_mkdocs_lists_itself(tmp_path: Path) ->
 
     from careleaf.site.theme import CompiledTemplates, theme_env
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     overrides = tmp_path / "overrides"
     shutil.copytree(root / "overrides", overrides)
     (overrides / ".hidden").mkdir()

@@ -79,7 +79,7 @@ def test_another_clinic_shows_its_own_number(lakeside_form) -> None:
 def test_the_consent_form_is_a_pdf_form_with_every_field(lakeside_form) -> None:
     _, reader = lakeside_form
     fields = reader.get_fields()
-    library = load_library(Path(__file__).resolve().parents[1])
+    library = load_library(Path(__file__).resolve().parents[2])
     screening = [item.id for item in library.content["en"]["contraindications"].items]
     assert {"cancer", "weak-immune-system", "blood-borne-infection"} <= set(screening)
     for item_id in screening:

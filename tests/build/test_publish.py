@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -10,20 +9,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import edit
+from conftest import edit, snapshot
 
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
 from careleaf.site.engine import build_site
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def test_verify_passes_on_the_built_site_and_lists_every_output(real_site) -> None:
@@ -60,9 +51,11 @@ def test_a_removed_item_fails_verify_naming_page_and_id(real_site, tmp_path: Pat
     assert "es/is-it-safe" not in " ".join(failing)
 
 
-def test_handout_without_a_safety_block_is_not_published(project: Path) -> None:
+def test_handout_without_a_safety_block_is_not_published(real_site, tmp_path: Path) -> None:
+    # A copy of the real project as its last build left it: its site, cache and records.
+    project = tmp_path / "project"
+    shutil.copytree(real_site[0], project, symlinks=True)
     site = project / "site"
-    build_site(project, "example", site)
     before = snapshot(site)
     edit(project / "handouts/aftercare.yml", "  - block: contraindications\n", "")
     with pytest.raises(BuildError) as caught:

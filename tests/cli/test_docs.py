@@ -10,7 +10,7 @@ import pytest
 
 from careleaf.cli.main import main
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def reference_rows() -> list[str]:
