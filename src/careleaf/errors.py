@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -36,6 +36,20 @@ class Problem:
         if self.item:
             parts.append(f"item '{self.item}'")
         return f"{': '.join(parts)}: {self.message}"
+
+
+def unknown(name: str, value: str, known: Iterable[str], *, also: str = "") -> str:
+    """The message for a ``value`` that is not one of the ``known`` ones, e.g. ``unknown clinic
+    'x' (known: a, b)``: the same words from the command line, the build and the plugin.
+
+    Args:
+        name: what the value is (``clinic``, ``handout``...).
+        value: the value given.
+        known: the values the project has (listed sorted).
+        also: another value accepted, listed after them (``all``).
+    """
+    listed = ", ".join([*sorted(known), *([also] if also else [])])
+    return f"unknown {name} '{value}' (known: {listed})"
 
 
 class CareleafError(click.ClickException):

@@ -30,7 +30,7 @@ from careleaf.content.model import Library
 from careleaf.editorial.policy import safety_policy
 from careleaf.editorial.readability import ReadabilityCounts
 from careleaf.editorial.report import EDITORS_PAGE, build_report, editors_page
-from careleaf.errors import BuildError, ContentError
+from careleaf.errors import BuildError, ContentError, unknown
 from careleaf.fingerprint import input_files, inputs_digest
 from careleaf.options import BuildOptions
 from careleaf.verify.manifest import source_hashes
@@ -127,8 +127,7 @@ def plan_build(
     """
     for clinic in clinic_ids:
         if clinic not in library.clinics:
-            known = ", ".join(sorted(library.clinics))
-            raise BuildError(f"unknown clinic '{clinic}' (known: {known})")
+            raise BuildError(unknown("clinic", clinic, library.clinics))
     sources = source_hashes(library.root)
     files = input_files(sources)
     languages = build_languages(library, options.preview)

@@ -10,6 +10,7 @@ import click
 
 from careleaf.content.load import load_library
 from careleaf.content.model import Library
+from careleaf.errors import unknown
 
 
 def require_known(
@@ -28,10 +29,7 @@ def require_known(
         click.BadParameter: ``value`` is unknown; the message lists the known values.
     """
     if value not in known:
-        listed = ", ".join([*sorted(known), *([also] if also else [])])
-        raise click.BadParameter(
-            f"unknown {name} '{value}' (known: {listed})", param_hint=param_hint
-        )
+        raise click.BadParameter(unknown(name, value, known, also=also), param_hint=param_hint)
     return value
 
 

@@ -37,7 +37,7 @@ from careleaf.content.page_markdown import check_markdown, slugify
 from careleaf.content.pages import FRONT_MATTER_KEYS, check_page, split_front_matter
 from careleaf.editorial.policy import overdue_blocks
 from careleaf.editorial.status_pages import page_is_stale
-from careleaf.errors import CareleafError, Problem
+from careleaf.errors import CareleafError, Problem, unknown
 from careleaf.options import BuildOptions
 from careleaf.render.blocks import render_block
 from careleaf.site.config import CareleafConfig
@@ -91,8 +91,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             )
         clinic_id = self.config.clinic or self.library.project.default_clinic
         if clinic_id not in self.library.clinics:
-            known = ", ".join(sorted(self.library.clinics))
-            raise PluginError(f"careleaf: unknown clinic '{clinic_id}' (known: {known})")
+            raise PluginError(f"careleaf: {unknown('clinic', clinic_id, self.library.clinics)}")
         self.clinic = self.library.clinics[clinic_id]
         if self.config.preview and self.config.preview not in self.library.project.languages:
             known = ", ".join(self.library.project.languages)
