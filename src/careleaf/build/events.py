@@ -113,6 +113,18 @@ class PolicyNote(Event):
         return self.text
 
 
+@dataclass(frozen=True)
+class Waiting(Event):
+    """Another process builds into the same output folder (``holder``: its pid and command):
+    this build waits for it to finish (`careleaf.build.lock`)."""
+
+    folder: str
+    holder: str
+
+    def __str__(self) -> str:
+        return f"waiting for {self.holder}, which is building into {self.folder}"
+
+
 Progress = Callable[[Event], None]
 
 

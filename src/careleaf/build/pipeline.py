@@ -19,6 +19,7 @@ from typing import Protocol
 
 from careleaf.build.cache import Cache, write_whole
 from careleaf.build.events import Kept, PolicyNote, Progress, SiteBuilding, SiteCopied, quiet
+from careleaf.build.lock import output_lock
 from careleaf.build.plan import Unit, build_languages, language_folder, plan
 from careleaf.build.publish import Staged, staging_dir, verify_and_publish
 from careleaf.build.records import BuildRecords, Published
@@ -177,6 +178,7 @@ def build(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     progress: Progress = quiet,
+    wait: bool = True,
 ) -> None:
     """Build, verify and publish the sites and handouts of some clinics.
 
@@ -193,13 +195,38 @@ def build(
         jobs: worker processes for the handouts (default: the number of cores).
         cache_dir: the cache of rendered handouts (default: ``root/.careleaf-cache``).
         progress: told each step, as an event.
+        wait: when another process builds into one of the output folders (each holds a
+            lock, `careleaf.build.lock`), wait for it (saying so once, a `Waiting` event);
+            else fail at once.
 
     Raises:
         BuildError: the content cannot be loaded or is refused (every problem at once), or a
-            step failed; the message names the handout, language and clinic.
+            step failed; the message names the handout, language and clinic. Or another
+            process builds into an output folder and ``wait`` is false.
     """
     library = load_checked(root)
     check_policy(library, options, progress)
+    # Every entry point (the command, plain `mkdocs build`, a draft) comes through here: one
+    # build at a time per output folder, from reading its record to publishing it.
+    folders = [Path(site_dir_for(clinic)) for clinic in clinic_ids if clinic in library.clinics]
+    with output_lock(folders, wait=wait, progress=progress):
+        locked_build(
+            root, library, clinic_ids, site_dir_for, engine, options, jobs, cache_dir, progress
+        )
+
+
+def locked_build(
+    root: Path,
+    library: Library,
+    clinic_ids: Sequence[str],
+    site_dir_for: Callable[[str], Path],
+    engine: SiteEngine,
+    options: BuildOptions,
+    jobs: int | None,
+    cache_dir: Path | None,
+    progress: Progress,
+) -> None:
+    """`build`'s phases once it holds its output folders' locks (see `build`)."""
     cache_folder = Path(cache_dir or Path(root) / ".careleaf-cache")
     records = BuildRecords(cache_folder)
     todo = plan_build(library, clinic_ids, site_dir_for, options, records, progress)

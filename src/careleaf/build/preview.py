@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from careleaf.build.cache import Cache, Entry
+from careleaf.build.events import Progress, quiet
+from careleaf.build.lock import output_lock
 from careleaf.build.pipeline import SiteEngine, check_policy, generated_pages
 from careleaf.build.plan import Unit, build_languages, language_folder, plan
 from careleaf.build.publish import place_handouts, publish
@@ -132,8 +134,11 @@ class Preview:
         options: BuildOptions = BuildOptions(),
         *,
         site: Path | None = None,
+        progress: Progress = quiet,
     ) -> None:
         self.root = Path(root)
+        # Told when a rebuild waits for another build of the same folder (`build --draft`).
+        self.progress = progress
         self.clinic_id = clinic_id
         self.engine = engine
         if options.epoch is None and not os.environ.get("SOURCE_DATE_EPOCH"):
@@ -194,6 +199,12 @@ class Preview:
         Raises:
             BuildError: a handout or a language's site failed; the served site is unchanged.
         """
+        # One build at a time in the served folder: `careleaf build --draft` writes it too.
+        with output_lock([self.site], progress=self.progress):
+            self.locked_build(library, wanted)
+
+    def locked_build(self, library: Library, wanted: Affected) -> None:
+        """`build`, once it holds the served folder's lock."""
         check_policy(library, self.options)
         languages = self.languages(library)
         units = [

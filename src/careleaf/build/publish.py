@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import ctypes
+import errno
+import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,20 +40,81 @@ from careleaf.verify.verifier import verify
 # browser proves the others' pages; more would only wait for the browser.
 VERIFIERS = SITES_AT_ONCE + 1
 
+# renameat2(2): a path relative to the working folder, and the flag that swaps two paths.
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+
 
 def staging_dir(final: Path) -> Path:
     """Where a build goes before it is verified: beside the published folder."""
     return final.with_name(f".{final.name}.careleaf-staging")
 
 
+def old_dir(final: Path) -> Path:
+    """Where the build published before the current one is kept: beside the published folder."""
+    return final.with_name(f".{final.name}.careleaf-old")
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one step: Linux ``renameat2(..., RENAME_EXCHANGE)``,
+    called through ctypes from the C library (Python's `os` has no such call).
+
+    At every instant each path names one whole tree, the old or the new one: a reader never
+    finds it missing, and a crash leaves both trees in place.
+
+    Returns:
+        False where the call is not available (a C library without ``renameat2``, another
+        system, or a filesystem that cannot exchange: ENOSYS, EINVAL, ENOTSUP); nothing
+        was moved then.
+
+    Raises:
+        OSError: the exchange failed otherwise (a path is missing, no permission...).
+    """
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
 def publish(built: Path, final: Path) -> None:
-    """Replace ``final`` with the verified ``built`` folder, keeping the old one until then."""
-    old = final.with_name(f".{final.name}.careleaf-old")
+    """Replace ``final`` with the verified ``built`` folder in one step (`exchange`).
+
+    The build published before stays beside it (`old_dir`) until the next publish, which
+    removes it only while ``final`` holds a whole tree. Where the swap is not available, two
+    renames do it, with a moment without ``final`` between them.
+    """
+    old = old_dir(final)
+    if not final.exists():
+        # The first publish (or a crash between the fallback's two renames): the tree kept
+        # in ``old``, if any, stays until ``final`` holds one again.
+        built.rename(final)
+        return
+    # ``final`` is whole: the build before it is no longer needed.
     shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
+    if exchange(built, final):
+        # ``built`` now names the tree that was published: kept until the next publish (a
+        # build that cannot keep it has still published: its staging folder is dropped).
+        try:
+            built.rename(old)
+        except OSError:
+            shutil.rmtree(built, ignore_errors=True)
+        return
+    final.rename(old)
     built.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def place_handouts(

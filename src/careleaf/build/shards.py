@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from careleaf.build.events import Progress, Verifying, quiet
+from careleaf.build.lock import output_lock
 from careleaf.build.publish import publish, staging_dir
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
@@ -39,19 +40,28 @@ def shard(clinic_ids: Iterable[str], k: int, n: int) -> list[str]:
     return sorted(clinic_ids)[k - 1 :: n]
 
 
-def merge(root: Path, shards: Sequence[Path], out: Path, progress: Progress = quiet) -> list[str]:
+def merge(
+    root: Path,
+    shards: Sequence[Path],
+    out: Path,
+    progress: Progress = quiet,
+    *,
+    wait: bool = True,
+) -> list[str]:
     """Combine sharded `--clinic all` outputs into one tree, verified, and publish it.
 
     Each folder of ``shards`` holds clinics' sites (``<clinic>/careleaf-manifest.json``), as
     `careleaf build --clinic all --shard K/N` writes them. Every clinic of the project must
     be in exactly one shard; each is verified again in the merged tree before it replaces
-    ``out``.
+    ``out``. It holds ``out``'s lock meanwhile (`careleaf.build.lock`; ``wait``: whether to
+    wait for another process that holds it, or fail at once).
 
     Returns:
         The clinics merged.
 
     Raises:
-        BuildError: a clinic is missing, in two shards, or fails verification.
+        BuildError: a clinic is missing, in two shards, or fails verification; or another
+            process builds into ``out`` and ``wait`` is false.
     """
     library = load_library(root)
     found: dict[str, Path] = {}
@@ -69,19 +79,20 @@ def merge(root: Path, shards: Sequence[Path], out: Path, progress: Progress = qu
     if problems:
         raise BuildError("the shards cannot be merged:\n" + "\n".join(f"  - {p}" for p in problems))
     staging = staging_dir(out)
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        for clinic, site in sorted(found.items()):
-            shutil.copytree(site, staging / clinic)
-            progress(Verifying(clinic))
-            report = verify(staging / clinic, library.root, output_languages(library))
-            if not report.ok:
-                raise BuildError(
-                    f"clinic '{clinic}' from {site.parent} fails verification:\n"
-                    + format_table(report)
-                )
-    except BaseException:
+    with output_lock([out], wait=wait, progress=progress):
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    publish(staging, out)
+        try:
+            for clinic, site in sorted(found.items()):
+                shutil.copytree(site, staging / clinic)
+                progress(Verifying(clinic))
+                report = verify(staging / clinic, library.root, output_languages(library))
+                if not report.ok:
+                    raise BuildError(
+                        f"clinic '{clinic}' from {site.parent} fails verification:\n"
+                        + format_table(report)
+                    )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        publish(staging, out)
     return sorted(found)

@@ -11,12 +11,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from careleaf.build.events import Event, Kept, Progress, Step, as_record
+from careleaf.build.events import Event, Kept, Progress, Step, Waiting, as_record
 
 
 def interactive(stream: TextIO) -> bool:
     """A person watches ``stream``: a terminal, and not a CI runner (which logs lines)."""
     return stream.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+
+
+def waiting_only(event: Event, stream: TextIO | None = None) -> None:
+    """A `Progress` that says only that the build waits for another (`Waiting`): a build that
+    shows no steps must still not look stuck."""
+    if isinstance(event, Waiting):
+        print(f"careleaf: {event}", file=stream or sys.stderr, flush=True)
 
 
 @contextmanager
@@ -53,7 +60,7 @@ def reporter(
 def shown(total: int, *, quiet: bool, stream: TextIO) -> Iterator[Progress]:
     """What a person sees of a build of ``total`` steps (see `reporter`)."""
     if quiet:
-        yield lambda _: None
+        yield lambda event: waiting_only(event, stream)
         return
     if not interactive(stream):
 

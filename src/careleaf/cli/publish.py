@@ -22,6 +22,12 @@ ALLOW_STALE = click.option(
     help="Publish languages whose safety items are missing or out of date, marked with a "
     "visible 'translation out of date' notice and the current English.",
 )
+NO_WAIT = click.option(
+    "--no-wait",
+    is_flag=True,
+    help="When another process is building into the output folder, fail at once (naming it) "
+    "instead of waiting for it to finish.",
+)
 ALLOW_OVERDUE = click.option(
     "--allow-overdue",
     is_flag=True,
@@ -109,6 +115,7 @@ def check(project: Project, allow_stale: bool, allow_overdue: bool) -> None:
     help=f"Build a preview of --lang into {PREVIEW_DIR}/<lang>/, every page marked as a "
     "preview; the published site is not touched.",
 )
+@NO_WAIT
 @pass_project
 def build(
     project: Project,
@@ -122,13 +129,17 @@ def build(
     events_file: Path | None,
     lang: str | None,
     draft: bool,
+    no_wait: bool,
 ) -> None:
     """Build the site and every handout, verify them, then publish.
 
     Handouts are rendered in parallel, and only when something that shapes them changed
     (the others come from .careleaf-cache/, which is safe to delete). With --lang and
     --draft, build a marked preview of one language instead (see also `careleaf serve`).
+    One build at a time writes an output folder: a second one waits (or, with --no-wait,
+    fails at once).
     """
+    from careleaf.build.lock import output_lock
     from careleaf.build.shards import parse_shard
     from careleaf.build.shards import shard as shard_of
     from careleaf.cli.progress import reporter
@@ -143,7 +154,7 @@ def build(
                 f"a preview is built into {PREVIEW_DIR}/<lang>/ for one clinic, never into "
                 "the published folder"
             )
-        out = _preview(project, lang, clinic_id, allow_overdue)
+        out = _preview(project, lang, clinic_id, allow_overdue, wait=not no_wait)
         click.echo(f"built a preview of '{lang}' into {out} (not published)")
         return
     library = project.library
@@ -167,14 +178,18 @@ def build(
     # Each clinic: its handouts in every language, each language's site, verification.
     total = len(clinics) * (languages * len(library.handouts) + languages + 1)
     with reporter(total, quiet=quiet, events=events_file) as progress:
-        build_sites(
-            project.folder,
-            clinics,
-            folder,
-            BuildOptions(allow_stale=allow_stale, allow_overdue=allow_overdue),
-            jobs=jobs,
-            progress=progress,
-        )
+        # --clinic all locks dist/ too (the pipeline each clinic's): `merge` replaces it all.
+        whole = [out] if clinic_id == "all" else []
+        with output_lock(whole, wait=not no_wait, progress=progress):
+            build_sites(
+                project.folder,
+                clinics,
+                folder,
+                BuildOptions(allow_stale=allow_stale, allow_overdue=allow_overdue),
+                jobs=jobs,
+                progress=progress,
+                wait=not no_wait,
+            )
 
 
 def _preview_clinic(project: Project, lang: str, clinic_id: str | None) -> str:
@@ -193,8 +208,11 @@ def _preview_clinic(project: Project, lang: str, clinic_id: str | None) -> str:
     return project.clinic(clinic_id)
 
 
-def _preview(project: Project, lang: str, clinic_id: str | None, allow_overdue: bool) -> Path:
+def _preview(
+    project: Project, lang: str, clinic_id: str | None, allow_overdue: bool, *, wait: bool
+) -> Path:
     """Build a marked preview of one language into .preview/<lang>/; returns that folder."""
+    from careleaf.cli.progress import waiting_only
     from careleaf.site.engine import build_site
 
     cid = _preview_clinic(project, lang, clinic_id)
@@ -202,7 +220,7 @@ def _preview(project: Project, lang: str, clinic_id: str | None, allow_overdue: 
     out.parent.mkdir(exist_ok=True)
     # A preview shows the translation as it is: out-of-date parts are marked, not refused.
     options = BuildOptions(allow_stale=True, allow_overdue=allow_overdue, preview=lang)
-    build_site(project.folder, cid, out, options)
+    build_site(project.folder, cid, out, options, progress=waiting_only, wait=wait)
     return out
 
 
@@ -215,17 +233,20 @@ def _preview(project: Project, lang: str, clinic_id: str | None, allow_overdue: 
     default=None,
     help="The merged folder (default: dist/).",
 )
+@NO_WAIT
 @pass_project
-def merge(project: Project, shards: tuple[Path, ...], output: Path | None) -> None:
+def merge(project: Project, shards: tuple[Path, ...], output: Path | None, no_wait: bool) -> None:
     """Combine the dist/ folders of `careleaf build --clinic all --shard K/N` runs.
 
     Every clinic must come from exactly one shard; each is verified again in the merged tree,
     which replaces the output folder only when all pass.
     """
     from careleaf.build.shards import merge as merge_shards
+    from careleaf.cli.progress import waiting_only
 
     out = output or project.folder / "dist"
-    clinics = merge_shards(project.folder, list(shards), out)
+
+    clinics = merge_shards(project.folder, list(shards), out, waiting_only, wait=not no_wait)
     click.echo(f"merged {len(clinics)} clinics from {len(shards)} shards into {out}")
 
 

@@ -34,6 +34,7 @@ def build_site(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     progress: Progress = quiet,
+    wait: bool = True,
 ) -> None:
     """Build the site and handouts of one clinic into ``site_dir``, as `mkdocs build` would.
 
@@ -42,7 +43,8 @@ def build_site(
     out of date, marked as such; ``options.allow_overdue`` approved content past its review
     date, marked. ``options.preview`` (a language code) builds that language, published or
     not, with the source language only, every page marked as a preview: give it a
-    ``site_dir`` of its own.
+    ``site_dir`` of its own. ``wait``: when another process builds into ``site_dir``, wait
+    for it (else `BuildError` at once; see `careleaf.build.lock`).
 
     Raises:
         ContentError: mkdocs.yml holds a Python tag or INHERIT (nothing is run), or the
@@ -57,6 +59,7 @@ def build_site(
         jobs=jobs,
         cache_dir=cache_dir,
         progress=progress,
+        wait=wait,
     )
 
 
@@ -69,6 +72,7 @@ def build_sites(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     progress: Progress = quiet,
+    wait: bool = True,
 ) -> None:
     """`careleaf.build.pipeline.build` with MkDocs as the site engine (see `build_site`)."""
     # MkDocs reads mkdocs.yml with an unsafe YAML loader: read it safely first.
@@ -85,6 +89,7 @@ def build_sites(
         jobs=jobs,
         cache_dir=cache_dir,
         progress=progress,
+        wait=wait,
     )
 
 

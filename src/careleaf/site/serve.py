@@ -112,7 +112,14 @@ def serve(
     """
     # The server's lines (where it serves, what it rebuilt) are the preview's interface.
     show_mkdocs_messages(logging.INFO)
-    built = Preview(root, clinic_id, MkDocsEngine(), options, site=site)
+    built = Preview(
+        root,
+        clinic_id,
+        MkDocsEngine(),
+        options,
+        site=site,
+        progress=lambda event: log.info("careleaf: %s", event),
+    )
     try:
         library = built.library()
         languages = tuple(built.languages(library))
