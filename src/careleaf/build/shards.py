@@ -68,7 +68,8 @@ def merge(
     problems = []
     for folder in shards:
         for site in sorted(Path(folder).iterdir()) if Path(folder).is_dir() else []:
-            if not (site / "careleaf-manifest.json").is_file():
+            # A dot folder is careleaf's own (a clinic's previous build, kept beside it).
+            if site.name.startswith(".") or not (site / "careleaf-manifest.json").is_file():
                 continue
             if site.name in found:
                 problems.append(f"clinic '{site.name}' is in {found[site.name]} and in {folder}")

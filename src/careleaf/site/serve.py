@@ -18,6 +18,7 @@ from mkdocs.livereload import LiveReloadServer
 
 from careleaf import compat
 from careleaf.build.preview import Affected, Preview, affected, next_round, watch_list
+from careleaf.build.publish import old_dir
 from careleaf.errors import CareleafError
 from careleaf.options import BuildOptions
 from careleaf.site.engine import MkDocsEngine, show_mkdocs_messages
@@ -135,3 +136,5 @@ def serve(
         shutil.rmtree(built.work, ignore_errors=True)
         if site is None:
             shutil.rmtree(built.site, ignore_errors=True)
+            # The rebuild before the last one, kept beside it (`publish`): temporary too.
+            shutil.rmtree(old_dir(built.site), ignore_errors=True)
