@@ -45,3 +45,19 @@ def test_merged_shards_verify_and_equal_an_unsharded_build(
     )
     assert result.exit_code == 1 and "clinic 'example' is in" in result.output
     assert "no shard holds the clinics lakeside" in result.output
+
+
+def test_merge_takes_no_dot_folder_for_a_clinic(project: Path, tmp_path: Path) -> None:
+    """A clinic's previous build, kept beside it in a shard (`.<id>.careleaf-old`, with its
+    manifest), is not a clinic of the shard."""
+    from careleaf.build.shards import merge
+    from careleaf.errors import BuildError
+
+    for k in (1, 2):
+        kept = tmp_path / f"s{k}" / ".example.careleaf-old"
+        kept.mkdir(parents=True)
+        (kept / "careleaf-manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        merge(project, [tmp_path / "s1", tmp_path / "s2"], tmp_path / "merged")
+    assert "no shard holds the clinics example" in str(caught.value)
+    assert "careleaf-old" not in str(caught.value)

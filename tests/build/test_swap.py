@@ -104,7 +104,11 @@ def test_the_two_renames_it_replaced_leave_moments_without_a_site(
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
-        problems = publish_many(tmp_path / "site", 300, pause=0)
+        # A few rounds at most: the window is short, and a loaded machine may miss it once.
+        for attempt in range(5):
+            problems = publish_many(tmp_path / f"site{attempt}", 300, pause=0)
+            if "the site folder was missing" in problems:
+                break
     finally:
         sys.setswitchinterval(interval)
     assert "the site folder was missing" in problems
