@@ -9,9 +9,17 @@ import pytest
 from conftest import edit
 
 from careleaf.build.preview import Affected, Preview, affected, next_round, watch_list
+from careleaf.build.publish import old_dir
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
 from careleaf.site.engine import MkDocsEngine
+
+
+def drop(preview: Preview) -> None:
+    """Remove what a preview served from a temporary folder leaves: its work folder, its
+    site and the rebuild kept before it (as `careleaf serve` does when it stops)."""
+    for folder in (preview.work, preview.site, old_dir(preview.site)):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_the_preview_watches_every_source_folder(project: Path) -> None:
@@ -59,7 +67,7 @@ def test_the_preview_rebuilds_an_edit_and_keeps_the_last_good_site(mini: Path) -
         preview.build(preview.library(), affected(mini, library, [page]))
     assert "docs/en/index.md" in str(caught.value)
     assert "Edited home" in home.read_text()
-    shutil.rmtree(preview.work)
+    drop(preview)
 
 
 def test_the_preview_loads_the_content_again_unless_only_pages_changed(mini: Path) -> None:
@@ -89,7 +97,7 @@ def test_the_preview_loads_the_content_again_unless_only_pages_changed(mini: Pat
     # The content is broken: a page edit now must not bring the last good content back.
     with pytest.raises(BuildError, match="about.yml"):
         preview.library([page])
-    shutil.rmtree(preview.work)
+    drop(preview)
 
 
 def test_a_preview_dates_its_handouts_once_however_it_was_started(
@@ -110,7 +118,7 @@ def test_a_preview_dates_its_handouts_once_however_it_was_started(
     preview.build(preview.library([page]), Affected(("en",), ("en",)))
     assert {unit: entry.key for unit, entry in preview.entries.items()} == keys
     assert pdf.read_bytes() == first
-    shutil.rmtree(preview.work)
+    drop(preview)
 
 
 def test_an_edit_shows_its_page_first_then_its_handouts_then_the_other_sites() -> None:
