@@ -152,6 +152,8 @@ def test_a_fuzzy_entry_is_a_draft_never_published(project: Path, fuzzy: bool) ->
     wanted.add(("aftercare", "intro", None))  # a block field: its name is the entry's item
     assert (wanted <= needs_review) is fuzzy
     assert not (wanted & needs_review) or fuzzy
+    table = CliRunner().invoke(main, ["-p", str(project), "status", "--lang", "fr"]).output
+    assert ("bruising: text [safety]" in table and "marked fuzzy" in table) is fuzzy
     # The next export shows them fuzzy again, with the translator's text.
     again = export_file(project, "fr-again.po")
     for entry in again:
