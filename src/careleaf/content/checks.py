@@ -54,9 +54,16 @@ def check_block(
     seen_ids: dict[str, str],
     seen_texts: dict[str, str],
     problems: list[Problem],
+    *,
+    translation: bool = False,
 ) -> None:
-    """Checks across a block's fields and across the blocks of one language."""
-    if not block.body and not block.items:
+    """Checks across a block's fields and across the blocks of one language.
+
+    A translation may lack a body and items while they are not translated yet (a title alone
+    is progress to keep; `careleaf status` lists what is missing), so only the source language
+    must have one or the other.
+    """
+    if not translation and not block.body and not block.items:
         problems.append(
             Problem(block.path, "empty block: it needs a body or items", line=1, item=block.id)
         )

@@ -218,7 +218,7 @@ def _load_language(
         block = validate(Block, data, name, problems, id=path.stem, lang=lang, path=name)
         if block is None:
             continue
-        check_block(block, data, seen_ids, seen_texts, problems)
+        check_block(block, data, seen_ids, seen_texts, problems, translation=translation)
         if translation:
             check_no_notes(block, data, problems)
         blocks[block.id] = block

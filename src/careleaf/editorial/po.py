@@ -8,7 +8,8 @@ has changed since is ``fuzzy``, with the English it was made from as the previou
 
 Import writes the translation back into ``content/<lang>/`` and ``docs/<lang>/`` with each
 ``source`` recorded: the ``msgid`` of a translated entry, or for a fuzzy one the previous
-``msgid`` (so it stays stale until a translator confirms it). An empty ``msgstr`` changes
+``msgid``, or none when the translator marked it fuzzy (so it stays stale, a draft that is
+never published as current, until a translator confirms it). An empty ``msgstr`` changes
 nothing. Only files whose data changes are written, so export then import changes nothing.
 """
 
@@ -105,8 +106,8 @@ def import_po(root: Path, lang: str, po_file: Path) -> list[Path]:
     """Write a PO file's translations into ``content/<lang>/`` and ``docs/<lang>/``.
 
     Every entry's context must be a unit the language has; an empty ``msgstr`` changes
-    nothing; a fuzzy entry records its previous English as its source (or keeps the source
-    recorded today), so it stays stale. The project is loaded and checked (pages, docs
+    nothing; a fuzzy entry records its previous English as its source (or none when it has
+    none), so it stays stale. The project is loaded and checked (pages, docs
     folders) after writing; if that fails, every file is put back as it was.
 
     Args:
@@ -171,10 +172,17 @@ def _entry_line(lines: list[str], start: int) -> int:
 
 
 def _recorded(entry: polib.POEntry) -> str | None:
-    """The English to record as the translation's source; None: keep what is recorded."""
+    """The English to record as the translation's source; None: record none.
+
+    A fuzzy entry must stay "not current" (in `status`, in the safety policy, in the next
+    export): it keeps the older English it was made from, or, when the translator marked it
+    fuzzy themselves (no previous msgid, or the same as today's), records no English at all,
+    which the model already treats as stale.
+    """
     if FUZZY not in entry.flags:
         return str(entry.msgid)
-    return str(entry.previous_msgid) if entry.previous_msgid else None
+    previous = str(entry.previous_msgid or "")
+    return previous if previous.strip() and previous.strip() != entry.msgid.strip() else None
 
 
 def _new_texts(
@@ -223,6 +231,11 @@ def _same(a: Any, b: Any) -> bool:
     return isinstance(a, str) and isinstance(b, str) and a.strip() == b.strip()
 
 
+def _same_or_none(a: str | None, b: str | None) -> bool:
+    """Equal texts as the loader sees them, or both absent."""
+    return (a is None and b is None) or _same(a, b)
+
+
 def _apply(
     data: dict[str, Any], name: str, value: str, source: str | None, order: tuple[str, ...]
 ) -> bool:
@@ -234,12 +247,17 @@ def _apply(
     recorded = data.get(SOURCE_KEY)
     if not isinstance(recorded, dict):
         recorded = {}
-    if source is not None and not _same(recorded.get(name), source):
+    if source is None and name in recorded:
+        del recorded[name]
+        changed = True
+    elif source is not None and not _same(recorded.get(name), source):
         recorded[name] = source
         changed = True
     if changed and recorded:
         ordered = {k: recorded[k] for k in (*BLOCK_FIELDS, *ITEM_FIELDS) if k in recorded}
         _put(data, SOURCE_KEY, ordered | recorded, order)
+    elif changed:
+        data.pop(SOURCE_KEY, None)
     return changed
 
 
@@ -287,8 +305,8 @@ def _page_text(path: Path, entry: polib.POEntry) -> str | None:
     """A translated page's new text, or None if it would not change."""
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     body = page_body(entry.msgstr)
-    source = _recorded(entry) or recorded_source(old)
-    if old and _same(page_body(old), body) and _same(recorded_source(old), source):
+    source = _recorded(entry)
+    if old and _same(page_body(old), body) and _same_or_none(recorded_source(old), source):
         return None
     front: dict[str, Any] = {}
     match = FRONT_MATTER.match(old)

@@ -110,7 +110,8 @@ def safety_problems(library: Library, lang: str) -> list[Problem]:
             message = f"{who}: {what} is not completely translated ({entry.note})"
         elif entry.old_english is None:
             message = (
-                f"{who}: {what} is stale: it records no English source; "
+                f"{who}: {what} is stale: it records no English source (a draft, or marked "
+                "fuzzy); "
                 f"English is now {entry.new_english!r}"
             )
         else:

@@ -39,6 +39,9 @@ def format_status(statuses: list[LanguageStatus], fmt: str = "table") -> str:
     return "\n".join(formatters[fmt](statuses)).rstrip("\n")
 
 
+NOT_RECORDED = "(not recorded: a draft, or marked fuzzy; review it)"
+
+
 def _summary(status: LanguageStatus) -> str:
     published = "published" if status.published else "not published"
     return f"{status.percent:.1f}% current ({published})"
@@ -68,7 +71,8 @@ def _table(statuses: list[LanguageStatus]) -> Iterator[str]:
         for entry in status.entries:
             yield f"  {entry.state:<8} {entry.file:<{width}}  {_label(entry)}".rstrip()
             if entry.state == "stale" and entry.kind != "page":
-                old = _one_line(entry.old_english or "") or "(not recorded)"
+                # No recorded English: a draft (marked fuzzy in a PO editor) to review.
+                old = _one_line(entry.old_english or "") or NOT_RECORDED
                 yield f"           old English: {old}"
                 yield f"           new English: {_one_line(entry.new_english or '')}"
             elif entry.state == "stale":
@@ -115,7 +119,7 @@ def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
             if entry.kind == "page":
                 old = new = None  # whole pages: the diff follows the table
             elif entry.state == "stale" and old is None:
-                old = "(not recorded)"
+                old = NOT_RECORDED
             state = f"**{entry.state}**" if entry.safety else entry.state
             yield (
                 f"| {state} | `{entry.file}` | {_cell(_label(entry))} | {_cell(old)} "

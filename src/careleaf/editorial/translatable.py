@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import yaml
 
 from careleaf.content.blocks import BLOCK_FIELDS, MARKDOWN_FIELDS, NUMBER_PLACEHOLDER
 from careleaf.content.model import Library
 from careleaf.content.project import protected_key
-from careleaf.editorial.status_pages import page_body, page_is_stale, recorded_source
+from careleaf.editorial.status_pages import SOURCE_KEY, page_body, page_is_stale, recorded_source
 from careleaf.paths import CONTENT_DIR, DOCS_DIR
 
 # The key of a whole page: this prefix and its path under docs/<lang>/.
@@ -54,8 +57,10 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
     for block_id, block in library.content[source].items():
         where = f"{CONTENT_DIR}/{source}/{block_id}.yml"
         keys = set(library.project.protected_keys(block_id))
-        theirs = library.content[lang].get(block_id)
-        changes = {name: old for name, old, _ in library.block_changes(lang, block_id)}
+        # The file as written, not the loaded block: the loader leaves out a block whose title
+        # is not translated yet and an item without its text, but what a translator wrote in
+        # them is still theirs to export (and must survive export, import, export).
+        theirs = _raw_block(library, lang, block_id)
         for name in BLOCK_FIELDS:
             english = getattr(block, name)
             if english is None:
@@ -63,10 +68,9 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
             key = protected_key(block_id, name)
             comments = [f"Note for translators: {n}" for n in library.translator_notes(block_id)]
             comments += _field_comments(name, key in keys)
-            yield _field_unit(key, english, theirs, name, changes, comments, where)
+            yield _field_unit(key, english, theirs, name, comments, where)
         for item in block.items:
-            mine_item = theirs.item(item.id) if theirs else None
-            changes = {n: old for n, old, _ in library.item_changes(lang, block_id, item.id)}
+            mine_item = _raw_item(theirs, item.id)
             for name, english in item.fields().items():
                 key = protected_key(block_id, name, item.id)
                 comments = [
@@ -78,24 +82,54 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
                         "Safety text (protected in careleaf.yml): translate every field of this "
                         "item; until all of them are, the item is shown in English."
                     )
-                yield _field_unit(key, english, mine_item, name, changes, comments, where)
+                yield _field_unit(key, english, mine_item, name, comments, where)
     yield from _page_units(library, lang)
+
+
+def _raw_block(library: Library, lang: str, block_id: str) -> dict[str, Any]:
+    """A translated block's data as its file holds it ({} when there is none)."""
+    path = library.root / CONTENT_DIR / lang / f"{block_id}.yml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except yaml.YAMLError:
+        data = None  # the loader reports it, with its line
+    return data if isinstance(data, dict) else {}
+
+
+def _raw_item(block: dict[str, Any], item_id: str) -> dict[str, Any]:
+    """An item's data in a block's data ({} when there is none)."""
+    items = block.get("items")
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("id") == item_id:
+            return item
+    return {}
+
+
+def _text(value: Any) -> str:
+    """A text as the loader reads it (stripped); "" for anything that is not a text."""
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _field_unit(
     key: str,
     english: str,
-    translated: object | None,
+    data: dict[str, Any],
     name: str,
-    changes: dict[str, str | None],
     comments: list[str],
     where: str,
 ) -> Unit:
     """One field of a block or item: its English, its translation (empty while there is none)
-    and the older English it was translated from, when that changed since."""
-    mine = (getattr(translated, name) if translated else None) or ""
-    stale = bool(mine) and name in changes
-    return Unit(key, english, mine, changes.get(name), stale, tuple(comments), where)
+    and the English it was translated from, when that is not today's.
+
+    A field whose recorded English is absent is stale too: that is how an entry a translator
+    marked fuzzy is kept (see `careleaf.editorial.po`).
+    """
+    mine = _text(data.get(name))
+    recorded_all = data.get(SOURCE_KEY)
+    recorded = _text(recorded_all.get(name)) if isinstance(recorded_all, dict) else ""
+    stale = bool(mine) and recorded != english.strip()
+    previous = recorded if stale and recorded else None
+    return Unit(key, english, mine, previous, stale, tuple(comments), where)
 
 
 def _field_comments(name: str, safety: bool) -> list[str]:
