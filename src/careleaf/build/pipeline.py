@@ -206,57 +206,41 @@ def build(
     """
     library = load_checked(root)
     check_policy(library, options, progress)
+    cache_folder = Path(cache_dir or Path(root) / ".careleaf-cache")
+    records = BuildRecords(cache_folder)
     # Every entry point (the command, plain `mkdocs build`, a draft) comes through here: one
     # build at a time per output folder, from reading its record to publishing it.
     folders = [Path(site_dir_for(clinic)) for clinic in clinic_ids if clinic in library.clinics]
     with output_lock(folders, wait=wait, progress=progress):
-        locked_build(
-            root, library, clinic_ids, site_dir_for, engine, options, jobs, cache_dir, progress
-        )
-
-
-def locked_build(
-    root: Path,
-    library: Library,
-    clinic_ids: Sequence[str],
-    site_dir_for: Callable[[str], Path],
-    engine: SiteEngine,
-    options: BuildOptions,
-    jobs: int | None,
-    cache_dir: Path | None,
-    progress: Progress,
-) -> None:
-    """`build`'s phases once it holds its output folders' locks (see `build`)."""
-    cache_folder = Path(cache_dir or Path(root) / ".careleaf-cache")
-    records = BuildRecords(cache_folder)
-    todo = plan_build(library, clinic_ids, site_dir_for, options, records, progress)
-    proofs = Proofs(cache_folder / "proofs")
-    try:
-        # The sites need no handout (they are put in at verification): this process builds
-        # them while the workers render, and both cores are busy. The verification comes
-        # after: the browser then proves pages once the workers' memory is given back.
-        with Workers(
-            library, Cache(cache_folder), options, jobs=jobs, proofs=proofs, progress=progress
-        ) as workers:
-            workers.submit(todo.units, todo.reused)
-            staged = build_sites(
-                library, todo, site_dir_for, engine, options, cache_folder, progress
+        todo = plan_build(library, clinic_ids, site_dir_for, options, records, progress)
+        proofs = Proofs(cache_folder / "proofs")
+        try:
+            # The sites need no handout (they are put in at verification): this process
+            # builds them while the workers render, and both cores are busy. The verification
+            # comes after: the browser then proves pages once the workers' memory is given
+            # back.
+            with Workers(
+                library, Cache(cache_folder), options, jobs=jobs, proofs=proofs, progress=progress
+            ) as workers:
+                workers.submit(todo.units, todo.reused)
+                staged = build_sites(
+                    library, todo, site_dir_for, engine, options, cache_folder, progress
+                )
+            stop_fork_server()
+            verify_and_publish(
+                library,
+                staged,
+                workers.entries,
+                todo.languages,
+                proofs,
+                records,
+                progress,
+                sources=todo.sources,
             )
-        stop_fork_server()
-        verify_and_publish(
-            library,
-            staged,
-            workers.entries,
-            todo.languages,
-            proofs,
-            records,
-            progress,
-            sources=todo.sources,
-        )
-    finally:
-        # Sites built but never published (a build that failed) are not left behind.
-        for clinic in todo.clinics:
-            shutil.rmtree(staging_dir(Path(site_dir_for(clinic))), ignore_errors=True)
+        finally:
+            # Sites built but never published (a build that failed) are not left behind.
+            for clinic in todo.clinics:
+                shutil.rmtree(staging_dir(Path(site_dir_for(clinic))), ignore_errors=True)
 
 
 def build_sites(
