@@ -23,12 +23,12 @@ from pathlib import Path
 
 from careleaf.build.events import Progress, Waiting, quiet
 from careleaf.errors import BuildError
+from careleaf.paths import beside
 
 
 def lock_file(folder: Path) -> Path:
     """The lock file of an output folder: beside it, so that swapping the folder keeps it."""
-    folder = Path(folder)
-    return folder.with_name(f".{folder.name}.careleaf-lock")
+    return beside(folder, "lock")
 
 
 def holder(path: Path) -> str:

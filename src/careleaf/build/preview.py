@@ -31,7 +31,7 @@ from careleaf.content.yamlfile import check_site_config
 from careleaf.editorial.readability import ReadabilityCounts
 from careleaf.errors import BuildError, ContentError
 from careleaf.options import BuildOptions
-from careleaf.paths import CONTENT_DIR, DOCS_DIR
+from careleaf.paths import CONTENT_DIR, DOCS_DIR, beside
 from careleaf.verify.manifest import output_languages
 
 # Folders and files whose every change reaches the whole site and every handout.
@@ -149,7 +149,7 @@ class Preview:
         # Where the site is served from (by default a temporary folder); the work folder
         # beside it, so that a finished rebuild is swapped in by renaming.
         self.site = Path(site) if site else Path(tempfile.mkdtemp(prefix="careleaf-preview-"))
-        self.work = self.site.with_name(f".{self.site.name}.careleaf-preview")
+        self.work = beside(self.site, "preview")
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
         self.site.mkdir(parents=True, exist_ok=True)
@@ -201,33 +201,29 @@ class Preview:
         """
         # One build at a time in the served folder: `careleaf build --draft` writes it too.
         with output_lock([self.site], progress=self.progress):
-            self.locked_build(library, wanted)
-
-    def locked_build(self, library: Library, wanted: Affected) -> None:
-        """`build`, once it holds the served folder's lock."""
-        check_policy(library, self.options)
-        languages = self.languages(library)
-        units = [
-            unit
-            for unit in plan(library, [self.clinic_id], languages)
-            if unit.lang in wanted.handouts
-        ]
-        cache = Cache(self.root / ".careleaf-cache")
-        self.entries.update(render_handouts(library, units, cache, self.options))
-        for lang in wanted.sites:
-            target = self.work / "languages" / lang
-            generated = generated_pages(library, lang, self.readability)
-            self.engine(self.clinic_id, lang, target, library, self.options, generated)
-        assembled = self.work / "site.new"
-        shutil.rmtree(assembled, ignore_errors=True)
-        for lang in languages:
-            built = self.work / "languages" / lang
-            if built.is_dir():
-                shutil.copytree(
-                    built,
-                    assembled / language_folder(library, lang),
-                    copy_function=os.link,
-                    dirs_exist_ok=True,
-                )
-        place_handouts(self.entries, library, self.clinic_id, assembled)
-        publish(assembled, self.site)
+            check_policy(library, self.options)
+            languages = self.languages(library)
+            units = [
+                unit
+                for unit in plan(library, [self.clinic_id], languages)
+                if unit.lang in wanted.handouts
+            ]
+            cache = Cache(self.root / ".careleaf-cache")
+            self.entries.update(render_handouts(library, units, cache, self.options))
+            for lang in wanted.sites:
+                target = self.work / "languages" / lang
+                generated = generated_pages(library, lang, self.readability)
+                self.engine(self.clinic_id, lang, target, library, self.options, generated)
+            assembled = self.work / "site.new"
+            shutil.rmtree(assembled, ignore_errors=True)
+            for lang in languages:
+                built = self.work / "languages" / lang
+                if built.is_dir():
+                    shutil.copytree(
+                        built,
+                        assembled / language_folder(library, lang),
+                        copy_function=os.link,
+                        dirs_exist_ok=True,
+                    )
+            place_handouts(self.entries, library, self.clinic_id, assembled)
+            publish(assembled, self.site)

@@ -23,6 +23,7 @@ from careleaf.build.plan import Unit, handout_file
 from careleaf.build.records import BuildRecords, Published, tree_hashes
 from careleaf.content.model import Library
 from careleaf.errors import BuildError, CareleafError
+from careleaf.paths import beside
 from careleaf.verify.browser import SITES_AT_ONCE, Chromium
 from careleaf.verify.manifest import (
     build_manifest,
@@ -47,12 +48,12 @@ RENAME_EXCHANGE = 2
 
 def staging_dir(final: Path) -> Path:
     """Where a build goes before it is verified: beside the published folder."""
-    return final.with_name(f".{final.name}.careleaf-staging")
+    return beside(final, "staging")
 
 
 def old_dir(final: Path) -> Path:
     """Where the build published before the current one is kept: beside the published folder."""
-    return final.with_name(f".{final.name}.careleaf-old")
+    return beside(final, "old")
 
 
 def exchange(first: Path, second: Path) -> bool:

@@ -39,6 +39,7 @@ from careleaf.editorial.policy import overdue_blocks
 from careleaf.editorial.status_pages import page_is_stale
 from careleaf.errors import CareleafError, Problem, unknown
 from careleaf.options import BuildOptions
+from careleaf.paths import beside
 from careleaf.render.blocks import render_block
 from careleaf.site.config import CareleafConfig
 from careleaf.site.theme import ASSETS, CompiledTemplates, brand_css, configure_site, theme_env
@@ -141,7 +142,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             build_sites(root, [self.clinic.id], lambda _: final, options, progress=progress)
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
-        self.scratch_dir = final.with_name(f".{final.name}.careleaf-scratch")
+        self.scratch_dir = beside(final, "scratch")
         shutil.rmtree(self.scratch_dir, ignore_errors=True)
         config.site_dir = str(self.scratch_dir)
 
