@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from careleaf.build.cache import hash_files, write_whole
+from careleaf.fingerprint import careleaf_files
 from careleaf.verify.browser import CHROMIUM
 
 FORMAT = "careleaf-proofs-1"
@@ -48,10 +49,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico")
 def verifier_digest() -> str:
     """A hash of the verifier: careleaf's code, the reading libraries and Chromium."""
     digest = hashlib.sha256(FORMAT.encode())
-    package = Path(__file__).parents[1]
-    hash_files(
-        digest, (p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc"), package
-    )
+    for name, sha in careleaf_files().items():
+        digest.update(f"{name}\0{sha}\0".encode())
     for name in VERIFIER_PACKAGES:
         digest.update(f"{name}={version(name)}\0".encode())
     chromium = Path(CHROMIUM)
