@@ -103,6 +103,20 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
+def arabic_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """tests/projects/arabic (one right-to-left language) built once for the whole run:
+    (project, site). Read it, never edit."""
+    from careleaf.site.engine import build_site
+
+    def make(folder: Path) -> None:
+        project = copy_project(REPO / "tests" / "projects" / "arabic", folder / "project")
+        build_site(project, "demo", project / "site")
+
+    project = built_once(tmp_path_factory, "arabic", make) / "project"
+    return project, project / "site"
+
+
+@pytest.fixture(scope="session")
 def all_clinics(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real project built for every clinic, as `careleaf build --clinic all` builds it
     (``SOURCE_DATE_EPOCH=1700000000``), once for the whole run: its ``dist/`` folder, one

@@ -10,6 +10,7 @@ import pytest
 import watchdog.events
 
 from careleaf import compat
+from careleaf.errors import BuildError
 
 
 def test_multiprocessing_forkserver_still_has_its_stop_method() -> None:
@@ -55,3 +56,15 @@ def test_mkdocs_livereload_server_still_has_the_attributes_the_preview_uses(
 def test_textstat_still_has_its_cmu_dictionary_loader() -> None:
     loader = compat.cmudict_loader()
     assert loader is not None and hasattr(loader, "cache_clear")
+
+
+def test_material_still_ships_one_search_worker_and_names_it_in_its_pages() -> None:
+    import material
+
+    templates = Path(material.__file__).parent / "templates"
+    worker = compat.material_search_worker((str(templates),))
+    assert (templates / worker).is_file()
+    # base.html names it once, in the page's configuration, which careleaf rewrites.
+    assert (templates / "base.html").read_text(encoding="utf-8").count(f'"{worker}"') == 1
+    with pytest.raises(BuildError, match="not in the theme"):
+        compat.material_search_worker((str(templates / "partials"),))

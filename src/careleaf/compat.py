@@ -77,3 +77,48 @@ def cmudict_loader() -> Callable[[], Any] | None:
     except ImportError:
         return None
     return get_cmudict
+
+
+# Material for MkDocs' search worker, in its theme folder (the name carries a content hash).
+MATERIAL_WORKERS = "assets/javascripts/workers"
+
+
+@functools.cache
+def material_search_worker(theme_dirs: tuple[str, ...]) -> str:
+    """The path of Material's search worker in its theme (``theme_dirs``: the theme's
+    folders, MkDocs' ``config.theme.dirs``), such as
+    ``assets/javascripts/workers/search.a7633da7.min.js``: a name Material changes with every
+    release.
+
+    Raises:
+        BuildError: no theme folder holds exactly one such worker.
+    """
+    from careleaf.errors import BuildError
+
+    for folder in theme_dirs:
+        found = sorted((Path(folder) / MATERIAL_WORKERS).glob("search.*.min.js"))
+        if len(found) == 1:
+            return f"{MATERIAL_WORKERS}/{found[0].name}"
+    raise BuildError(
+        f"Material's search worker ({MATERIAL_WORKERS}/search.*.min.js) is not in the theme: "
+        "careleaf's search cannot extend it"
+    )
+
+
+def replace_search_worker(html: str, material: str, careleaf: str) -> str:
+    """A page's HTML with its search worker changed from Material's (``material``, a path in
+    the site) to careleaf's: Material's base.html names the worker once, in the page's
+    ``__config`` JSON, at an address relative to the page that ends with that path.
+
+    Raises:
+        BuildError: the page does not name Material's worker exactly once.
+    """
+    from careleaf.errors import BuildError
+
+    named = f'{material}"'
+    if html.count(named) != 1:
+        raise BuildError(
+            f"the page does not name Material's search worker ({material}) once: careleaf's "
+            "search cannot replace it"
+        )
+    return html.replace(named, f'{careleaf}"')

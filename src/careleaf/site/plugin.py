@@ -41,6 +41,7 @@ from careleaf.errors import CareleafError, Problem, unknown
 from careleaf.options import BuildOptions
 from careleaf.paths import beside
 from careleaf.render.blocks import render_block
+from careleaf.site import search
 from careleaf.site.config import CareleafConfig
 from careleaf.site.theme import ASSETS, CompiledTemplates, brand_css, configure_site, theme_env
 
@@ -163,6 +164,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         )
         for font in sorted(fonts.glob("*.woff2")):
             files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
+        files.append(
+            File.generated(config, search.WORKER, content=search.worker_script(config.theme.dirs))
+        )
         # The pages careleaf's core wrote for this site (the editors' report).
         for name, markdown in self.generated.items():
             if files.get_file_from_path(name) is not None:
@@ -272,6 +276,25 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if not page.meta.get("description"):
             page.meta["description"] = description(html)  # the template escapes it
         return None
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        if not self.config.enabled:
+            return None
+        return self._with_careleaf_search(output, config)
+
+    def on_post_template(
+        self, output_content: str, *, template_name: str, config: MkDocsConfig
+    ) -> str | None:
+        if not self.config.enabled or not template_name.endswith(".html"):
+            return None
+        return self._with_careleaf_search(output_content, config)
+
+    def _with_careleaf_search(self, html: str, config: MkDocsConfig) -> str:
+        """A page with its search run by careleaf's worker (`careleaf.site.search`)."""
+        try:
+            return search.use_careleaf_worker(html, config.theme.dirs)
+        except CareleafError as error:
+            raise PluginError(f"careleaf: {error}") from None
 
     # Last of all: every other hook may still write into the scratch folder.
     @event_priority(-1000)

@@ -13,6 +13,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from careleaf.build.plan import build_languages
 from careleaf.content.model import Clinic, Library
+from careleaf.site.search import configure_search
 
 ASSETS = "assets/careleaf"
 # Shown on every page of a preview (`careleaf serve --lang`), in English: it is for the
@@ -21,37 +22,6 @@ PREVIEW_NOTICE = (
     "PREVIEW of {name} ({lang}): a draft built on this computer for checking. It is not the "
     "published site."
 )
-# Languages Material's search has a stemmer for; others search without stemming.
-SEARCH_LANGUAGES = {
-    "ar",
-    "da",
-    "de",
-    "du",
-    "en",
-    "es",
-    "fi",
-    "fr",
-    "hi",
-    "hu",
-    "hy",
-    "it",
-    "ja",
-    "kn",
-    "ko",
-    "nl",
-    "no",
-    "pt",
-    "ro",
-    "ru",
-    "sa",
-    "sv",
-    "ta",
-    "te",
-    "th",
-    "tr",
-    "vi",
-    "zh",
-}
 
 
 class CompiledTemplates(BytecodeCache):
@@ -122,9 +92,7 @@ def configure_site(
     config.theme["direction"] = language.direction
     search = config.plugins.get("material/search") or config.plugins.get("search")
     if search is not None:
-        # Material's search instance is shared by the languages' builds: set it every time.
-        # A language without a stemmer gets the default pipeline, which splits on spaces.
-        search.config.lang = [lang if lang in SEARCH_LANGUAGES else "en"]
+        configure_search(search, lang)
     languages = build_languages(library, preview)
     here = "" if lang == library.source_language else "../"
     config.extra["alternate"] = (
