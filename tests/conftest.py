@@ -201,9 +201,30 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve(folder: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
-    """Serve a folder over HTTP on 127.0.0.1 from a thread: (base URL, server to shut down)."""
-    handler = functools.partial(_Quiet, directory=str(folder))
+class HostLike(_Quiet):
+    """Answers an address that has no file as a host set up for a careleaf site does: with
+    status 404 and the 404 page of the language folder the address is in (else the root's)."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None):
+        root = Path(self.directory)
+        first = self.path.lstrip("/").split("/", 1)[0]
+        page = root / first / "404.html"
+        if code != 404 or not page.is_file() and not (page := root / "404.html").is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve(
+    folder: Path, handler_class: type[http.server.SimpleHTTPRequestHandler] = _Quiet
+) -> tuple[str, http.server.ThreadingHTTPServer]:
+    """Serve a folder over HTTP on 127.0.0.1 from a thread: (base URL, server to shut down).
+    ``handler_class``: how requests are answered (`HostLike`: missing ones with the 404 page)."""
+    handler = functools.partial(handler_class, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", server

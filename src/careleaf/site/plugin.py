@@ -43,6 +43,7 @@ from careleaf.paths import beside
 from careleaf.render.blocks import render_block
 from careleaf.site import search
 from careleaf.site.config import CareleafConfig
+from careleaf.site.crawlers import crawler_files
 from careleaf.site.theme import ASSETS, CompiledTemplates, brand_css, configure_site, theme_env
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
@@ -167,6 +168,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         files.append(
             File.generated(config, search.WORKER, content=search.worker_script(config.theme.dirs))
         )
+        if self.lang == self.library.source_language:  # its root is the site's
+            for name, text in crawler_files(self.library, self.clinic, self.config.preview).items():
+                files.append(File.generated(config, name, content=text))
         # The pages careleaf's core wrote for this site (the editors' report).
         for name, markdown in self.generated.items():
             if files.get_file_from_path(name) is not None:
@@ -193,9 +197,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if not self.config.enabled:
             return None
         if page.file.src_uri in self.generated:
-            # careleaf's own report, not contributed text: kept out of search, and in the
-            # source language only, so it has no hreflang links to other languages.
-            page.meta.update({"search": {"exclude": True}, "alternates": False})
+            # careleaf's own report, not contributed text, and internal: kept out of search,
+            # the sitemap and search engines; in the source language only, so it has no
+            # hreflang links to other languages.
+            page.meta.update({"search": {"exclude": True}, "alternates": False, "internal": True})
             return None
         uri = page.file.src_uri
         fallback = uri in self.fallback_pages

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import BytecodeCache, Environment, FileSystemLoader
 from jinja2.bccache import Bucket
@@ -102,8 +103,10 @@ def configure_site(
                 "lang": other,
                 # From this language's root to the other's: the switcher keeps the page.
                 "prefix": here + ("" if other == library.source_language else f"{other}/"),
-                # The other language's root on the clinic's site, for <link hreflang>.
+                # The other language's root on the clinic's site, for hreflang (sitemap.xml).
                 "url": library.url(clinic, other),
+                # Its path on the host, for the 404 page, which is shown at any address.
+                "path": urlsplit(library.url(clinic, other)).path,
             }
             for other in languages
         ]
