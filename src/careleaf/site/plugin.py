@@ -165,9 +165,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         )
         for font in sorted(fonts.glob("*.woff2")):
             files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
-        files.append(
-            File.generated(config, search.WORKER, content=search.worker_script(config.theme.dirs))
-        )
+        try:
+            worker = search.worker_script(config.theme.dirs)
+        except CareleafError as error:
+            raise PluginError(f"careleaf: {error}") from None
+        files.append(File.generated(config, search.WORKER, content=worker))
         if self.lang == self.library.source_language:  # its root is the site's
             for name, text in crawler_files(self.library, self.clinic, self.config.preview).items():
                 files.append(File.generated(config, name, content=text))
