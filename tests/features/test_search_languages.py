@@ -4,11 +4,14 @@ marks, a Bengali vowel sign as two code points), and in any script (Bengali, Ara
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import serve
 from playwright.sync_api import Browser, Page
 
@@ -133,3 +136,18 @@ def test_arabic_search_finds_the_page_as_people_type(
 def test_a_word_from_no_page_finds_nothing(tab: Page, site_url: str) -> None:
     tab.goto(f"{site_url}/es/")
     assert found(tab, "zzqxj") == set()
+
+
+def test_every_page_runs_careleafs_worker_a_file_of_the_site(real_site) -> None:
+    site = real_site[1]
+    pages = [*site.rglob("index.html"), *site.rglob("404.html")]
+    assert len(pages) > 20
+    for html in pages:
+        config = json.loads(
+            BeautifulSoup(html.read_text("utf-8"), "html.parser").select_one("#__config").string
+        )
+        address = config["search"]  # the 404 pages' addresses are absolute
+        worker = site / address.lstrip("/") if address.startswith("/") else html.parent / address
+        assert worker.name == "careleaf-search.js" and worker.is_file(), html
+        material = re.search(r'const MATERIAL_WORKER = "([^"]+)"', worker.read_text("utf-8"))
+        assert material and (worker.parent / material[1]).is_file(), html
