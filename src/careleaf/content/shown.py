@@ -2,8 +2,9 @@
 
 One selection, read by the renderer (`careleaf.render.blocks.block_view` draws it) and by the
 verifier (`careleaf.verify.expected` expects `protected_texts`, without the renderer): a field
-or item a language has not (completely) translated is shown in the source language, and the
-emergency instruction carries the clinic's emergency number.
+or item a language has not (completely) translated, or whose translation is held back (a draft,
+or protected text made from older English: `held_back`), is shown in the source language, and
+the emergency instruction carries the clinic's emergency number.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from careleaf.content.blocks import BLOCK_FIELDS, MARKDOWN_FIELDS, NUMBER_PLACEH
 from careleaf.content.clinic import Clinic
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
-from careleaf.content.project import split_key
+from careleaf.content.project import protected_key, split_key
+
+# What a preview writes before a translation that is not shown as current (a draft, or safety
+# text made from older English): previews are for translators, in English like their banner.
+DRAFT_MARK = "DRAFT, not published (needs review):"
 
 
 @dataclass(frozen=True)
@@ -25,23 +30,40 @@ class Entry:
 
     Attributes:
         item: the translated item, or the source language's while it is not (completely)
-            translated.
+            translated or not current (see `entries`).
         fallback: True when ``item`` is the source language's (shown with its ``lang``).
-        current_source: for a protected item translated from older English, today's English,
-            shown beside the old translation with a notice.
+        draft: the translation held back (a draft, or protected text made from older
+            English): only a preview shows it, marked, beside ``item``.
     """
 
     item: Item
     fallback: bool = False
-    current_source: str | None = None
+    draft: str | None = None
 
 
 @dataclass(frozen=True)
 class Field:
-    """A block field (intro, body, emergency instruction) as one language shows it."""
+    """A block field (intro, body, emergency instruction) as one language shows it.
+
+    ``draft`` is the translation held back, as for `Entry`.
+    """
 
     text: str
     fallback: bool = False
+    draft: str | None = None
+
+
+def held_back(protected: bool, changes: list[tuple[str, str | None, str]]) -> bool:
+    """Whether a translation is not shown as current, given its fields' changes
+    (`Library.item_changes`, `Library.block_changes`).
+
+    Nothing that records no English (a draft: a translator marked it fuzzy) is published as
+    current, and protected text made from English that changed since counts as missing
+    until it is translated again, even when ``--allow-stale`` publishes the language: it is
+    shown in the source language, like a missing translation. Other stale text is shown (its
+    page says it may be out of date).
+    """
+    return bool(changes) and (protected or any(old is None for _, old, _ in changes))
 
 
 def shown_field(
@@ -61,11 +83,16 @@ def shown_field(
     if english is None:
         return None
     translated = library.translated_field(lang, block_id, name)
+    draft = None
+    protected = protected_key(block_id, name) in library.project.protected_keys(block_id)
+    changes = [c for c in library.block_changes(lang, block_id) if c[0] == name]
+    if translated is not None and held_back(protected, changes):
+        translated, draft = None, translated
     text = translated or english
     if name == "emergency":
         clinic = clinic or library.clinics[library.project.default_clinic]
         text = text.replace(NUMBER_PLACEHOLDER, clinic.emergency_number)
-    return Field(text, fallback=translated is None and lang != library.source_language)
+    return Field(text, translated is None and lang != library.source_language, draft)
 
 
 def shown_fields(
@@ -80,28 +107,24 @@ def shown_fields(
     return fields
 
 
-def shown_item(library: Library, lang: str, block_id: str, item_id: str) -> Item | None:
+def shown_entry(library: Library, lang: str, block_id: str, english: Item) -> Entry:
     """An item as this language shows it: its translation when it translates every field the
-    source language's has, else the source language's (None: no such item)."""
-    return library.translated_item(lang, block_id, item_id) or library.english_item(
-        block_id, item_id
+    source language's has and is not held back (`held_back`), else the source language's."""
+    item = library.translated_item(lang, block_id, english.id)
+    if item is None:
+        return Entry(english, fallback=lang != library.source_language)
+    protected = protected_key(block_id, "text", english.id) in library.project.protected_keys(
+        block_id
     )
+    if held_back(protected, library.item_changes(lang, block_id, english.id)):
+        return Entry(english, fallback=True, draft=" ".join(item.fields().values()))
+    return Entry(item)
 
 
 def entries(library: Library, lang: str, block_id: str) -> list[Entry]:
     """The block's items in the source language's order, as this language shows them."""
     source = library.content[library.source_language][block_id]
-    protected = block_id in library.project.protected
-    result = []
-    for english in source.items:
-        item = library.translated_item(lang, block_id, english.id)
-        if item is None:
-            result.append(Entry(english, fallback=lang != library.source_language))
-        elif protected and library.item_changes(lang, block_id, english.id):
-            result.append(Entry(item, current_source=" ".join(english.fields().values())))
-        else:
-            result.append(Entry(item))
-    return result
+    return [shown_entry(library, lang, block_id, english) for english in source.items]
 
 
 def protected_texts(
@@ -125,7 +148,8 @@ def protected_texts(
                 text = plain_text(text)
             texts[key] = text
         else:
-            item = shown_item(library, lang, block_id, item_id)
+            english = library.english_item(block_id, item_id)
+            item = shown_entry(library, lang, block_id, english).item if english else None
             value = getattr(item, name) if item else None
             if value:
                 texts[key] = value

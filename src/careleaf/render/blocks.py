@@ -16,7 +16,7 @@ from careleaf.content.clinic import Clinic
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
 from careleaf.content.project import protected_anchor, protected_key
-from careleaf.content.shown import Entry, Field, entries, shown_fields
+from careleaf.content.shown import DRAFT_MARK, Entry, Field, entries, shown_fields
 
 
 @cache
@@ -43,6 +43,7 @@ def render_block(
     heading_level: int = 2,
     form: bool = False,
     only: Collection[str] | None = None,
+    preview: bool = False,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
 
@@ -61,6 +62,8 @@ def render_block(
         form: for a fillable PDF: each screening question gets Yes/No form fields and each
             statement a check box (named ``screening-<id>`` and ``statement-<id>``).
         only: the ids of the items to show (default: all).
+        preview: for a preview: a translation held back (`careleaf.content.shown.held_back`)
+            is shown, marked, beside the text shown instead.
     """
     view = block_view(library, lang, block_id, clinic)
     shown = [e for e in view.entries if only is None or e.item.id in only]
@@ -85,6 +88,8 @@ def render_block(
         safety=block_id in library.project.protected,
         label=_labels(library, lang),
         mark=mark,
+        preview=preview,
+        draft_mark=DRAFT_MARK,
     )
     return Markup(html.replace("\n\n", "\n"))
 
@@ -155,6 +160,7 @@ def render_handout(
             style=section.style,
             form=handout.fillable,
             only=clinic.consent_statements if section.clinic_items else None,
+            preview=bool(preview),
         )
         for section in handout.sections
         # A section of the clinic's statements is left out when it switches none on.
