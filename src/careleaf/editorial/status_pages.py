@@ -71,7 +71,7 @@ def page_entries(library: Library, lang: str, entries: list[Entry], counts: list
         new = page_body(page.text)
         theirs = translated.get(name)
         if theirs is None:
-            entries.append(Entry("page", "missing", file, new_english=new))
+            entries.append(Entry("page", "missing", file, new_english=new, reason="not-translated"))
             continue
         text = theirs.text
         if theirs.markdown.strip() == page.markdown.strip():
@@ -83,6 +83,7 @@ def page_entries(library: Library, lang: str, entries: list[Entry], counts: list
                     file,
                     new_english=new,
                     note="the page is still the English text",
+                    reason="not-translated",
                 )
             )
             continue
@@ -99,13 +100,22 @@ def page_entries(library: Library, lang: str, entries: list[Entry], counts: list
                     line=_front_matter_line(text, SOURCE_KEY),
                     diff=page_diff(old, new, page.file),
                     note=None if old is not None else f"no {SOURCE_KEY} in the front matter",
+                    reason="english-changed" if old is not None else "needs-review",
                 )
             )
         else:
             counts[1] += 1
     for name, page in translated.items():
         if name not in english:
-            entries.append(Entry("page", "extra", page.file, note=f"no {DOCS_DIR}/{source}/{name}"))
+            entries.append(
+                Entry(
+                    "page",
+                    "extra",
+                    page.file,
+                    note=f"no {DOCS_DIR}/{source}/{name}",
+                    reason="not-in-source",
+                )
+            )
 
 
 def _front_matter_line(text: str, key: str) -> int | None:
