@@ -32,10 +32,16 @@ CONFIRMED = (
     "side-effects/pneumothorax/frequency",
     "contraindications/title",
     "contraindications/pregnancy/text",
-    "about/title",
 )
-# Marked fuzzy by the translator: two safety fields of one item, and a prose block.
-UNSURE = ("side-effects/bruising/text", "side-effects/bruising/frequency", "about/body")
+# Marked fuzzy by the translator: two safety fields of one item, a prose block with its title,
+# and a label.
+UNSURE = (
+    "side-effects/bruising/text",
+    "side-effects/bruising/frequency",
+    "about/title",
+    "about/body",
+    "labels/how-common/text",
+)
 MARK = "PAS SÛR"  # what `fill` appends to a fuzzy translation
 
 
@@ -114,6 +120,8 @@ def test_fuzzy_safety_item_is_shown_in_english_like_a_missing_one(french: Path) 
     pdf = " ".join(_pdf_text(french / "site/fr/handouts/sheet.pdf").split())
     assert "A small bruise" in pdf and "A short prose block." in pdf
     assert "fr side-effects bruising" not in pdf and "fr about body" not in pdf
+    # A draft title and label are not shown either: the English ones are.
+    assert "About" in pdf and "How common" in pdf and "fr labels" not in pdf
 
 
 def test_status_lists_fuzzy_text_as_needing_review(french: Path) -> None:

@@ -237,7 +237,7 @@ def test_export_import_export_is_stable_and_loses_nothing(
         for entry in first:
             key = entry.msgctxt
             if key not in chosen:
-                assert not entry.msgstr and not entry.flags, key
+                assert not entry.msgstr and "fuzzy" not in entry.flags, key
                 continue
             assert entry.msgstr == po.find(key, by="msgctxt").msgstr, key
             assert ("fuzzy" in entry.flags) is (key in unsure or key in olds), key

@@ -2,9 +2,9 @@
 
 One selection, read by the renderer (`careleaf.render.blocks.block_view` draws it) and by the
 verifier (`careleaf.verify.expected` expects `protected_texts`, without the renderer): a field
-or item a language has not (completely) translated, or whose translation is held back (a draft,
-or protected text made from older English: `held_back`), is shown in the source language, and
-the emergency instruction carries the clinic's emergency number.
+or item a language has not (completely) translated, or whose translation is held back (a
+draft, or protected text made from older English: `Library.held_back`), is shown in the source
+language, and the emergency instruction carries the clinic's emergency number.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from careleaf.content.blocks import BLOCK_FIELDS, MARKDOWN_FIELDS, NUMBER_PLACEH
 from careleaf.content.clinic import Clinic
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
-from careleaf.content.project import protected_key, split_key
+from careleaf.content.project import split_key
 
 # What a preview writes before a translation that is not shown as current (a draft, or safety
 # text made from older English): previews are for translators, in English like their banner.
@@ -53,19 +53,6 @@ class Field:
     draft: str | None = None
 
 
-def held_back(protected: bool, changes: list[tuple[str, str | None, str]]) -> bool:
-    """Whether a translation is not shown as current, given its fields' changes
-    (`Library.item_changes`, `Library.block_changes`).
-
-    Nothing that records no English (a draft: a translator marked it fuzzy) is published as
-    current, and protected text made from English that changed since counts as missing
-    until it is translated again, even when ``--allow-stale`` publishes the language: it is
-    shown in the source language, like a missing translation. Other stale text is shown (its
-    page says it may be out of date).
-    """
-    return bool(changes) and (protected or any(old is None for _, old, _ in changes))
-
-
 def shown_field(
     library: Library, lang: str, block_id: str, name: str, clinic: Clinic | None = None
 ) -> Field | None:
@@ -75,7 +62,7 @@ def shown_field(
         library: the loaded content.
         lang: language code.
         block_id: the block's id.
-        name: the field: intro, body or emergency.
+        name: the field: title, intro, body or emergency.
         clinic: whose emergency number the emergency instruction carries (default: the
             project's clinic).
     """
@@ -84,9 +71,7 @@ def shown_field(
         return None
     translated = library.translated_field(lang, block_id, name)
     draft = None
-    protected = protected_key(block_id, name) in library.project.protected_keys(block_id)
-    changes = [c for c in library.block_changes(lang, block_id) if c[0] == name]
-    if translated is not None and held_back(protected, changes):
+    if translated is not None and library.held_back(lang, block_id, None, name):
         translated, draft = None, translated
     text = translated or english
     if name == "emergency":
@@ -109,14 +94,12 @@ def shown_fields(
 
 def shown_entry(library: Library, lang: str, block_id: str, english: Item) -> Entry:
     """An item as this language shows it: its translation when it translates every field the
-    source language's has and is not held back (`held_back`), else the source language's."""
+    source language's has and is not held back (`Library.held_back`), else the source
+    language's (with the translation held back as ``draft``)."""
     item = library.translated_item(lang, block_id, english.id)
     if item is None:
         return Entry(english, fallback=lang != library.source_language)
-    protected = protected_key(block_id, "text", english.id) in library.project.protected_keys(
-        block_id
-    )
-    if held_back(protected, library.item_changes(lang, block_id, english.id)):
+    if library.held_back(lang, block_id, english.id):
         return Entry(english, fallback=True, draft=" ".join(item.fields().values()))
     return Entry(item)
 
@@ -148,8 +131,7 @@ def protected_texts(
                 text = plain_text(text)
             texts[key] = text
         else:
-            english = library.english_item(block_id, item_id)
-            item = shown_entry(library, lang, block_id, english).item if english else None
+            item = library.shown_item(lang, block_id, item_id)
             value = getattr(item, name) if item else None
             if value:
                 texts[key] = value

@@ -16,7 +16,7 @@ from careleaf.content.clinic import Clinic
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
 from careleaf.content.project import protected_anchor, protected_key
-from careleaf.content.shown import DRAFT_MARK, Entry, Field, entries, shown_fields
+from careleaf.content.shown import DRAFT_MARK, Entry, Field, entries, shown_field, shown_fields
 
 
 @cache
@@ -78,6 +78,7 @@ def render_block(
     template = environment().get_template("block.html")
     html = template.render(
         block=view.block,
+        title=view.title,
         fields=view.fields,
         entries=shown,
         fallback=view.fallback,
@@ -100,6 +101,7 @@ class BlockView:
 
     block: Block
     fallback: bool
+    title: str
     fields: dict[str, Field]
     entries: list[Entry]
 
@@ -116,9 +118,17 @@ def block_view(
     return BlockView(
         library.block(lang, block_id),
         not library.is_translated(lang, block_id),
+        block_title(library, lang, block_id),
         shown_fields(library, lang, block_id, clinic),
         entries(library, lang, block_id),
     )
+
+
+def block_title(library: Library, lang: str, block_id: str) -> str:
+    """A block's title as this language shows it (a draft title is not shown: see
+    `careleaf.content.shown`)."""
+    title = shown_field(library, lang, block_id, "title")
+    return title.text if title else library.block(lang, block_id).title
 
 
 def render_handout(
@@ -174,7 +184,7 @@ def render_handout(
         title=library.handout_title(lang, handout_id),
         clinic=clinic,
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
-        keywords=[library.block(lang, s.block).title for s in handout.sections],
+        keywords=[block_title(library, lang, s.block) for s in handout.sections],
         version=library.project.content_version,
         reviewed_on=min(dates).isoformat() if dates and not draft else "",
         draft=draft,

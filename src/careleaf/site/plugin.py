@@ -40,7 +40,7 @@ from careleaf.editorial.status_pages import page_is_stale
 from careleaf.errors import CareleafError, Problem, unknown
 from careleaf.options import BuildOptions
 from careleaf.paths import beside
-from careleaf.render.blocks import render_block
+from careleaf.render.blocks import block_title, render_block
 from careleaf.site.config import CareleafConfig
 from careleaf.site.theme import ASSETS, CompiledTemplates, brand_css, configure_site, theme_env
 
@@ -301,7 +301,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         )
         if not level:
             return str(html)
-        title = markdown_text(self.library.block(self.lang, block_id).title)
+        title = markdown_text(block_title(self.library, self.lang, block_id))
         return f"{'#' * level} {title}\n\n{html}\n"
 
     def macro_handout_link(self, handout_id: str, page: Page) -> str:
