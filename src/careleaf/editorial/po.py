@@ -42,21 +42,22 @@ def read_po(path: Path) -> polib.POFile:
     """
     try:
         data = path.read_bytes()
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except OSError as error:
         raise CareleafError(f"{path}: cannot read it: {error.strerror}") from None
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise ContentError([Problem(str(path), "not UTF-8 text", line=line)]) from None
     try:
-        return polib.pofile(text, encoding="utf-8", check_for_duplicates=False)
+        # The path, never the text: polib takes a text that names an existing file for a path.
+        return polib.pofile(str(path), encoding="utf-8", check_for_duplicates=False)
     except (OSError, ValueError) as error:
         message = str(error)
         match = POLIB_LINE.search(message)
-        why = message.split(":", 1)[1].strip() if match and ":" in message[match.end() :] else ""
+        why = message[match.end() :].strip(": ") if match else ""
         problem = f"not a valid PO file{f': {why}' if why else ''}"
-        line = int(match.group(1)) if match else None
-        raise ContentError([Problem(str(path), problem, line=line)]) from None
+        number = int(match.group(1)) if match else None
+        raise ContentError([Problem(str(path), problem, line=number)]) from None
 
 
 def import_po(root: Path, lang: str, po_file: Path) -> list[Path]:
