@@ -19,7 +19,7 @@ from conftest import REPO, built_once, copy_project, edit
 from test_po_roundtrip import export_file, start_french
 
 from careleaf.cli.main import main
-from careleaf.content.shown import DRAFT_MARK
+from careleaf.content.shown import DRAFT_MARK, DRAFT_PAGE
 from careleaf.editorial.po import import_po
 from careleaf.options import BuildOptions
 from careleaf.site.engine import build_site
@@ -34,13 +34,14 @@ CONFIRMED = (
     "contraindications/pregnancy/text",
 )
 # Marked fuzzy by the translator: two safety fields of one item, a prose block with its title,
-# and a label.
+# a label and a whole page.
 UNSURE = (
     "side-effects/bruising/text",
     "side-effects/bruising/frequency",
     "about/title",
     "about/body",
     "labels/how-common/text",
+    "page:safety.md",
 )
 MARK = "PAS SÛR"  # what `fill` appends to a fuzzy translation
 
@@ -57,6 +58,8 @@ def fill(po: polib.POFile, keys: tuple[str, ...], *, fuzzy: bool = False) -> Non
     for entry in po:
         if entry.msgctxt in keys:
             entry.msgstr = translated(entry.msgctxt) + (f" ({MARK})" if fuzzy else "")
+            if entry.msgctxt.startswith("page:"):  # a page keeps its block calls
+                entry.msgstr += f"\n\n{entry.msgid}"
             if fuzzy:
                 entry.flags.append("fuzzy")
     po.save()
@@ -142,5 +145,9 @@ def test_a_draft_preview_shows_fuzzy_text_marked(french: Path) -> None:
     assert page.select_one('[data-protected="side-effects/bruising/text"]').get_text() == (
         "A small bruise"
     )
+    # A page marked fuzzy: the preview shows it, marked; the published site the English one.
+    assert DRAFT_PAGE in page.get_text() and f"fr page:safety.md ({MARK})" in page.get_text()
+    published = _page(french / "site/fr/safety/index.html").get_text()
+    assert "fr page:safety.md" not in published and "Safety" in published
     pdf = " ".join(_pdf_text(preview / "fr/handouts/sheet.pdf").split())
     assert DRAFT_MARK in pdf and f"fr about body ({MARK})" in pdf

@@ -22,6 +22,8 @@ from careleaf.content.project import split_key
 # What a preview writes before a translation that is not shown as current (a draft, or safety
 # text made from older English): previews are for translators, in English like their banner.
 DRAFT_MARK = "DRAFT, not published (needs review):"
+# The notice on a preview's page that is itself a draft.
+DRAFT_PAGE = "DRAFT, not published (needs review): this page is marked fuzzy."
 
 
 @dataclass(frozen=True)

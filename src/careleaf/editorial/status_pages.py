@@ -42,6 +42,16 @@ def page_is_stale(english_text: str, translated_text: str) -> bool:
     return recorded is None or recorded.strip() != page_body(english_text).strip()
 
 
+def page_is_draft(english_text: str, translated_text: str) -> bool:
+    """Whether a translated page is a draft: it records no English page (a translator marked
+    it fuzzy) and is not the English page itself. The sites show the English page instead;
+    only a preview shows the draft."""
+    return (
+        recorded_source(translated_text) is None
+        and page_body(translated_text).strip() != page_body(english_text).strip()
+    )
+
+
 def page_diff(old: str | None, new: str, file: str) -> str:
     """A unified diff from the recorded English page to today's (all of it when not recorded)."""
     lines = difflib.unified_diff(
