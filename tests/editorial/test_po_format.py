@@ -221,3 +221,11 @@ def test_export_import_export_gives_back_every_translation_po_and_xliff(root: Pa
     # And an XLIFF export imported as it is changes nothing.
     run(root, "export-po", "fr", "--format", "xliff", "-o", str(xlf))
     assert "nothing changed" in run(root, "import-po", "fr", str(xlf))
+
+
+def test_the_real_translations_go_through_xliff_unchanged(project: Path, tmp_path: Path) -> None:
+    """Every Spanish and Bengali text of the project (pages included), out as XLIFF and back."""
+    for lang in ("es", "bn"):
+        target = tmp_path / f"{lang}.xlf"
+        run(project, "export-po", lang, "--format", "xliff", "-o", str(target))
+        assert "nothing changed" in run(project, "import-po", lang, str(target))

@@ -58,7 +58,7 @@ def export_po(library: Library, lang: str) -> polib.POFile:
         entry = _entry(unit.key, unit.english, unit.where, unit.comments)
         entry.msgstr = unit.translation
         if unit.why:
-            entry.comment += f"\ncareleaf status: {unit.why}"
+            entry.comment = "\n".join(filter(None, (entry.comment, f"careleaf status: {unit.why}")))
         if unit.stale:
             entry.flags.insert(0, FUZZY)
             entry.previous_msgid = unit.previous
