@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import polib
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, built_once, copy_project
@@ -66,6 +67,19 @@ def test_bad_bytes_and_bad_xml_name_the_file_and_line(french: Path, tmp_path: Pa
     assert result.exit_code != 0 and str(xlf) in result.output
     assert "line" in result.output or f"{xlf}:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_plural_forms_are_refused_not_dropped(french: Path, tmp_path: Path) -> None:
+    po = polib.pofile(str(french / "fr.po"))
+    entry = po.find("side-effects/title", by="msgctxt")
+    entry.msgid_plural, entry.msgstr_plural = "Side effects", {0: "Effet", 1: "Effets"}
+    target = tmp_path / "plural.po"
+    po.save(str(target))
+    with pytest.raises(ContentError) as caught:
+        import_po(french, "fr", target)
+    (problem,) = caught.value.problems
+    assert problem.file == str(target) and problem.item == "side-effects/title"
+    assert problem.line and "msgctxt" in target.read_text().splitlines()[problem.line - 1]
 
 
 def _lines(path: Path) -> list[str]:

@@ -121,6 +121,11 @@ def import_entries(
             problems.append(Problem(where, "entry without msgctxt", line=line))
         elif entry.msgctxt not in known:
             problems.append(Problem(where, "unknown msgctxt", line=line, item=entry.msgctxt))
+        elif entry.msgid_plural:
+            # careleaf exports none: a translation in plural forms would be dropped unseen.
+            problems.append(
+                Problem(where, "an entry with plural forms", line=line, item=entry.msgctxt)
+            )
         elif entry.msgctxt in seen:
             problems.append(
                 Problem(
