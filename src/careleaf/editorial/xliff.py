@@ -25,6 +25,7 @@ SUFFIXES = (".xlf", ".xliff")
 # The categories of careleaf's notes in a unit.
 NOTES = "careleaf"
 PREVIOUS = "previous-english"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def to_xliff(po: polib.POFile, source_lang: str) -> bytes:
@@ -56,6 +57,11 @@ def to_xliff(po: polib.POFile, source_lang: str) -> bytes:
         if entry.msgstr:
             unit.target = entry.msgstr
             unit.markfuzzy(FUZZY in entry.flags)
+        # translate-toolkit puts xml:space on the segment, where XLIFF 2.0's schema allows
+        # none: the unit says it (Markdown's line breaks and blank lines are its text).
+        space = unit.xmlelement.attrib.pop(XML_SPACE, None)
+        if space:
+            element.set(XML_SPACE, space)
     return bytes(store)
 
 
@@ -80,8 +86,8 @@ def read_xliff(path: Path) -> polib.POFile:
         element = unit.getunitelement()
         entry = polib.POEntry(
             msgctxt=element.get("name") or None,
-            msgid=unit.source or "",
-            msgstr=unit.target or "",
+            msgid=_text(unit.xmlelement.find(unit.namespaced("source"))),
+            msgstr=_text(unit.xmlelement.find(unit.namespaced("target"))),
             previous_msgid=unit.getunitelement().findtext(
                 f"{unit.namespaced('notes')}/{unit.namespaced('note')}[@category='{PREVIOUS}']"
             ),
@@ -91,6 +97,12 @@ def read_xliff(path: Path) -> polib.POFile:
             entry.flags.append(FUZZY)
         po.append(entry)
     return po
+
+
+def _text(element: etree._Element | None) -> str:
+    """A source's or target's text, every space kept: careleaf's texts have no inline codes,
+    and translate-toolkit would fold the spaces of a segment that has no xml:space itself."""
+    return "".join(element.itertext()) if element is not None else ""
 
 
 def import_xliff(root: Path, lang: str, path: Path) -> list[Path]:
