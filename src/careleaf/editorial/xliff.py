@@ -68,9 +68,12 @@ def to_xliff(po: polib.POFile, source_lang: str) -> bytes:
 def read_xliff(path: Path) -> polib.POFile:
     """An XLIFF 2.0 file's units as PO entries (each ``linenum`` its unit's line).
 
+    A unit without a ``name`` becomes an entry without a context, which the import refuses
+    with its line.
+
     Raises:
-        ContentError: naming the file and line, for a file that is not XLIFF 2.0 or a unit
-            without a name.
+        ContentError: naming the file (and the line, for XML that does not parse), for a
+            file that is not XLIFF 2.0.
     """
     try:
         store = Xliff2File.parsestring(path.read_bytes())
