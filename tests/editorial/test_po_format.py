@@ -171,6 +171,7 @@ def test_the_po_says_why_an_entry_is_not_current(root: Path) -> None:
         assert REASONS["partly-translated"] in comment(key) and "detail" in comment(key)
     assert REASONS["title-not-translated"] in comment(UNTITLED[0])
     assert "careleaf status" not in comment("side-effects/title")
+    assert "careleaf status" not in comment("about/body")  # nothing of the block translated
 
 
 def test_status_says_why_per_item_and_field_in_table_and_json(root: Path) -> None:
@@ -181,13 +182,17 @@ def test_status_says_why_per_item_and_field_in_table_and_json(root: Path) -> Non
     reasons = {
         (e["block"], e["item"], e["field"]): e["reason"]
         for e in data[0]["entries"]
-        if e["block"] in ("side-effects", "contraindications")
+        if e["block"] in ("side-effects", "contraindications", "about")
     }
     assert reasons[("side-effects", "bruising", "text")] == "needs-review"
     assert reasons[("side-effects", "bruising", "frequency")] == "needs-review"
     assert reasons[("side-effects", "pneumothorax", "detail")] == "partly-translated"
     assert reasons[("contraindications", "pregnancy", None)] == "title-not-translated"
     assert reasons[("side-effects", "intro", None)] == "not-translated"
+    # The missing title itself is not translated yet; so is all of a block nothing of which is
+    # translated yet (no word of a title there).
+    assert reasons[("contraindications", "title", None)] == "not-translated"
+    assert reasons[("about", "body", None)] == "not-translated"
 
 
 def test_export_import_export_gives_back_every_translation_po_and_xliff(root: Path) -> None:

@@ -7,6 +7,7 @@ from careleaf.content.model import Library
 from careleaf.content.project import protected_key
 from careleaf.content.yamlfile import YDict, item_index, line_of
 from careleaf.editorial.status_entries import Entry, Reason
+from careleaf.editorial.translatable import raw_block, untitled_draft
 from careleaf.paths import CONTENT_DIR
 
 
@@ -29,7 +30,10 @@ def block_entries(library: Library, lang: str, entries: list[Entry], counts: lis
         theirs = translated.get(block_id)
         if theirs is None:
             exists = (root / file).is_file()
-            reason: Reason = "title-not-translated" if exists else "no-file"
+            reason: Reason = "no-file"
+            if exists:
+                untitled = untitled_draft(raw_block(library, lang, block_id))
+                reason = "title-not-translated" if untitled else "not-translated"
             note = (
                 "the block's title is empty: it is not translated yet"
                 if exists
@@ -49,7 +53,7 @@ def block_entries(library: Library, lang: str, entries: list[Entry], counts: lis
                             new_english=getattr(block, name),
                             key=name,
                             note=note,
-                            reason=reason,
+                            reason="not-translated" if name == "title" and exists else reason,
                         )
                     )
             for item in block.items:

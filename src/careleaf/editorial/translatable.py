@@ -64,11 +64,9 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
         # The file as written, not the loaded block: the loader leaves out a block whose title
         # is not translated yet and an item without its text, but what a translator wrote in
         # them is still theirs to export (and must survive export, import, export).
-        theirs = _raw_block(library, lang, block_id)
+        theirs = raw_block(library, lang, block_id)
         # Translations of a block without a title are kept but not shown: say so on each.
-        untitled = (
-            [REASONS["title-not-translated"]] if theirs and not _text(theirs.get("title")) else []
-        )
+        untitled = [REASONS["title-not-translated"]] if untitled_draft(theirs) else []
         for name in BLOCK_FIELDS:
             english = getattr(block, name)
             if english is None:
@@ -99,7 +97,23 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
     yield from _page_units(library, lang)
 
 
-def _raw_block(library: Library, lang: str, block_id: str) -> dict[str, Any]:
+def untitled_draft(block: dict[str, Any]) -> bool:
+    """Whether a translated block's data holds translations but no title: the loader leaves
+    such a block out (nothing of it is shown) until its title is translated too."""
+    if _text(block.get("title")):
+        return False
+    items = block.get("items")
+    texts = [block.get(name) for name in BLOCK_FIELDS] + [
+        value
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict)
+        for key, value in item.items()
+        if key not in ("id", SOURCE_KEY)
+    ]
+    return any(_text(text) for text in texts)
+
+
+def raw_block(library: Library, lang: str, block_id: str) -> dict[str, Any]:
     """A translated block's data as its file holds it ({} when there is none)."""
     path = library.root / CONTENT_DIR / lang / f"{block_id}.yml"
     try:
