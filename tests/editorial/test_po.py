@@ -13,7 +13,8 @@ from conftest import approve, edit
 
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
-from careleaf.editorial.po import export_po, import_po
+from careleaf.editorial.po import import_po
+from careleaf.editorial.po_export import export_po
 from careleaf.editorial.status import translation_status
 from careleaf.editorial.status_pages import recorded_source
 from careleaf.errors import ContentError

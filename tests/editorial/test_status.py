@@ -327,8 +327,8 @@ def test_markdown_has_a_row_for_the_stale_item(root: Path) -> None:
     assert "### Español (es)" in result.output
     assert "| state | file | item | old English | new English |" in result.output
     assert (
-        f"| **stale** | `content/es/side-effects.yml` | pneumothorax: text [safety] | {OLD} "
-        f"| {NEW} |" in result.output.splitlines()
+        "| **stale** (english-changed) | `content/es/side-effects.yml` | pneumothorax: text "
+        f"[safety] | {OLD} | {NEW} |" in result.output.splitlines()
     )
 
 

@@ -100,31 +100,57 @@ def translate(project: Project, lang: str, name: str | None, direction: str) -> 
 
 
 @click.command("export-po")
-@click.argument("lang")
+@click.argument("lang", required=False)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="The PO file to write (default: <lang>.po).",
+    help="The file to write (default: <lang>.po, <lang>.xlf, or careleaf.pot).",
+)
+@click.option(
+    "--template",
+    is_flag=True,
+    help="Write the POT template (the source language, nothing translated) instead of LANG.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["po", "xliff"]),
+    default="po",
+    show_default=True,
+    help="A gettext PO file, or XLIFF 2.0 for CAT tools that prefer it.",
 )
 @pass_project
-def export_po_command(project: Project, lang: str, output: Path | None) -> None:
+def export_po_command(
+    project: Project, lang: str | None, output: Path | None, template: bool, fmt: str
+) -> None:
     """Write the translatable text of LANG as a PO file, for Poedit, Weblate or a CAT tool.
 
     One entry per field and per page, its msgctxt the key (block/item/field, block/field or
-    page:<path>); out-of-date translations are fuzzy, with the English they were made from.
+    page:<path>); out-of-date translations and drafts are fuzzy. --template writes the POT
+    template instead; --format xliff the same entries as XLIFF 2.0.
     """
-    from careleaf.editorial.po import export_po
+    from careleaf.editorial.po_export import export_po, export_template, po_bytes
+    from careleaf.editorial.xliff import to_xliff
 
-    po = export_po(project.library, lang)
-    target = output or Path(f"{lang}.po")
-    po.save(str(target))
-    done = len(po.translated_entries())
+    library = project.library
+    if template == (lang is not None):
+        raise click.UsageError("give a language, or --template (not both)")
+    po = export_template(library) if lang is None else export_po(library, lang)
+    suffix = ".xlf" if fmt == "xliff" else ".pot" if lang is None else ".po"
+    target = output or Path(f"{lang or 'careleaf'}{suffix}")
+    if fmt == "xliff":
+        target.write_bytes(to_xliff(po, library.source_language))
+    else:
+        target.write_bytes(po_bytes(po))
+    if lang is None:
+        click.echo(f"wrote {target}: the template, {len(po)} entries")
+        return
     click.echo(
-        f"wrote {target}: {len(po)} entries, {done} translated, "
-        f"{len(po.fuzzy_entries())} fuzzy (out of date), {len(po.untranslated_entries())} "
-        "untranslated"
+        f"wrote {target}: {len(po)} entries, {len(po.translated_entries())} translated, "
+        f"{len(po.fuzzy_entries())} fuzzy (out of date, or a draft to review), "
+        f"{len(po.untranslated_entries())} untranslated"
     )
 
 
@@ -133,17 +159,21 @@ def export_po_command(project: Project, lang: str, output: Path | None) -> None:
 @click.argument("po_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @pass_project
 def import_po_command(project: Project, lang: str, po_file: Path) -> None:
-    """Write the translations of a PO FILE into content/LANG/ and docs/LANG/.
+    """Write the translations of a PO FILE (or an XLIFF 2.0 one: .xlf, .xliff) into
+    content/LANG/ and docs/LANG/.
 
     Each translated field records the English it was made from (a fuzzy entry keeps the
-    English it was made from, so it stays out of date). Unknown entries are refused; an
-    empty translation changes nothing; if the result does not load, nothing is changed.
+    English it was made from, or none: it stays out of date, a draft that is never
+    published). Unknown entries are refused; an empty translation changes nothing; if the
+    result does not load, nothing is changed.
     """
     from careleaf.editorial.po import import_po
+    from careleaf.editorial.xliff import SUFFIXES, import_xliff
 
     if not po_file.is_file():
         raise click.BadParameter(f"file not found: {po_file}", param_hint="FILE")
-    written = import_po(project.folder, lang, po_file)
+    reader = import_xliff if po_file.suffix.lower() in SUFFIXES else import_po
+    written = reader(project.folder, lang, po_file)
     if not written:
         click.echo("nothing changed: every file already holds these translations")
         return

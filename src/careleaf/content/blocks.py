@@ -85,7 +85,6 @@ REQUIRED_LABELS = (
     "address",
     "website",
     "stale-translation",
-    "outdated-item",
     "fallback-page",
     "translation-draft",
     "language",

@@ -21,7 +21,7 @@ from careleaf.content.blocks import (
 )
 from careleaf.content.clinic import Clinic
 from careleaf.content.handout import Handout
-from careleaf.content.project import Project
+from careleaf.content.project import Project, protected_key
 from careleaf.content.yamlfile import YDict
 from careleaf.errors import Problem
 from careleaf.paths import DOCS_DIR
@@ -169,6 +169,33 @@ class Library:
             and getattr(source, name) != getattr(english, name)
         ]
 
+    def held_back(self, lang: str, block_id: str, item_id: str | None, name: str = "") -> bool:
+        """Whether a translated item (or, with ``item_id`` None, the block field ``name``) is
+        held back: not shown as current, the source language's shown instead.
+
+        Nothing that records no English (a draft: a translator marked it fuzzy) is published
+        as current, and protected text made from English that changed since counts as
+        missing until it is translated again, even when ``--allow-stale`` publishes the
+        language. Other stale text is shown (its page says it may be out of date).
+        """
+        if item_id is None:
+            changes = [c for c in self.block_changes(lang, block_id) if c[0] == name]
+            key = protected_key(block_id, name)
+        else:
+            changes = self.item_changes(lang, block_id, item_id)
+            key = protected_key(block_id, "text", item_id)
+        protected = key in self.project.protected_keys(block_id)
+        return bool(changes) and (protected or any(old is None for _, old, _ in changes))
+
+    def shown_item(self, lang: str, block_id: str, item_id: str) -> Item | None:
+        """An item as this language shows it: its translation when it translates every field
+        English has and is not held back (`held_back`), else the source language's (None
+        when English has no such item)."""
+        item = self.translated_item(lang, block_id, item_id)
+        if item is not None and not self.held_back(lang, block_id, item_id):
+            return item
+        return self.english_item(block_id, item_id)
+
     def stale_items(self, lang: str, block_id: str) -> set[str]:
         """Items translated from English that has changed since, in any field (or from none)."""
         if lang == self.source_language or not self.is_translated(lang, block_id):
@@ -195,18 +222,14 @@ class Library:
 
     def label(self, lang: str, label_id: str) -> str:
         """A UI label in this language (in the source language while it is not translated)."""
-        item = self.block(lang, LABELS).item(label_id) or self.block(
-            self.source_language, LABELS
-        ).item(label_id)
+        item = self.shown_item(lang, LABELS, label_id)
         if item is None:
             raise KeyError(f"label '{label_id}' is not defined for '{lang}'")
         return item.text
 
     def handout_title(self, lang: str, handout_id: str) -> Item:
         """The title (text) and description (detail) of a handout in this language."""
-        item = self.block(lang, HANDOUT_TITLES).item(handout_id) or self.block(
-            self.source_language, HANDOUT_TITLES
-        ).item(handout_id)
+        item = self.shown_item(lang, HANDOUT_TITLES, handout_id)
         if item is None:
             raise KeyError(f"handout '{handout_id}' has no title for '{lang}'")
         return item
@@ -214,11 +237,11 @@ class Library:
     def safety_items(self, lang: str) -> dict[str, Item]:
         """Every protected item as this language shows it, by id.
 
-        The ids are the source language's; an item not (completely) translated is the
-        source's own.
+        The ids are the source language's; an item not (completely) translated, or held
+        back, is the source's own.
         """
         return {
-            item.id: self.translated_item(lang, block_id, item.id) or item
+            item.id: self.shown_item(lang, block_id, item.id) or item
             for block_id in self.project.protected
             for item in self.content[self.source_language][block_id].items
             if item.id in self.project.protected[block_id].items

@@ -2,8 +2,9 @@
 
 One selection, read by the renderer (`careleaf.render.blocks.block_view` draws it) and by the
 verifier (`careleaf.verify.expected` expects `protected_texts`, without the renderer): a field
-or item a language has not (completely) translated is shown in the source language, and the
-emergency instruction carries the clinic's emergency number.
+or item a language has not (completely) translated, or whose translation is held back (a
+draft, or protected text made from older English: `Library.held_back`), is shown in the source
+language, and the emergency instruction carries the clinic's emergency number.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from careleaf.content.markup import to_html
 from careleaf.content.model import Library
 from careleaf.content.project import split_key
 
+# What a preview writes before a translation that is not shown as current (a draft, or safety
+# text made from older English): previews are for translators, in English like their banner.
+DRAFT_MARK = "DRAFT, not published (needs review):"
+# The notice on a preview's page that is itself a draft.
+DRAFT_PAGE = "DRAFT, not published (needs review): this page is marked fuzzy."
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -25,23 +32,27 @@ class Entry:
 
     Attributes:
         item: the translated item, or the source language's while it is not (completely)
-            translated.
+            translated or not current (see `entries`).
         fallback: True when ``item`` is the source language's (shown with its ``lang``).
-        current_source: for a protected item translated from older English, today's English,
-            shown beside the old translation with a notice.
+        draft: the translation held back (a draft, or protected text made from older
+            English): only a preview shows it, marked, beside ``item``.
     """
 
     item: Item
     fallback: bool = False
-    current_source: str | None = None
+    draft: str | None = None
 
 
 @dataclass(frozen=True)
 class Field:
-    """A block field (intro, body, emergency instruction) as one language shows it."""
+    """A block field (intro, body, emergency instruction) as one language shows it.
+
+    ``draft`` is the translation held back, as for `Entry`.
+    """
 
     text: str
     fallback: bool = False
+    draft: str | None = None
 
 
 def shown_field(
@@ -53,7 +64,7 @@ def shown_field(
         library: the loaded content.
         lang: language code.
         block_id: the block's id.
-        name: the field: intro, body or emergency.
+        name: the field: title, intro, body or emergency.
         clinic: whose emergency number the emergency instruction carries (default: the
             project's clinic).
     """
@@ -61,11 +72,14 @@ def shown_field(
     if english is None:
         return None
     translated = library.translated_field(lang, block_id, name)
+    draft = None
+    if translated is not None and library.held_back(lang, block_id, None, name):
+        translated, draft = None, translated
     text = translated or english
     if name == "emergency":
         clinic = clinic or library.clinics[library.project.default_clinic]
         text = text.replace(NUMBER_PLACEHOLDER, clinic.emergency_number)
-    return Field(text, fallback=translated is None and lang != library.source_language)
+    return Field(text, translated is None and lang != library.source_language, draft)
 
 
 def shown_fields(
@@ -80,28 +94,22 @@ def shown_fields(
     return fields
 
 
-def shown_item(library: Library, lang: str, block_id: str, item_id: str) -> Item | None:
+def shown_entry(library: Library, lang: str, block_id: str, english: Item) -> Entry:
     """An item as this language shows it: its translation when it translates every field the
-    source language's has, else the source language's (None: no such item)."""
-    return library.translated_item(lang, block_id, item_id) or library.english_item(
-        block_id, item_id
-    )
+    source language's has and is not held back (`Library.held_back`), else the source
+    language's (with the translation held back as ``draft``)."""
+    item = library.translated_item(lang, block_id, english.id)
+    if item is None:
+        return Entry(english, fallback=lang != library.source_language)
+    if library.held_back(lang, block_id, english.id):
+        return Entry(english, fallback=True, draft=" ".join(item.fields().values()))
+    return Entry(item)
 
 
 def entries(library: Library, lang: str, block_id: str) -> list[Entry]:
     """The block's items in the source language's order, as this language shows them."""
     source = library.content[library.source_language][block_id]
-    protected = block_id in library.project.protected
-    result = []
-    for english in source.items:
-        item = library.translated_item(lang, block_id, english.id)
-        if item is None:
-            result.append(Entry(english, fallback=lang != library.source_language))
-        elif protected and library.item_changes(lang, block_id, english.id):
-            result.append(Entry(item, current_source=" ".join(english.fields().values())))
-        else:
-            result.append(Entry(item))
-    return result
+    return [shown_entry(library, lang, block_id, english) for english in source.items]
 
 
 def protected_texts(
@@ -125,7 +133,7 @@ def protected_texts(
                 text = plain_text(text)
             texts[key] = text
         else:
-            item = shown_item(library, lang, block_id, item_id)
+            item = library.shown_item(lang, block_id, item_id)
             value = getattr(item, name) if item else None
             if value:
                 texts[key] = value

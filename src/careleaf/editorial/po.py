@@ -1,12 +1,6 @@
-"""The PO round trip: a language's translatable text out to translators' tools, and back.
+"""Import: a PO file's translations back into a language's files (export: `po_export`).
 
-One PO entry per translatable unit, its ``msgctxt`` the unit's key: ``block/item/field`` for an
-item's field, ``block/field`` for a block's (labels and handout titles are the blocks
-``labels`` and ``handouts``), ``page:<path>`` for a whole page (its text without front matter).
-``msgid`` is today's English, ``msgstr`` the translation. A translation made from English that
-has changed since is ``fuzzy``, with the English it was made from as the previous ``msgid``.
-
-Import writes the translation back into ``content/<lang>/`` and ``docs/<lang>/`` with each
+Import writes each translation into ``content/<lang>/`` and ``docs/<lang>/`` with its
 ``source`` recorded: the ``msgid`` of a translated entry, or for a fuzzy one the previous
 ``msgid``, or none when the translator marked it fuzzy (so it stays stale, a draft that is
 never published as current, until a translator confirms it). An empty ``msgstr`` changes
@@ -15,7 +9,8 @@ nothing. Only files whose data changes are written, so export then import change
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,78 +23,41 @@ from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.content.pages import FRONT_MATTER
 from careleaf.content.project import split_key
+from careleaf.editorial.po_export import FUZZY, check_language
 from careleaf.editorial.status_pages import SOURCE_KEY, page_body, recorded_source
 from careleaf.editorial.translatable import PAGE, Unit, units
 from careleaf.editorial.translate import HEADER, dump_yaml, translation_template
 from careleaf.errors import CareleafError, ContentError, Problem
 from careleaf.paths import CONTENT_DIR, DOCS_DIR
 
-FUZZY = "fuzzy"
-
-
-def export_po(library: Library, lang: str) -> polib.POFile:
-    """A language's translatable text as a PO file (see the module's docstring).
-
-    Args:
-        library: the loaded project.
-        lang: a translation of the project (not the source language).
-
-    Returns:
-        The PO file; ``save()`` it, or ``str()`` it.
-
-    Raises:
-        CareleafError: if ``lang`` is not a translation of the project.
-    """
-    _check_language(library, lang)
-    po = polib.POFile(wrapwidth=100)
-    po.header = (
-        f"careleaf: the {library.project.languages[lang].name} ({lang}) translation.\n"
-        f"Import it back with `careleaf import-po {lang} FILE`. msgctxt is where each text goes:\n"
-        "block/item/field, block/field, or page:<path> for a whole page. Do not change it."
-    )
-    # No dates: the same content exports the same file. A translator's tool fills in the rest.
-    po.metadata = {
-        "Project-Id-Version": f"careleaf {library.project.content_version}",
-        "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
-        "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
-        "Language-Team": f"{library.project.languages[lang].name} ({lang})",
-        "Language": lang,
-        "MIME-Version": "1.0",
-        "Content-Type": "text/plain; charset=UTF-8",
-        "Content-Transfer-Encoding": "8bit",
-    }
-    for unit in units(library, lang):
-        entry = polib.POEntry(
-            msgctxt=unit.key,
-            msgid=unit.english,
-            msgstr=unit.translation,
-            comment="\n".join(unit.comments),
-            occurrences=[(unit.where, "")],
-        )
-        if unit.stale:
-            entry.flags.append(FUZZY)
-            entry.previous_msgid = unit.previous
-        po.append(entry)
-    return po
-
-
-def _check_language(library: Library, lang: str) -> None:
-    translations = [code for code in library.project.languages if code != library.source_language]
-    if lang not in translations:
-        why = (
-            "is the source language"
-            if lang == library.source_language
-            else "is not a language of the project (start it with `careleaf translate`)"
-        )
-        raise CareleafError(f"'{lang}' {why} (translations: {', '.join(translations) or 'none'})")
+# polib's message for a file it cannot parse: "Syntax error in po file <path>(line N)...".
+POLIB_LINE = re.compile(r"\(line (\d+)\)")
 
 
 def read_po(path: Path) -> polib.POFile:
-    """Read a PO file; a file that is not one is a CareleafError naming the file and line."""
+    """Read a PO file.
+
+    Raises:
+        ContentError: naming the file and the line, for a file that is not a PO file.
+    """
     try:
-        return polib.pofile(str(path), encoding="utf-8")
-    except (OSError, ValueError, UnicodeDecodeError) as error:
-        raise CareleafError(f"{path}: not a PO file: {error}") from None
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except OSError as error:
+        raise CareleafError(f"{path}: cannot read it: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ContentError([Problem(str(path), "not UTF-8 text", line=line)]) from None
+    try:
+        # The path, never the text: polib takes a text that names an existing file for a path.
+        return polib.pofile(str(path), encoding="utf-8", check_for_duplicates=False)
+    except (OSError, ValueError) as error:
+        message = str(error)
+        match = POLIB_LINE.search(message)
+        why = message[match.end() :].strip(": ") if match else ""
+        problem = f"not a valid PO file{f': {why}' if why else ''}"
+        number = int(match.group(1)) if match else None
+        raise ContentError([Problem(str(path), problem, line=number)]) from None
 
 
 def import_po(root: Path, lang: str, po_file: Path) -> list[Path]:
@@ -123,32 +81,56 @@ def import_po(root: Path, lang: str, po_file: Path) -> list[Path]:
             result that does not load.
         CareleafError: if the file is not a PO file or is for another language.
     """
+    po = read_po(po_file)
+    lines = po_file.read_text(encoding="utf-8").splitlines()
+    return import_entries(root, lang, po, str(po_file), lambda e: _entry_line(lines, e.linenum))
+
+
+def import_entries(
+    root: Path,
+    lang: str,
+    po: polib.POFile,
+    where: str,
+    locate: Callable[[polib.POEntry], int | None],
+) -> list[Path]:
+    """Write the translations of a PO file's entries (read from any format) into the project,
+    as `import_po` says.
+
+    Args:
+        root: the project folder.
+        lang: a translation of the project.
+        po: the entries, and the ``Language`` they declare.
+        where: the file they were read from, for the problems.
+        locate: an entry's line in that file.
+    """
     root = Path(root)
     library = load_library(root)
-    _check_language(library, lang)
-    po = read_po(po_file)
+    check_language(library, lang)
     declared = po.metadata.get("Language", "").strip()
     if declared and declared.replace("_", "-") != lang:
-        raise CareleafError(f"{po_file}: the file is for language '{declared}', not '{lang}'")
+        raise CareleafError(f"{where}: the file is for language '{declared}', not '{lang}'")
     known = {unit.key: unit for unit in units(library, lang)}
     problems: list[Problem] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int | None] = {}
     chosen: list[tuple[Unit, polib.POEntry]] = []
-    lines = po_file.read_text(encoding="utf-8", errors="replace").splitlines()
     for entry in po:
         if entry.obsolete:
             continue
-        where = str(po_file)
-        line = _entry_line(lines, entry.linenum)
+        line = locate(entry)
         if not entry.msgctxt:
             problems.append(Problem(where, "entry without msgctxt", line=line))
         elif entry.msgctxt not in known:
             problems.append(Problem(where, "unknown msgctxt", line=line, item=entry.msgctxt))
+        elif entry.msgid_plural:
+            # careleaf exports none: a translation in plural forms would be dropped unseen.
+            problems.append(
+                Problem(where, "an entry with plural forms", line=line, item=entry.msgctxt)
+            )
         elif entry.msgctxt in seen:
             problems.append(
                 Problem(
                     where,
-                    f"duplicate msgctxt (also on line {seen[entry.msgctxt]})",
+                    f"duplicate msgctxt (also on line {seen[entry.msgctxt] or '?'})",
                     line=line,
                     item=entry.msgctxt,
                 )

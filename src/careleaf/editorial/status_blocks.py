@@ -6,7 +6,8 @@ from careleaf.content.blocks import BLOCK_FIELDS, Block
 from careleaf.content.model import Library
 from careleaf.content.project import protected_key
 from careleaf.content.yamlfile import YDict, item_index, line_of
-from careleaf.editorial.status_entries import Entry
+from careleaf.editorial.status_entries import Entry, Reason
+from careleaf.editorial.translatable import raw_block, untitled_draft
 from careleaf.paths import CONTENT_DIR
 
 
@@ -28,9 +29,14 @@ def block_entries(library: Library, lang: str, entries: list[Entry], counts: lis
         keys = set(library.project.protected_keys(block_id))
         theirs = translated.get(block_id)
         if theirs is None:
+            exists = (root / file).is_file()
+            reason: Reason = "no-file"
+            if exists:
+                untitled = untitled_draft(raw_block(library, lang, block_id))
+                reason = "title-not-translated" if untitled else "not-translated"
             note = (
                 "the block's title is empty: it is not translated yet"
-                if (root / file).is_file()
+                if exists
                 else "the block's file does not exist yet"
             )
             for name in BLOCK_FIELDS:
@@ -47,6 +53,7 @@ def block_entries(library: Library, lang: str, entries: list[Entry], counts: lis
                             new_english=getattr(block, name),
                             key=name,
                             note=note,
+                            reason="not-translated" if name == "title" and exists else reason,
                         )
                     )
             for item in block.items:
@@ -62,6 +69,7 @@ def block_entries(library: Library, lang: str, entries: list[Entry], counts: lis
                         new_english=item.text,
                         key="items",
                         note=note,
+                        reason=reason,
                     )
                 )
             continue
@@ -77,6 +85,7 @@ def block_entries(library: Library, lang: str, entries: list[Entry], counts: lis
                     theirs.path,
                     block_id,
                     note=f"no {library.source_language} block '{block_id}'",
+                    reason="not-in-source",
                 )
             )
 
@@ -108,6 +117,7 @@ def _block_fields(
                         key=name,
                         line=line_of(raw, (name,)),
                         note=f"the source block has no {name}",
+                        reason="not-in-source",
                     )
                 )
             continue
@@ -123,6 +133,7 @@ def _block_fields(
                     safety=safety,
                     new_english=new,
                     key=name,
+                    reason="not-translated",
                 )
             )
         elif name in changes:
@@ -140,6 +151,7 @@ def _block_fields(
                     key=f"source.{name}",
                     line=line_of(raw, ("source", name) if old is not None else (name,)),
                     note=None if old is not None else f"no source.{name} recorded",
+                    reason="english-changed" if old is not None else "needs-review",
                 )
             )
         else:
@@ -175,6 +187,7 @@ def _block_items(
                     new_english=item.text,
                     key="items",
                     line=line_of(raw, ("items",)),
+                    reason="not-translated",
                 )
             )
             continue
@@ -195,6 +208,7 @@ def _block_items(
                     line=line_of(raw, ("items", index, "id")) if index is not None else None,
                     note=f"not translated: {', '.join(absent)} (the item is shown in "
                     f"{library.source_language} until every field is)",
+                    reason="partly-translated",
                 )
             )
             continue
@@ -219,6 +233,7 @@ def _block_items(
                     if has_old
                     else line_of(raw, ("items", index, "id")),
                     note=None if old is not None else f"no source.{name} recorded",
+                    reason="english-changed" if old is not None else "needs-review",
                 )
             )
         if not changes:
@@ -236,5 +251,6 @@ def _block_items(
                     key=f"items[{index}].id" if index is not None else "items",
                     line=line_of(raw, ("items", index, "id")) if index is not None else None,
                     note=f"the source block has no item '{mine.id}'",
+                    reason="not-in-source",
                 )
             )

@@ -7,6 +7,29 @@ from typing import Literal
 
 Kind = Literal["item", "field", "page", "block"]
 State = Literal["missing", "stale", "extra"]
+Reason = Literal[
+    "not-translated",
+    "no-file",
+    "title-not-translated",
+    "partly-translated",
+    "english-changed",
+    "needs-review",
+    "not-in-source",
+]
+
+# Why a unit is not current, in words: `careleaf status` and the PO file's comments say the same.
+REASONS: dict[str, str] = {
+    "not-translated": "not translated yet",
+    "no-file": "the block's file does not exist yet",
+    "title-not-translated": "the block's title is not translated: nothing of the block is "
+    "shown in this language until it is",
+    "partly-translated": "the item is partly translated: it is shown in the source language "
+    "until every field is",
+    "english-changed": "out of date: the English changed since it was translated",
+    "needs-review": "needs review: marked fuzzy (or no English recorded), a draft that is not "
+    "published until it is confirmed",
+    "not-in-source": "not in the source language any more",
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +52,7 @@ class Entry:
         diff: for a stale page, a unified diff from the recorded English page to today's.
         note: anything else worth saying.
         translator_notes: the source language's notes for translators on the block or item.
+        reason: why it is not current, one of `REASONS` (the words for each).
     """
 
     kind: Kind
@@ -45,6 +69,7 @@ class Entry:
     diff: str | None = None
     note: str | None = None
     translator_notes: tuple[str, ...] = ()
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)

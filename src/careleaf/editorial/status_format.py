@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Literal
 
-from careleaf.editorial.status_entries import Entry, LanguageStatus
+from careleaf.editorial.status_entries import REASONS, Entry, LanguageStatus
 
 Format = Literal["table", "json", "markdown"]
 FORMATS: tuple[Format, ...] = ("table", "json", "markdown")
@@ -70,6 +70,8 @@ def _table(statuses: list[LanguageStatus]) -> Iterator[str]:
         shown: set[tuple[str, str]] = set()  # a note shared by a file's entries is said once
         for entry in status.entries:
             yield f"  {entry.state:<8} {entry.file:<{width}}  {_label(entry)}".rstrip()
+            if entry.reason:
+                yield f"           why: {REASONS[entry.reason]}"
             if entry.state == "stale" and entry.kind != "page":
                 # No recorded English: a draft (marked fuzzy in a PO editor) to review.
                 old = _one_line(entry.old_english or "") or NOT_RECORDED
@@ -121,6 +123,7 @@ def _markdown(statuses: list[LanguageStatus]) -> Iterator[str]:
             elif entry.state == "stale" and old is None:
                 old = NOT_RECORDED
             state = f"**{entry.state}**" if entry.safety else entry.state
+            state += f" ({entry.reason})" if entry.reason else ""
             yield (
                 f"| {state} | `{entry.file}` | {_cell(_label(entry))} | {_cell(old)} "
                 f"| {_cell(new)} |"

@@ -42,6 +42,16 @@ def page_is_stale(english_text: str, translated_text: str) -> bool:
     return recorded is None or recorded.strip() != page_body(english_text).strip()
 
 
+def page_is_draft(english_text: str, translated_text: str) -> bool:
+    """Whether a translated page is a draft: it records no English page (a translator marked
+    it fuzzy) and is not the English page itself. The sites show the English page instead;
+    only a preview shows the draft."""
+    return (
+        recorded_source(translated_text) is None
+        and page_body(translated_text).strip() != page_body(english_text).strip()
+    )
+
+
 def page_diff(old: str | None, new: str, file: str) -> str:
     """A unified diff from the recorded English page to today's (all of it when not recorded)."""
     lines = difflib.unified_diff(
@@ -71,7 +81,7 @@ def page_entries(library: Library, lang: str, entries: list[Entry], counts: list
         new = page_body(page.text)
         theirs = translated.get(name)
         if theirs is None:
-            entries.append(Entry("page", "missing", file, new_english=new))
+            entries.append(Entry("page", "missing", file, new_english=new, reason="not-translated"))
             continue
         text = theirs.text
         if theirs.markdown.strip() == page.markdown.strip():
@@ -83,6 +93,7 @@ def page_entries(library: Library, lang: str, entries: list[Entry], counts: list
                     file,
                     new_english=new,
                     note="the page is still the English text",
+                    reason="not-translated",
                 )
             )
             continue
@@ -99,13 +110,22 @@ def page_entries(library: Library, lang: str, entries: list[Entry], counts: list
                     line=_front_matter_line(text, SOURCE_KEY),
                     diff=page_diff(old, new, page.file),
                     note=None if old is not None else f"no {SOURCE_KEY} in the front matter",
+                    reason="english-changed" if old is not None else "needs-review",
                 )
             )
         else:
             counts[1] += 1
     for name, page in translated.items():
         if name not in english:
-            entries.append(Entry("page", "extra", page.file, note=f"no {DOCS_DIR}/{source}/{name}"))
+            entries.append(
+                Entry(
+                    "page",
+                    "extra",
+                    page.file,
+                    note=f"no {DOCS_DIR}/{source}/{name}",
+                    reason="not-in-source",
+                )
+            )
 
 
 def _front_matter_line(text: str, key: str) -> int | None:

@@ -12,6 +12,7 @@ import yaml
 from careleaf.content.blocks import BLOCK_FIELDS, MARKDOWN_FIELDS, NUMBER_PLACEHOLDER
 from careleaf.content.model import Library
 from careleaf.content.project import protected_key
+from careleaf.editorial.status_entries import REASONS
 from careleaf.editorial.status_pages import SOURCE_KEY, page_body, page_is_stale, recorded_source
 from careleaf.paths import CONTENT_DIR, DOCS_DIR
 
@@ -32,6 +33,8 @@ class Unit:
         stale: the translation was made from other (or unrecorded) English.
         comments: what a translator should know: notes, safety, format.
         where: the English file the unit comes from.
+        why: why a translation is not current, or not shown (`status_entries.REASONS`
+            words), for the PO's comments; None when nothing needs saying.
     """
 
     key: str
@@ -41,6 +44,7 @@ class Unit:
     stale: bool
     comments: tuple[str, ...]
     where: str
+    why: str | None = None
 
 
 def units(library: Library, lang: str) -> Iterator[Unit]:
@@ -60,7 +64,9 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
         # The file as written, not the loaded block: the loader leaves out a block whose title
         # is not translated yet and an item without its text, but what a translator wrote in
         # them is still theirs to export (and must survive export, import, export).
-        theirs = _raw_block(library, lang, block_id)
+        theirs = raw_block(library, lang, block_id)
+        # Translations of a block without a title are kept but not shown: say so on each.
+        untitled = [REASONS["title-not-translated"]] if untitled_draft(theirs) else []
         for name in BLOCK_FIELDS:
             english = getattr(block, name)
             if english is None:
@@ -68,9 +74,14 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
             key = protected_key(block_id, name)
             comments = [f"Note for translators: {n}" for n in library.translator_notes(block_id)]
             comments += _field_comments(name, key in keys)
-            yield _field_unit(key, english, theirs, name, comments, where)
+            why = [] if name == "title" else untitled
+            yield _field_unit(key, english, theirs, name, comments, where, why)
         for item in block.items:
             mine_item = _raw_item(theirs, item.id)
+            absent = [name for name in item.fields() if not _text(mine_item.get(name))]
+            part = []
+            if mine_item and len(absent) < len(item.fields()) and absent:
+                part = [f"{REASONS['partly-translated']} (not translated: {', '.join(absent)})"]
             for name, english in item.fields().items():
                 key = protected_key(block_id, name, item.id)
                 comments = [
@@ -82,11 +93,27 @@ def units(library: Library, lang: str) -> Iterator[Unit]:
                         "Safety text (protected in careleaf.yml): translate every field of this "
                         "item; until all of them are, the item is shown in English."
                     )
-                yield _field_unit(key, english, mine_item, name, comments, where)
+                yield _field_unit(key, english, mine_item, name, comments, where, untitled + part)
     yield from _page_units(library, lang)
 
 
-def _raw_block(library: Library, lang: str, block_id: str) -> dict[str, Any]:
+def untitled_draft(block: dict[str, Any]) -> bool:
+    """Whether a translated block's data holds translations but no title: the loader leaves
+    such a block out (nothing of it is shown) until its title is translated too."""
+    if _text(block.get("title")):
+        return False
+    items = block.get("items")
+    texts = [block.get(name) for name in BLOCK_FIELDS] + [
+        value
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict)
+        for key, value in item.items()
+        if key not in ("id", SOURCE_KEY)
+    ]
+    return any(_text(text) for text in texts)
+
+
+def raw_block(library: Library, lang: str, block_id: str) -> dict[str, Any]:
     """A translated block's data as its file holds it ({} when there is none)."""
     path = library.root / CONTENT_DIR / lang / f"{block_id}.yml"
     try:
@@ -117,6 +144,7 @@ def _field_unit(
     name: str,
     comments: list[str],
     where: str,
+    why: list[str],
 ) -> Unit:
     """One field of a block or item: its English, its translation (empty while there is none)
     and the English it was translated from, when that is not today's.
@@ -129,7 +157,15 @@ def _field_unit(
     recorded = _text(recorded_all.get(name)) if isinstance(recorded_all, dict) else ""
     stale = bool(mine) and recorded != english.strip()
     previous = recorded if stale and recorded else None
-    return Unit(key, english, mine, previous, stale, tuple(comments), where)
+    reasons = [*why, _stale_reason(previous)] if stale else why
+    return Unit(
+        key, english, mine, previous, stale, tuple(comments), where, "; ".join(reasons) or None
+    )
+
+
+def _stale_reason(previous: str | None) -> str:
+    """Why a stale translation is: the English changed, or it records none (marked fuzzy)."""
+    return REASONS["english-changed" if previous else "needs-review"]
 
 
 def _field_comments(name: str, safety: bool) -> list[str]:
@@ -155,15 +191,17 @@ def _page_units(library: Library, lang: str) -> Iterator[Unit]:
         if mine.strip() == english.strip():
             mine = ""  # `careleaf translate` starts every page as a copy of the English one
         stale = bool(mine) and page_is_stale(english_text, text)
+        previous = recorded_source(text) if stale else None
         yield Unit(
             PAGE + name,
             english,
             mine,
-            recorded_source(text) if stale else None,
+            previous,
             stale,
             (
                 "A whole page, in Markdown. Keep every {{ ... }} call exactly as it is: "
                 "it places a translated block or a handout link.",
             ),
             f"{DOCS_DIR}/{library.source_language}/{name}",
+            _stale_reason(previous) if stale else None,
         )

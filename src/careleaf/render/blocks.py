@@ -16,7 +16,7 @@ from careleaf.content.clinic import Clinic
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
 from careleaf.content.project import protected_anchor, protected_key
-from careleaf.content.shown import Entry, Field, entries, shown_fields
+from careleaf.content.shown import DRAFT_MARK, Entry, Field, entries, shown_field, shown_fields
 
 
 @cache
@@ -43,6 +43,7 @@ def render_block(
     heading_level: int = 2,
     form: bool = False,
     only: Collection[str] | None = None,
+    preview: bool = False,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
 
@@ -61,6 +62,8 @@ def render_block(
         form: for a fillable PDF: each screening question gets Yes/No form fields and each
             statement a check box (named ``screening-<id>`` and ``statement-<id>``).
         only: the ids of the items to show (default: all).
+        preview: for a preview: a translation held back (`careleaf.content.shown.held_back`)
+            is shown, marked, beside the text shown instead.
     """
     view = block_view(library, lang, block_id, clinic)
     shown = [e for e in view.entries if only is None or e.item.id in only]
@@ -75,6 +78,7 @@ def render_block(
     template = environment().get_template("block.html")
     html = template.render(
         block=view.block,
+        title=view.title,
         fields=view.fields,
         entries=shown,
         fallback=view.fallback,
@@ -85,6 +89,8 @@ def render_block(
         safety=block_id in library.project.protected,
         label=_labels(library, lang),
         mark=mark,
+        preview=preview,
+        draft_mark=DRAFT_MARK,
     )
     return Markup(html.replace("\n\n", "\n"))
 
@@ -95,6 +101,7 @@ class BlockView:
 
     block: Block
     fallback: bool
+    title: str
     fields: dict[str, Field]
     entries: list[Entry]
 
@@ -111,9 +118,17 @@ def block_view(
     return BlockView(
         library.block(lang, block_id),
         not library.is_translated(lang, block_id),
+        block_title(library, lang, block_id),
         shown_fields(library, lang, block_id, clinic),
         entries(library, lang, block_id),
     )
+
+
+def block_title(library: Library, lang: str, block_id: str) -> str:
+    """A block's title as this language shows it (a draft title is not shown: see
+    `careleaf.content.shown`)."""
+    title = shown_field(library, lang, block_id, "title")
+    return title.text if title else library.block(lang, block_id).title
 
 
 def render_handout(
@@ -155,6 +170,7 @@ def render_handout(
             style=section.style,
             form=handout.fillable,
             only=clinic.consent_statements if section.clinic_items else None,
+            preview=bool(preview),
         )
         for section in handout.sections
         # A section of the clinic's statements is left out when it switches none on.
@@ -168,7 +184,7 @@ def render_handout(
         title=library.handout_title(lang, handout_id),
         clinic=clinic,
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
-        keywords=[library.block(lang, s.block).title for s in handout.sections],
+        keywords=[block_title(library, lang, s.block) for s in handout.sections],
         version=library.project.content_version,
         reviewed_on=min(dates).isoformat() if dates and not draft else "",
         draft=draft,

@@ -35,12 +35,13 @@ from careleaf.content.markup import markdown_text, template_free
 from careleaf.content.model import Library
 from careleaf.content.page_markdown import check_markdown, slugify
 from careleaf.content.pages import FRONT_MATTER_KEYS, check_page, split_front_matter
+from careleaf.content.shown import DRAFT_PAGE
 from careleaf.editorial.policy import overdue_blocks
-from careleaf.editorial.status_pages import page_is_stale
+from careleaf.editorial.status_pages import page_is_draft, page_is_stale
 from careleaf.errors import CareleafError, Problem, unknown
 from careleaf.options import BuildOptions
 from careleaf.paths import beside
-from careleaf.render.blocks import render_block
+from careleaf.render.blocks import block_title, render_block
 from careleaf.site import search
 from careleaf.site.config import CareleafConfig
 from careleaf.site.crawlers import crawler_files
@@ -185,11 +186,16 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self.safety_page: Page | None = None
         self.safety_blocks_shown = 0
         if self.lang != self.library.source_language:
-            # A page not yet translated is shown in the source language, with a notice.
+            # A page not yet translated is shown in the source language, with a notice; so is
+            # a draft (`page_is_draft`), but in a preview, which shows it marked.
             for uri, page in self.library.pages.get(self.library.source_language, {}).items():
-                if files.get_file_from_path(uri) is None:
-                    files.append(File.generated(config, uri, abs_src_path=str(root / page.file)))
-                    self.fallback_pages.add(uri)
+                own = files.get_file_from_path(uri)
+                if own is not None and (self.config.preview or not self._page_is_draft(uri)):
+                    continue
+                if own is not None:
+                    files.remove(own)
+                files.append(File.generated(config, uri, abs_src_path=str(root / page.file)))
+                self.fallback_pages.add(uri)
         return files
 
     @event_priority(100)  # before mkdocs-macros renders the page
@@ -256,6 +262,8 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         for kind, label_id in reversed(notices):
             notice = markdown_text(self.library.label(self.lang, label_id))
             markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
+        if self.config.preview and not fallback and self._page_is_draft(uri):
+            markdown = insert_after_title(markdown, f'!!! warning "{DRAFT_PAGE}"\n')
         return markdown
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -264,6 +272,12 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if page is not None:
             config.extra["careleaf"]["safety_page"] = {"url": page.url, "title": page.title}
         return env
+
+    def _page_is_draft(self, uri: str) -> bool:
+        """A translated page marked fuzzy (`page_is_draft`): never published."""
+        own = self.library.page(self.lang, uri)
+        english = self.library.page(self.library.source_language, uri)
+        return own is not None and english is not None and page_is_draft(english.text, own.text)
 
     def _page_is_stale(self, uri: str, translated_text: str) -> bool:
         """A translated page whose English page changed since it was translated."""
@@ -321,11 +335,17 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def macro_block(self, block_id: str, style: str = "default", level: int = 2) -> str:
         """A block as a Markdown heading (so it reaches the table of contents) and its HTML."""
         html = render_block(
-            self.library, self.lang, block_id, clinic=self.clinic, style=style, heading_level=0
+            self.library,
+            self.lang,
+            block_id,
+            clinic=self.clinic,
+            style=style,
+            heading_level=0,
+            preview=bool(self.config.preview),
         )
         if not level:
             return str(html)
-        title = markdown_text(self.library.block(self.lang, block_id).title)
+        title = markdown_text(block_title(self.library, self.lang, block_id))
         return f"{'#' * level} {title}\n\n{html}\n"
 
     def macro_handout_link(self, handout_id: str, page: Page) -> str:
