@@ -1,0 +1,113 @@
+"""Puts the Content-Security-Policy (`careleaf.csp`) into a built site, once it is whole.
+
+It runs on the staged site just before its manifest is written: the policy is worked out from
+the pages as they ship (Material's inline scripts change with its version and the page's
+depth, so no list kept by hand could stay right), then written into every page as a
+``<meta>`` element and into ``_headers``, the file Netlify and Cloudflare Pages read the
+headers of a site from.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from careleaf import csp
+from careleaf.errors import BuildError
+
+# Netlify's and Cloudflare Pages' header file, at the root of the published folder.
+HEADERS_FILE = "_headers"
+# The meta element as careleaf writes it (and removes it from a page copied from the last
+# build, whose policy may be out of date): one exact shape, so that it is found again.
+_META = '<meta http-equiv="Content-Security-Policy" content="{}">'
+_OLD_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
+# Raw-text elements end at the first closing tag, whatever comes between (HTML's rule), so a
+# pattern finds them exactly as the browser does.
+_RAW = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
+# Attributes inside start tags (not inside raw text, which is blanked first).
+_STYLE_ATTRIBUTE = re.compile(r"""<[a-zA-Z][^>]*?\sstyle\s*=\s*(["'])(.*?)\1""", re.DOTALL)
+_HANDLER = re.compile(r"""<[a-zA-Z][^>]*?\s(on[a-z]+)\s*=""", re.IGNORECASE)
+# Where the meta element goes: right after <meta charset> (which must stay in the first
+# bytes), else right after <head>; before any script, style or stylesheet either way.
+_CHARSET = re.compile(r"<meta charset=[^>]*>", re.IGNORECASE)
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+# Script types a browser runs (a JSON data block, such as Material's configuration, is not run).
+_RUN = {"", "text/javascript", "application/javascript", "module"}
+
+
+def apply_policy(site: Path, own_url: str) -> str:
+    """Work out the policy of a built site from its pages, write it into each of them and
+    into ``_headers``; returns the page policy (the manifest records it).
+
+    Args:
+        site: the built site folder (every language of one clinic).
+        own_url: the site's public address (the clinic's website): pages may connect to its
+            origin, where Material asks for the other languages' sitemaps.
+
+    Raises:
+        BuildError: a page has an inline event handler (``onclick=``...), which no policy
+            can allow without allowing injected ones too; careleaf's templates have none.
+    """
+    pages = sorted(site.rglob("*.html"))
+    # As bytes: a newline translated on reading would change a script's hash.
+    texts = {page: _OLD_META.sub("", page.read_bytes().decode("utf-8")) for page in pages}
+    scripts: list[str] = []
+    styles: list[str] = []
+    attributes: list[str] = []
+    for page, text in texts.items():
+        for match in _RAW.finditer(text):
+            kind, attrs, body = match.group(1).lower(), match.group(2), match.group(3)
+            if kind == "style":
+                styles.append(body)
+            elif not _SRC.search(attrs) and _script_type(attrs) in _RUN:
+                scripts.append(body)
+        rest = _RAW.sub(r"<\1></\1>", text)  # the markup outside scripts and styles
+        if handler := _HANDLER.search(rest):
+            raise BuildError(
+                f"{page.relative_to(site)}: an inline event handler ({handler.group(1)}=) "
+                "cannot be allowed by the Content-Security-Policy"
+            )
+        attributes += [html.unescape(m.group(2)) for m in _STYLE_ATTRIBUTE.finditer(rest)]
+    parts = urlsplit(own_url)
+    policy = csp.compose(scripts, styles, attributes, [f"{parts.scheme}://{parts.netloc}"])
+    meta = _META.format(html.escape(policy, quote=False).replace('"', "&quot;"))
+    for page, text in texts.items():
+        _write(page, _with_meta(text, meta, page, site))
+    _write(site / HEADERS_FILE, headers_file(policy))
+    return policy
+
+
+def headers_file(policy: str) -> str:
+    """``_headers`` for a site: the full policy (with ``frame-ancestors``) on every path, and
+    the headers that go with it."""
+    return (
+        "/*\n"
+        f"  Content-Security-Policy: {csp.header(policy)}\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  Referrer-Policy: strict-origin-when-cross-origin\n"
+    )
+
+
+def _script_type(attrs: str) -> str:
+    found = _TYPE.search(attrs)
+    return found.group(1).lower() if found else ""
+
+
+def _with_meta(text: str, meta: str, page: Path, site: Path) -> str:
+    """The page with the policy's meta element first in its head."""
+    anchor = _CHARSET.search(text) or _HEAD.search(text)
+    if anchor is None:
+        raise BuildError(f"{page.relative_to(site)}: no <head>: the policy cannot be put in")
+    return text[: anchor.end()] + meta + text[anchor.end() :]
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a new file in place of ``path``: never through a hard link to another tree."""
+    temporary = path.with_name(path.name + ".csp-tmp")
+    temporary.write_bytes(text.encode("utf-8"))
+    os.replace(temporary, path)
