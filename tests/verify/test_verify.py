@@ -14,7 +14,7 @@ from conftest import REPO, copy_project, edit
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from careleaf.build.csp_pages import apply_policy
+from careleaf.build.csp_pages import apply_policy, template_scripts, theme_templates
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.content.pages import check_page
@@ -145,7 +145,8 @@ def make_site(project: Path, site: Path) -> None:
 
 def record(site: Path, library, outputs) -> None:  # noqa: ANN001
     """Write the manifest as a build does, the Content-Security-Policy put into the pages first."""
-    policy = apply_policy(site, library.clinics[CLINIC].website)
+    theme = template_scripts(theme_templates(library.root))
+    policy = apply_policy(site, library.clinics[CLINIC].website, theme)
     write_manifest(site, build_manifest(site, library, CLINIC, outputs, csp=policy))
 
 

@@ -5,6 +5,12 @@ the pages as they ship (Material's inline scripts change with its version and th
 depth, so no list kept by hand could stay right), then written into every page as a
 ``<meta>`` element and into ``_headers``, the file Netlify and Cloudflare Pages read the
 headers of a site from.
+
+Only the theme's own inline scripts are allowed: each inline script of a page must have the
+shape of a ``<script>`` in the theme's templates (Material's and the project's
+``overrides/``), where each template expression may stand only for a short run of URL
+characters (Material's only one is the page's base URL). Hashing whatever the pages hold would
+also allow a script that failed escaping put there; this way such a script fails the build.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,9 +46,39 @@ _CHARSET = re.compile(r"<meta charset=[^>]*>", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 # Script types a browser runs (a JSON data block, such as Material's configuration, is not run).
 _RUN = {"", "text/javascript", "application/javascript", "module"}
+# In a theme template: Jinja statements and comments (dropped), and expressions, each of which
+# may stand for URL characters only: no quote, space, bracket or semicolon, so a value can
+# neither leave a string literal nor be code.
+_STATEMENT = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_VALUE = r"[\w./:#?=&%+~-]*"
+# The site's theme, whose templates write the inline scripts a page may run.
+THEME_PACKAGE = "material"
 
 
-def apply_policy(site: Path, own_url: str) -> str:
+def theme_templates(root: Path) -> list[Path]:
+    """The template folders of the site's theme: the project's ``overrides/`` (mkdocs.yml's
+    ``custom_dir``) and Material's own templates."""
+    folders = [Path(root) / "overrides"]
+    folders.append(Path(str(resources.files(THEME_PACKAGE) / "templates")))
+    return [folder for folder in folders if folder.is_dir()]
+
+
+def template_scripts(folders: Iterable[Path]) -> list[re.Pattern[str]]:
+    """The shapes of the inline scripts the templates in ``folders`` write (see the module's
+    docstring): one pattern for each ``<script>`` with a body and no ``src``."""
+    shapes = set()
+    for folder in folders:
+        for template in sorted(Path(folder).rglob("*.html")):
+            text = _STATEMENT.sub("", template.read_text(encoding="utf-8"))
+            for kind, attrs, body in _RAW.findall(text):
+                runs = not _SRC.search(attrs) and _script_type(attrs) in _RUN
+                if kind.lower() == "script" and runs and body.strip():
+                    shapes.add(_VALUE.join(re.escape(part) for part in _EXPRESSION.split(body)))
+    return [re.compile(shape, re.DOTALL) for shape in sorted(shapes)]
+
+
+def apply_policy(site: Path, own_url: str, theme: Sequence[re.Pattern[str]]) -> str:
     """Work out the policy of a built site from its pages, write it into each of them and
     into ``_headers``; returns the page policy (the manifest records it).
 
@@ -48,10 +86,13 @@ def apply_policy(site: Path, own_url: str) -> str:
         site: the built site folder (every language of one clinic).
         own_url: the site's public address (the clinic's website): pages may connect to its
             origin, where Material asks for the other languages' sitemaps.
+        theme: the shapes of the theme's inline scripts (`template_scripts`): the only
+            inline scripts a page may have.
 
     Raises:
-        BuildError: a page has an inline event handler (``onclick=``...), which no policy
-            can allow without allowing injected ones too; careleaf's templates have none.
+        BuildError: a page has an inline script the theme does not write, or an inline event
+            handler (``onclick=``...), which no policy can allow without allowing injected
+            ones too; careleaf's templates have none.
     """
     pages = sorted(site.rglob("*.html"))
     # As bytes: a newline translated on reading would change a script's hash.
@@ -65,6 +106,12 @@ def apply_policy(site: Path, own_url: str) -> str:
             if kind == "style":
                 styles.append(body)
             elif not _SRC.search(attrs) and _script_type(attrs) in _RUN:
+                if not any(shape.fullmatch(body) for shape in theme):
+                    raise BuildError(
+                        f"{page.relative_to(site)}: an inline script that is not one of the "
+                        f"theme's, so the Content-Security-Policy will not allow it: "
+                        f"{body.strip()[:60]!r}"
+                    )
                 scripts.append(body)
         rest = _RAW.sub(r"<\1></\1>", text)  # the markup outside scripts and styles
         if handler := _HANDLER.search(rest):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from careleaf.build.cache import Entry
-from careleaf.build.csp_pages import apply_policy
+from careleaf.build.csp_pages import apply_policy, template_scripts, theme_templates
 from careleaf.build.events import ClinicPublished, Progress, Verifying, quiet
 from careleaf.build.plan import Unit, handout_file
 from careleaf.build.records import BuildRecords, Published, tree_hashes
@@ -162,7 +162,8 @@ def finish(
     """
     place_handouts(entries, library, clinic_id, site)
     # The site is whole now: its policy is worked out from the pages as they ship.
-    policy = apply_policy(site, library.clinics[clinic_id].website)
+    theme = template_scripts(theme_templates(library.root))
+    policy = apply_policy(site, library.clinics[clinic_id].website, theme)
     languages = output_languages(library) if languages is None else list(languages)
     outputs = collect_outputs(site, library, languages, clinic_id)
     anchors = {
