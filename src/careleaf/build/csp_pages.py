@@ -37,9 +37,9 @@ _OLD_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"
 _RAW = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
-# Attributes inside start tags (not inside raw text, which is blanked first).
-_STYLE_ATTRIBUTE = re.compile(r"""<[a-zA-Z][^>]*?\sstyle\s*=\s*(["'])(.*?)\1""", re.DOTALL)
-_HANDLER = re.compile(r"""<[a-zA-Z][^>]*?\s(on[a-z]+)\s*=""", re.IGNORECASE)
+# Start tags (outside raw text, which is blanked first), and the attributes of one.
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_ATTRIBUTE = re.compile(r"""\s([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 # Where the meta element goes: right after <meta charset> (which must stay in the first
 # bytes), else right after <head>; before any script, style or stylesheet either way.
 _CHARSET = re.compile(r"<meta charset=[^>]*>", re.IGNORECASE)
@@ -68,14 +68,25 @@ def template_scripts(folders: Iterable[Path]) -> list[re.Pattern[str]]:
     """The shapes of the inline scripts the templates in ``folders`` write (see the module's
     docstring): one pattern for each ``<script>`` with a body and no ``src``."""
     shapes = set()
-    for folder in folders:
-        for template in sorted(Path(folder).rglob("*.html")):
-            text = _STATEMENT.sub("", template.read_text(encoding="utf-8"))
+    for template in _templates(folders):
+        text = _STATEMENT.sub("", template.read_text(encoding="utf-8"))
+        if "<script" in text:
             for kind, attrs, body in _RAW.findall(text):
                 runs = not _SRC.search(attrs) and _script_type(attrs) in _RUN
                 if kind.lower() == "script" and runs and body.strip():
                     shapes.add(_VALUE.join(re.escape(part) for part in _EXPRESSION.split(body)))
     return [re.compile(shape, re.DOTALL) for shape in sorted(shapes)]
+
+
+def _templates(folders: Iterable[Path]) -> list[Path]:
+    """The HTML templates in ``folders``, leaving out hidden folders (Material's 14,000
+    ``.icons`` are SVG files: walking them cost more than reading every template)."""
+    found = []
+    for folder in folders:
+        for parent, names, files in os.walk(folder):
+            names[:] = sorted(name for name in names if not name.startswith("."))
+            found += [Path(parent, name) for name in sorted(files) if name.endswith(".html")]
+    return found
 
 
 def apply_policy(site: Path, own_url: str, theme: Sequence[re.Pattern[str]]) -> str:
@@ -113,13 +124,7 @@ def apply_policy(site: Path, own_url: str, theme: Sequence[re.Pattern[str]]) -> 
                         f"{body.strip()[:60]!r}"
                     )
                 scripts.append(body)
-        rest = _RAW.sub(r"<\1></\1>", text)  # the markup outside scripts and styles
-        if handler := _HANDLER.search(rest):
-            raise BuildError(
-                f"{page.relative_to(site)}: an inline event handler ({handler.group(1)}=) "
-                "cannot be allowed by the Content-Security-Policy"
-            )
-        attributes += [html.unescape(m.group(2)) for m in _STYLE_ATTRIBUTE.finditer(rest)]
+        attributes += _style_attributes(_RAW.sub(r"<\1></\1>", text), page.relative_to(site))
     parts = urlsplit(own_url)
     policy = csp.compose(scripts, styles, attributes, [f"{parts.scheme}://{parts.netloc}"])
     meta = _META.format(html.escape(policy, quote=False).replace('"', "&quot;"))
@@ -140,6 +145,31 @@ def headers_file(policy: str) -> str:
     )
 
 
+def _style_attributes(markup: str, page: Path) -> list[str]:
+    """The values of the ``style`` attributes in ``markup`` (decoded, as the browser hashes
+    them).
+
+    Raises:
+        BuildError: a tag has an inline event handler.
+    """
+    found = []
+    for tag in _TAG.findall(markup):
+        lowered = tag.lower()
+        # Most tags have neither: only those that may are parsed.
+        if " on" not in lowered and "style" not in lowered and "\ton" not in lowered:
+            continue
+        for name, *values in _ATTRIBUTE.findall(tag):
+            name = name.lower()
+            if name.startswith("on"):
+                raise BuildError(
+                    f"{page}: an inline event handler ({name}=) cannot be allowed by the "
+                    "Content-Security-Policy"
+                )
+            if name == "style":
+                found.append(html.unescape("".join(values)))
+    return found
+
+
 def _script_type(attrs: str) -> str:
     found = _TYPE.search(attrs)
     return found.group(1).lower() if found else ""
@@ -154,7 +184,9 @@ def _with_meta(text: str, meta: str, page: Path, site: Path) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write a new file in place of ``path``: never through a hard link to another tree."""
-    temporary = path.with_name(path.name + ".csp-tmp")
-    temporary.write_bytes(text.encode("utf-8"))
-    os.replace(temporary, path)
+    """Write ``text`` to ``path`` unless it holds it already (a page copied from the last
+    build, with the same policy). In place: a staged site's files are its own (MkDocs wrote
+    them, or the build copied them), never hard links into another tree."""
+    data = text.encode("utf-8")
+    if not path.is_file() or path.read_bytes() != data:
+        path.write_bytes(data)
