@@ -57,8 +57,9 @@ def test_the_lock_holds_every_pin_of_pyproject_at_its_version() -> None:
     for pin in pins:
         name, version = pin.split("==")
         assert locked.get(normal(name), ("absent",))[0] == version, pin
-    # The build backend, for the editable install of careleaf itself (no build isolation).
-    assert "setuptools" in locked
+    # The build backend, for the editable install of careleaf itself (no build isolation), and
+    # pip, which `make` installs from the lock first.
+    assert "setuptools" in locked and "pip" in locked
 
 
 def test_make_installs_with_hash_checking() -> None:
