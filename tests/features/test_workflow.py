@@ -45,7 +45,7 @@ def test_the_status_workflow_runs_base_code_on_pull_request_content() -> None:
     # Only content/ and docs/ come from the pull request; the rest is the base branch's.
     assert any("cp -R .pull-request/content .pull-request/docs ." in run for run in runs)
     assert ".ci/translation-status changed-files.txt comment.md" in [r.strip() for r in runs]
-    assert "-c requirements.lock" in "".join(runs)
+    assert "pip install --quiet --require-hashes -r requirements.lock" in "".join(runs)
     for path in (WORKFLOW, POSTER):
         assert "${{ secrets." not in path.read_text(encoding="utf-8")
 

@@ -3,6 +3,7 @@ of a real built page, is named with the item and the property; legitimate text s
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -67,6 +68,13 @@ DAMAGES: dict[str, tuple[list[tuple[str, str]], str]] = {
                 "pointer-events: none }"
             )
         ],
+        "covered",
+    ),
+    # The page keeps its Content-Security-Policy, and the overlay comes from a stylesheet of
+    # the site, which the policy allows: the probe still makes the overlay hit-testable (an
+    # inline <style> of the probe would be blocked by the policy, and the overlay missed).
+    "overlay-under-policy": (
+        [("</head>", '<link rel="stylesheet" href="overlay.css"></head>')],
         "covered",
     ),
     "details": ([(SPAN, f"<details><summary>More</summary>{SPAN}</details>")], "<details>"),
@@ -134,13 +142,24 @@ def damaged(real_site, tmp_path_factory: pytest.TempPathFactory) -> dict[str, di
     shutil.copytree(built, site)
     original = (site / PAGE).read_text(encoding="utf-8")
     assert SPAN in original
+    # The page's Content-Security-Policy blocks inline styles and scripts, so most damages
+    # would not even apply: they are made to the page without it, to prove the prover behind
+    # the policy (as if the policy were gone, or the CSS came through an allowed file).
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">', original)
+    assert policy, "the built page carries no Content-Security-Policy"
+    bare = original.replace(policy.group(0), "")
     (site / "is-it-safe" / "hide.css").write_text(
         f"{TARGET} {{ visibility: hidden }}\n", encoding="utf-8"
+    )
+    (site / "is-it-safe" / "overlay.css").write_text(
+        f"li:has(> {TARGET}) {{ position: relative }} li:has(> {TARGET})::after "
+        "{ content: ''; position: absolute; inset: 0; background: #fff; pointer-events: none }\n",
+        encoding="utf-8",
     )
     pages = {}
     cases = {name: edits for name, (edits, _words) in DAMAGES.items()} | GOOD
     for name, edits in cases.items():
-        text = original
+        text = original if name.endswith("-under-policy") else bare
         for old, new in edits:
             assert old in text, f"{name}: {old!r} not in the page"
             text = text.replace(old, new, 1)

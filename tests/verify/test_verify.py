@@ -14,6 +14,7 @@ from conftest import REPO, copy_project, edit
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
+from careleaf.build.csp_pages import apply_policy, template_scripts, theme_templates
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.content.pages import check_page
@@ -139,14 +140,21 @@ def make_site(project: Path, site: Path) -> None:
         body = "\n".join(render_block(library, output.lang, block) for block in blocks)
         up = "../" * (len(PurePosixPath(output.path).parts) - 1)
         target.write_text(PAGE.format(lang=output.lang, up=up, body=body), encoding="utf-8")
-    write_manifest(site, build_manifest(site, library, CLINIC, outputs))
+    record(site, library, outputs)
+
+
+def record(site: Path, library, outputs) -> None:  # noqa: ANN001
+    """Write the manifest as a build does, the Content-Security-Policy put into the pages first."""
+    theme = template_scripts(theme_templates(library.root))
+    policy = apply_policy(site, library.clinics[CLINIC].website, theme)
+    write_manifest(site, build_manifest(site, library, CLINIC, outputs, csp=policy))
 
 
 def rewrite_manifest(project: Path, site: Path) -> None:
     """As a build would after producing the (changed) outputs."""
     library = load_library(project)
     outputs = collect_outputs(site, library, ["en", "bn"], CLINIC)
-    write_manifest(site, build_manifest(site, library, CLINIC, outputs))
+    record(site, library, outputs)
 
 
 @pytest.fixture(scope="module")
@@ -781,7 +789,7 @@ def test_a_built_site_verifies(tmp_path: Path) -> None:
     build_site(project, CLINIC, site)
     library = load_library(project)
     outputs = collect_outputs(site, library, ["en"], CLINIC)
-    write_manifest(site, build_manifest(site, library, CLINIC, outputs))
+    record(site, library, outputs)
     report = verify(site, project)
     assert report.ok, format_table(report)
     assert [r.output for r in report.rows] == [
@@ -791,5 +799,5 @@ def test_a_built_site_verifies(tmp_path: Path) -> None:
         "safety/index.html",
     ]
     replace(site / "safety/index.html", li_of(site, "safety/index.html", PREGNANCY), "")
-    write_manifest(site, build_manifest(site, library, CLINIC, outputs))
+    record(site, library, outputs)
     assert failing(verify(site, project)) == {"safety/index.html": [PREGNANCY]}

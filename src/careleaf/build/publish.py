@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from careleaf.build.cache import Entry
+from careleaf.build.csp_pages import apply_policy, template_scripts, theme_templates
 from careleaf.build.events import ClinicPublished, Progress, Verifying, quiet
 from careleaf.build.plan import Unit, handout_file
 from careleaf.build.records import BuildRecords, Published, tree_hashes
@@ -145,7 +146,8 @@ def finish(
     chromium: Chromium | None = None,
     sources: Mapping[str, str] | None = None,
 ) -> int:
-    """Put the handouts into a built site, write its manifest and verify every output.
+    """Put the handouts into a built site, its Content-Security-Policy into every page
+    (`careleaf.build.csp_pages`), write its manifest and verify every output.
 
     ``proofs``: the build's memo of passing proofs (`careleaf.verify.proofs`): an output
     proven before, unchanged, is not proven again. ``chromium``: a browser kept for the
@@ -159,6 +161,9 @@ def finish(
         BuildError: an output is missing, unreadable or lacks an item (the report's table).
     """
     place_handouts(entries, library, clinic_id, site)
+    # The site is whole now: its policy is worked out from the pages as they ship.
+    theme = template_scripts(theme_templates(library.root))
+    policy = apply_policy(site, library.clinics[clinic_id].website, theme)
     languages = output_languages(library) if languages is None else list(languages)
     outputs = collect_outputs(site, library, languages, clinic_id)
     anchors = {
@@ -169,7 +174,14 @@ def finish(
     # The manifest and the verification read the same pages: each is parsed once.
     readings = Readings()
     manifest = build_manifest(
-        site, library, clinic_id, outputs, anchors, pages=readings.pages, sources=sources
+        site,
+        library,
+        clinic_id,
+        outputs,
+        anchors,
+        pages=readings.pages,
+        sources=sources,
+        csp=policy,
     )
     write_manifest(site, manifest)
     progress(Verifying(clinic_id, len(outputs)))

@@ -139,6 +139,7 @@ def build_manifest(
     *,
     pages: SeenPages | None = None,
     sources: Mapping[str, str] | None = None,
+    csp: str | None = None,
 ) -> dict[str, Any]:
     """The manifest of a built site: every output with its hash and its item ids.
 
@@ -154,6 +155,8 @@ def build_manifest(
             verification does not parse the pages again. By default, none.
         sources: the project's sources as the build read them (`source_hashes`); by
             default hashed now.
+        csp: the Content-Security-Policy the build put into every page
+            (`careleaf.build.csp_pages`); the verifier checks each page still carries it.
 
     Raises:
         UnreadableOutput: an output is missing or cannot be read.
@@ -192,6 +195,7 @@ def build_manifest(
         "outputs": entries,
         "files": shipped_files(site_dir),
         "sources": dict(sources) if sources is not None else source_hashes(library.root),
+        "csp": csp,
     }
 
 

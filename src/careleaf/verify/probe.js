@@ -3,9 +3,11 @@
 // verdict stays in Python.
 ({items, minFont}) => {
   // Make every element hit-testable, so that an overlay with pointer-events: none is seen.
-  const probeStyle = document.createElement('style');
-  probeStyle.textContent = '*, *::before, *::after { pointer-events: auto !important; }';
-  document.head.appendChild(probeStyle);
+  // A constructed stylesheet, not a <style> element: the page's Content-Security-Policy
+  // blocks an inline <style> (silently, for this check), never a constructed sheet.
+  const probeStyle = new CSSStyleSheet();
+  probeStyle.replaceSync('*, *::before, *::after { pointer-events: auto !important; }');
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, probeStyle];
   const parse = (c) => {
     const m = c.match(/rgba?\(([^)]+)\)/);
     if (!m) return null;
@@ -207,7 +209,7 @@
       fact.failures.push(`font size ${smallest.toFixed(1)} px as drawn (at least ${minFont} px)`);
     }
   }
-  probeStyle.remove();
+  document.adoptedStyleSheets = document.adoptedStyleSheets.filter((s) => s !== probeStyle);
   window.scrollTo(0, 0);
   return result;
 }

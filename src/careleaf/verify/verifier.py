@@ -18,6 +18,7 @@ from pathlib import Path
 from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.verify.browser import Chromium
+from careleaf.verify.csp_check import check_policy
 from careleaf.verify.expected import expected_items, known_items, same_language
 from careleaf.verify.manifest import (
     Output,
@@ -101,6 +102,9 @@ def verify(
     hashes = shipped_files(site_dir)
     problems += check_files(
         hashes, manifest["files"], (entry["path"] for entry in manifest["outputs"])
+    )
+    problems += check_policy(
+        site_dir, manifest.get("csp"), [p for p in hashes if p.endswith(".html")]
     )
     langs = list(languages) if languages is not None else output_languages(library)
     expected = {output.path: output for output in collect_outputs(site_dir, library, langs, clinic)}
