@@ -11,6 +11,7 @@ The core never imports mkdocs: each language's site comes from a `SiteEngine` th
 
 from __future__ import annotations
 
+import errno
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -237,6 +238,15 @@ def build(
                 progress,
                 sources=todo.sources,
             )
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # A full disk is the machine's problem, not careleaf's: say so without a
+            # traceback. What was published stays as it was.
+            raise BuildError(
+                f"cannot write {error.filename or 'the build'}: {error.strerror}; nothing "
+                "was published (free some space and build again)"
+            ) from None
         finally:
             # Sites built but never published (a build that failed) are not left behind.
             for clinic in todo.clinics:
