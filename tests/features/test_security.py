@@ -233,7 +233,7 @@ def test_hostile_yaml_through_the_cli_is_a_message_not_a_traceback(mini: Path) -
     deep = "".join(" " * depth + f"k{depth}:\n" for depth in range(500)) + " " * 500 + "x\n"
     (mini / "handouts/sheet.yml").write_text(deep, encoding="utf-8")
     output = check(mini)
-    assert "content/en/about.yml:2: U+0007 (control character) is not allowed" in output
+    assert "content/en/about.yml:2: key body: U+0007 (control character) is not allowed" in output
     assert "handouts/sheet.yml:20: is not valid YAML: nesting deeper than 20 levels" in output
 
 

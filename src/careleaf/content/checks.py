@@ -21,11 +21,12 @@ from careleaf.content.blocks import (
     Block,
 )
 from careleaf.content.clinic import Clinic
-from careleaf.content.markup import UnsafeMarkup, to_html
+from careleaf.content.markup import UnsafeMarkup, markup_in_text, to_html
 from careleaf.content.model import Library
 from careleaf.content.pages import check_pages
+from careleaf.content.places import YDict, item_index, key_path, line_of
 from careleaf.content.project import Project, pin, protected_key
-from careleaf.content.yamlfile import YDict, check_site_config, item_index, key_path, line_of
+from careleaf.content.yamlfile import check_site_config
 from careleaf.errors import Problem
 from careleaf.paths import CONTENT_DIR, PROJECT_FILE
 
@@ -93,6 +94,18 @@ def check_block(
                         item=block.id,
                     )
                 )
+    for loc, text, item_id in block.plain_texts():
+        problem = markup_in_text(text)
+        if problem:
+            problems.append(
+                Problem(
+                    block.path,
+                    problem,
+                    line=line_of(data, loc),
+                    key=key_path(loc),
+                    item=item_id,
+                )
+            )
     # Labels and handout titles share ids with blocks by design; they are their own namespace.
     namespace = block.id if block.id in (LABELS, HANDOUT_TITLES) else ""
     for index, item in enumerate(block.items):

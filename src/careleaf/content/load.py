@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from careleaf.content.blocks import BLOCK_FIELDS, HANDOUT_TITLES, ITEM_FIELDS, LABELS, Block
+from careleaf.content.chars import unusual
 from careleaf.content.checks import (
     check_approved_english,
     check_block,
     check_consent_statements,
     check_no_notes,
+    check_project,
     check_registry,
     check_source_language,
     check_unlisted_languages,
@@ -26,16 +28,9 @@ from careleaf.content.handout import Handout
 from careleaf.content.images import BadImage, Limits, check_image
 from careleaf.content.model import Library
 from careleaf.content.pages import read_pages
+from careleaf.content.places import YDict, YList, item_at, key_path, line_of, word_at
 from careleaf.content.project import Project
-from careleaf.content.yamlfile import (
-    UNREADABLE,
-    YDict,
-    YList,
-    display_path,
-    key_path,
-    line_of,
-    read_yaml,
-)
+from careleaf.content.yamlfile import UNREADABLE, display_path, read_yaml
 from careleaf.errors import ContentError, Problem
 from careleaf.paths import CLINICS_DIR, CONTENT_DIR, HANDOUTS_DIR, PROJECT_FILE
 
@@ -91,8 +86,6 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
                 key="default_clinic",
             )
         )
-    if problems:
-        raise ContentError(problems)
     library = Library(
         root=root,
         project=project,
@@ -103,7 +96,13 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
     )
     # The pages are checked against the content (the blocks and handouts they call): read
     # them once the content is loaded. Their problems stay with them (`check_project`).
-    return library.with_pages(read_pages(library))
+    library = library.with_pages(read_pages(library))
+    if problems:
+        # What `check_project` would say of the rest (pages, mkdocs.yml, translations), said
+        # now too, so that no problem waits for another to be fixed. The pages are checked
+        # against what loaded: a call to a block whose file is broken is not "unknown".
+        raise ContentError(problems + check_project(root, library))
+    return library
 
 
 def validate(
@@ -138,35 +137,35 @@ def validate(
             problems.append(
                 Problem(
                     file,
-                    _message(detail),
+                    _message(detail, data),
                     line=line_of(data, loc),
                     key=key_path(loc) or None,
-                    item=_item_id(data, loc),
+                    item=item_at(data, loc),
                 )
             )
         return None
 
 
-def _message(detail: Any) -> str:
-    if detail["type"] == "extra_forbidden":
+def _message(detail: Any, data: Any) -> str:
+    """Pydantic's message, in the words of the file: a YAML 1.1 word where text belongs as
+    it was written, the characters of a name that are not ASCII by code point."""
+    kind, given = detail["type"], detail.get("input")
+    if kind == "extra_forbidden":
         return "unknown key"
-    if detail["type"] == "missing":
+    if kind == "missing":
         return "required key is missing"
+    if kind == "string_type" and isinstance(given, bool):
+        written = word_at(data, tuple(detail["loc"]))
+        if written is not None:
+            return (
+                f"YAML 1.1 reads '{written}' as {str(given).lower()}, not as text: write it in "
+                f'quotes ("{written}")'
+            )
+    if kind == "string_pattern_mismatch" and isinstance(given, str):
+        odd = unusual(given)
+        if odd is not None:
+            return f"{detail['msg']}; it holds {odd}"
     return str(detail["msg"])
-
-
-def _item_id(data: Any, loc: tuple[Any, ...]) -> str | None:
-    """The id of the list entry a location points into, e.g. items[2] -> its id."""
-    node = data
-    found = None
-    for step in loc:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and isinstance(node.get("id"), str):
-            found = node["id"]
-    return found
 
 
 def _load_project(root: Path, problems: list[Problem]) -> Project | None:

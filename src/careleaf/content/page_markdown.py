@@ -15,8 +15,8 @@ import jinja2
 import markdown as markdown_lib
 from markdown.preprocessors import Preprocessor
 
+from careleaf.content.chars import char_name, forbidden_char
 from careleaf.content.markup import MAX_NESTING, too_deep, url_problem
-from careleaf.content.yamlfile import char_name, forbidden_char
 from careleaf.errors import Problem
 
 # The Markdown extensions of mkdocs.yml and MkDocs' built-in ones (toc, tables, fenced_code):

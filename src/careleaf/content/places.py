@@ -1,0 +1,128 @@
+"""Where things are in YAML data as careleaf reads it: the line of every key and list entry,
+the key path of a line, the item a location is in, the words YAML 1.1 read as booleans."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from careleaf.content.chars import shown
+
+
+class YDict(dict):
+    """A mapping read from YAML, with the line of the mapping and of each key.
+
+    ``words``: the values YAML 1.1 read as booleans (``yes``, ``no``, ``on``...), as they
+    were written, by key: a message names them as written where text belongs.
+    """
+
+    line: int = 0
+    key_lines: dict[str, int]
+    words: dict[str, str]
+
+
+class YList(list):
+    """A sequence read from YAML, with the line of the sequence and of each entry (and, by
+    index, the entries YAML read as booleans, as written: see `YDict`)."""
+
+    line: int = 0
+    item_lines: list[int]
+    words: dict[int, str]
+
+
+class Places:
+    """Where each key and list entry of YAML data starts: the key path of a line."""
+
+    def __init__(self, data: Any) -> None:
+        found: list[tuple[int, int, tuple[str | int, ...]]] = []
+
+        def walk(node: Any, loc: tuple[str | int, ...]) -> None:
+            if isinstance(node, YDict):
+                for key, value in node.items():
+                    found.append((node.key_lines.get(key, node.line), len(loc) + 1, (*loc, key)))
+                    walk(value, (*loc, key))
+            elif isinstance(node, YList):
+                for index, (value, line) in enumerate(zip(node, node.item_lines, strict=True)):
+                    found.append((line, len(loc) + 1, (*loc, index)))
+                    walk(value, (*loc, index))
+
+        walk(data, ())
+        found.sort(key=lambda place: place[:2])
+        self._lines = [(line, depth) for line, depth, _ in found]
+        self._locs = [loc for _, _, loc in found]
+
+    def at(self, line: int) -> tuple[str | int, ...]:
+        """The deepest key or entry that starts on ``line`` or, failing that, the last one
+        before it (a line of a text that goes on over several lines)."""
+        index = bisect.bisect_right(self._lines, (line, 1 << 30))
+        return self._locs[index - 1] if index else ()
+
+
+def item_at(data: Any, loc: tuple[str | int, ...]) -> str | None:
+    """The id of the list entry a location points into (``items[2]`` -> its id), as a message
+    may show it (`careleaf.content.chars.shown`), or None."""
+    node = data
+    found = None
+    for step in loc:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            found = shown(node["id"])
+    return found
+
+
+def word_at(data: Any, loc: tuple[str | int, ...]) -> str | None:
+    """The YAML 1.1 word (``yes``, ``no``...) written at ``loc``, which YAML read as a
+    boolean, or None."""
+    node = data
+    for step in loc[:-1]:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    words = getattr(node, "words", None)
+    return words.get(loc[-1]) if words and loc else None
+
+
+def line_of(data: Any, loc: tuple[str | int, ...]) -> int | None:
+    """The line of the deepest key or entry of ``loc`` that exists in ``data``."""
+    line = getattr(data, "line", None)
+    node = data
+    for step in loc:
+        if isinstance(node, YDict) and isinstance(step, str) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, YList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
+
+
+def item_index(data: Any, item_id: str) -> int | None:
+    """The index in ``data["items"]`` of the entry whose id is ``item_id``, or None.
+
+    The index in the file as read: a translation's Block leaves out its untranslated items,
+    so its own index of an item can be smaller.
+    """
+    items = data.get("items") if isinstance(data, YDict) else None
+    if not isinstance(items, YList):
+        return None
+    return next(
+        (i for i, it in enumerate(items) if isinstance(it, dict) and it.get("id") == item_id),
+        None,
+    )
+
+
+def key_path(loc: tuple[str | int, ...]) -> str:
+    """A pydantic-style location as a readable key path: ``items[2].text``."""
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += ("." if out else "") + shown(str(step))
+    return out

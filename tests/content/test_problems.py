@@ -1,0 +1,149 @@
+"""Problem reports on hostile or mistaken input: every problem of a run at once, each named so
+that a person can see it (code points of characters that look like others or show nothing,
+YAML 1.1 words as written, links as links, the item a character problem is in)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import edit
+from test_load import problems_of
+
+from careleaf.cli.main import main
+from careleaf.errors import Problem
+
+SIDE_EFFECTS = "content/en/side-effects.yml"
+
+
+def about(problems: list[Problem], words: str) -> list[Problem]:
+    """The problems whose message holds ``words``."""
+    return [problem for problem in problems if words in problem.message]
+
+
+def test_a_yaml_11_word_as_a_key_is_named_as_written_with_the_fix(mini: Path) -> None:
+    edit(
+        mini / "careleaf.yml", "    name: English\n", "    name: English\n  no:\n    name: Norsk\n"
+    )
+    problems = problems_of(mini)
+    (problem,) = about(problems, "YAML 1.1")
+    assert problem.file == "careleaf.yml" and problem.line == 8
+    assert problem.key == "languages.no"
+    assert "'no'" in problem.message and "false" in problem.message
+    assert '"no"' in problem.message and "quotes" in problem.message
+    assert "False" not in str(problems)
+
+
+def test_a_yaml_11_word_where_text_belongs_is_named_as_written_with_the_fix(mini: Path) -> None:
+    edit(mini / "content/en/about.yml", "title: About", "title: yes")
+    (problem,) = problems_of(mini)
+    assert (problem.file, problem.line, problem.key) == ("content/en/about.yml", 1, "title")
+    assert "'yes'" in problem.message and '"yes"' in problem.message
+    assert "True" not in str(problem)
+
+
+def test_look_alike_and_invisible_characters_in_an_id_are_named_by_code_point(
+    mini: Path,
+) -> None:
+    edit(mini / SIDE_EFFECTS, "id: bruising", "id: bru\u0456sing")
+    edit(mini / SIDE_EFFECTS, "id: pneumothorax", "id: pneumo\u200bthorax")
+    problems = problems_of(mini)
+    (cyrillic,) = about(problems, "U+0456")
+    assert cyrillic.line == 4 and cyrillic.key == "items[0].id"
+    assert "cyrillic small letter byelorussian-ukrainian i" in cyrillic.message
+    # Shown with its code point, never raw (it would look right).
+    assert cyrillic.item == "bru\\u0456sing" and "\u0456" not in str(cyrillic)
+    (invisible,) = about(problems, "U+200B")
+    assert invisible.line == 7 and "zero width space" in invisible.message
+    assert "\u200b" not in str(invisible)
+
+
+def test_markup_in_an_items_text_is_refused_with_its_line(mini: Path) -> None:
+    edit(
+        mini / "content/en/contraindications.yml",
+        "text: You are pregnant",
+        'text: You are pregnant <span style="color:white">or not</span>',
+    )
+    edit(
+        mini / SIDE_EFFECTS,
+        "detail: Rare but serious.",
+        'detail: "Rare.\\n[x]: https://evil.example"',
+    )
+    problems = problems_of(mini)
+    (span,) = about(problems, "markup")
+    assert span.file == "content/en/contraindications.yml" and span.key == "items[0].text"
+    assert span.item == "pregnancy" and span.line is not None
+    assert "<span" in span.message
+    (reference,) = about(problems, "link reference")
+    assert (reference.line, reference.key, reference.item) == (9, "items[1].detail", "pneumothorax")
+
+
+def test_a_less_than_sign_in_a_sentence_is_text(mini: Path) -> None:
+    edit(mini / "content/en/about.yml", "title: About", "title: About 1 < 2 > 0 <3")
+    from careleaf.content.load import load_library
+
+    assert load_library(mini).block("en", "about").title == "About 1 < 2 > 0 <3"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "where"),
+    [
+        ("text: A small \u202ebruise", "U+202E", (5, "items[0].text", "bruising")),
+        ('detail: "Rare \\a but serious."', "U+0007", (9, "items[1].detail", "pneumothorax")),
+        # A byte order mark inside text, and the character a broken conversion left.
+        ("text: A small\ufeff bruise", "U+FEFF", (5, "items[0].text", "bruising")),
+        ("detail: Rare but \ufffd serious.", "U+FFFD", (9, "items[1].detail", "pneumothorax")),
+    ],
+)
+def test_character_problems_name_the_item_and_key(
+    mini: Path, typed: str, code: str, where: tuple[int, str, str]
+) -> None:
+    field = typed.split(":")[0]
+    edit(
+        mini / SIDE_EFFECTS,
+        {"text": "text: A small bruise", "detail": "detail: Rare but serious."}[field],
+        typed,
+    )
+    (problem,) = about(problems_of(mini), code)
+    assert (problem.line, problem.key, problem.item) == where
+
+
+def test_a_link_that_leaves_the_project_is_reported_as_a_link(mini: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_text("title: Elsewhere\nbody: x\n", encoding="utf-8")
+    os.symlink(outside, mini / "content/en/elsewhere.yml")
+    (problem,) = problems_of(mini)
+    assert problem.file == "content/en/elsewhere.yml"  # its name in the project, not the target
+    assert "link" in problem.message and "outside the project" in problem.message
+
+
+def test_no_stage_hides_another(mini: Path) -> None:
+    """A duplicate YAML key, a control character, a missing protected item, an unknown key,
+    blank texts and a page problem: each is reported, in one run."""
+    edit(mini / SIDE_EFFECTS, "  - id: pneumothorax\n", "  - id: pneumothorax\n    id: lung\n")
+    edit(mini / SIDE_EFFECTS, "intro: Most are mild.", "intro: Most are mild.\u0007")
+    edit(mini / SIDE_EFFECTS, "text: A small bruise", 'text: " "')
+    edit(mini / SIDE_EFFECTS, "text: A collapsed lung", 'text: "\u200b"')
+    edit(mini / "content/en/contraindications.yml", "id: pregnancy", "id: pregnant")
+    edit(mini / "content/en/about.yml", "title: About", "title: About\ncolour: red")
+    edit(
+        mini / "docs/en/index.md",
+        "\n",
+        "\n\n{{ nothing() }}\n",
+    )
+    problems = problems_of(mini)
+    said = "\n".join(map(str, problems))
+    assert "duplicate key 'id'" in said
+    assert "U+0007" in said
+    assert (
+        len(about(problems, "no visible characters")) + len(about(problems, "at least 1 character"))
+        == 2
+    ), said
+    assert "'pregnancy': protected item is missing" in said
+    assert "about.yml:2: key colour: unknown key" in said
+    assert "docs/en/index.md" in said and "nothing" in said
+    result = CliRunner().invoke(main, ["--project", str(mini), "check"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == len(problems) + 1, result.output
