@@ -13,7 +13,9 @@ from conftest import edit
 from test_load import problems_of
 
 from careleaf.cli.main import main
-from careleaf.errors import Problem
+from careleaf.content.checks import check_project
+from careleaf.content.load import load_library
+from careleaf.errors import ContentError, Problem
 
 SIDE_EFFECTS = "content/en/side-effects.yml"
 
@@ -21,6 +23,15 @@ SIDE_EFFECTS = "content/en/side-effects.yml"
 def about(problems: list[Problem], words: str) -> list[Problem]:
     """The problems whose message holds ``words``."""
     return [problem for problem in problems if words in problem.message]
+
+
+def problems_of_check(root: Path) -> list[Problem]:
+    """Every problem `careleaf check` reports: loading's, or else the pages' and the rest."""
+    try:
+        library = load_library(root)
+    except ContentError as error:
+        return error.problems
+    return check_project(root, library)
 
 
 def test_a_yaml_11_word_as_a_key_is_named_as_written_with_the_fix(mini: Path) -> None:
@@ -82,8 +93,6 @@ def test_markup_in_an_items_text_is_refused_with_its_line(mini: Path) -> None:
 
 def test_a_less_than_sign_in_a_sentence_is_text(mini: Path) -> None:
     edit(mini / "content/en/about.yml", "title: About", "title: About 1 < 2 > 0 <3")
-    from careleaf.content.load import load_library
-
     assert load_library(mini).block("en", "about").title == "About 1 < 2 > 0 <3"
 
 
@@ -147,3 +156,36 @@ def test_no_stage_hides_another(mini: Path) -> None:
     result = CliRunner().invoke(main, ["--project", str(mini), "check"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == len(problems) + 1, result.output
+
+
+def test_a_pages_template_code_characters_and_markup_are_reported_together(mini: Path) -> None:
+    page = mini / "docs/en/safety.md"
+    page.write_text(
+        "# Safety\x07\n\n{{ nothing() }}\n\n<script>alert(1)</script>\n\n"
+        "{{ block('side-effects') }}\n\n{{ block('contraindications') }}\n",
+        encoding="utf-8",
+    )
+    problems = [p for p in problems_of_check(mini) if p.file == "docs/en/safety.md"]
+    assert [(p.line, p.message.split(" (")[0].split(":")[0]) for p in problems] == [
+        (3, "unknown macro 'nothing'"),
+        (1, "U+0007"),
+        (5, "raw HTML is not allowed in pages"),
+    ], problems
+
+
+def test_every_field_of_a_clinic_profile_is_checked_at_once(mini: Path) -> None:
+    clinic = mini / "clinics/demo/clinic.yml"
+    edit(clinic, "name: Demo Clinic", 'name: "Demo\\tClinic"')
+    edit(clinic, "address: 1 Test Street", 'address: "1 Test Street\\nTown"')
+    edit(clinic, "logo: logo.svg", "logo: missing.svg")
+    problems = problems_of(mini)
+    assert {(p.key, p.line) for p in problems} == {("name", 1), ("address", 6), ("logo", 2)}
+
+
+def test_a_key_careleaf_sets_does_not_hide_the_files_other_problems(mini: Path) -> None:
+    edit(mini / "content/en/about.yml", "title: About", "id: about\ntitle: About\ncolour: red")
+    problems = problems_of(mini)
+    assert {(p.key, p.line, p.message) for p in problems} == {
+        ("id", 1, "unknown key (careleaf sets it from the file's name)"),
+        ("colour", 3, "unknown key"),
+    }

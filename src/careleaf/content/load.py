@@ -127,10 +127,9 @@ def validate(
                 key=key,
             )
         )
-    if clashes:
-        return None
     try:
-        return model.model_validate({**data, **derived})
+        # The file's other keys are still checked (careleaf's own values in place of its).
+        model_value = model.model_validate({**data, **derived})
     except ValidationError as error:
         for detail in error.errors():
             loc = tuple(detail["loc"])
@@ -144,6 +143,7 @@ def validate(
                 )
             )
         return None
+    return None if clashes else model_value
 
 
 def _message(detail: Any, data: Any) -> str:
@@ -329,6 +329,7 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
     clinic = validate(Clinic, data, name, problems, id=path.parent.name, path=name)
     if clinic is None:
         return None
+    count = len(problems)
     for key in SHORT_FIELDS:
         if any(ch in "\n\t" for ch in getattr(clinic, key)):
             problems.append(
@@ -340,7 +341,6 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
                     item=clinic.id,
                 )
             )
-            return None
     folder = path.parent.resolve()
     logo = (path.parent / clinic.logo).resolve()
     line = line_of(data, ("logo",))
@@ -368,5 +368,5 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
                 Problem(name, f"the logo {error}", line=line, key="logo", item=clinic.id)
             )
             return None
-        return clinic
+        return clinic if len(problems) == count else None
     return None

@@ -311,9 +311,7 @@ def read_page(library: Library, lang: str, uri: str) -> Page:
     problems += check_front_matter(text, file)
     markdown, offset = split_front_matter(text)
     result = check_page(markdown, file, library, lang, offset)
-    problems += result.problems
-    if not result.problems:
-        problems += check_markdown(markdown, file, offset)
+    problems += result.problems + check_markdown(markdown, file, offset)
     return Page(
         lang,
         uri,
