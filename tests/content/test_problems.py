@@ -189,3 +189,29 @@ def test_a_key_careleaf_sets_does_not_hide_the_files_other_problems(mini: Path) 
         ("id", 1, "unknown key (careleaf sets it from the file's name)"),
         ("colour", 3, "unknown key"),
     }
+
+
+def test_an_invalid_item_does_not_hide_the_rest_of_its_files_problems(mini: Path) -> None:
+    edit(mini / SIDE_EFFECTS, "text: A small bruise", 'text: " "')
+    edit(mini / SIDE_EFFECTS, "text: A collapsed lung", "text: A collapsed <b>lung</b>")
+    edit(mini / SIDE_EFFECTS, "id: pneumothorax", "id: pregnancy")  # contraindications has it
+    problems = [p for p in problems_of(mini) if p.file == SIDE_EFFECTS]
+    assert {(p.line, p.key, p.item) for p in problems if "protected" not in p.message} == {
+        (5, "items[0].text", "bruising"),  # blank
+        (8, "items[1].text", "pregnancy"),  # markup
+        (7, "items[1].id", "pregnancy"),  # duplicate id
+    }
+
+
+def test_a_translations_problems_name_the_item_where_it_is_in_the_file(mini: Path) -> None:
+    """A translated file's untranslated items are left out before it is checked; a problem
+    still names the key path in the file."""
+    edit(mini / "careleaf.yml", "name: English\n", "name: English\n  es:\n    name: Español\n")
+    (mini / "content/es").mkdir()
+    (mini / "content/es/side-effects.yml").write_text(
+        "title: Efectos\nitems:\n  - id: bruising\n    text: ''\n  - id: pneumothorax\n"
+        "    text: Un pulmón <i>colapsado</i>\n",
+        encoding="utf-8",
+    )
+    (problem,) = about(problems_of(mini), "markup")
+    assert (problem.line, problem.key, problem.item) == (6, "items[1].text", "pneumothorax")

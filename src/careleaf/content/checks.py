@@ -24,7 +24,7 @@ from careleaf.content.clinic import Clinic
 from careleaf.content.markup import UnsafeMarkup, markup_in_text, to_html
 from careleaf.content.model import Library
 from careleaf.content.pages import check_pages
-from careleaf.content.places import YDict, item_index, key_path, line_of
+from careleaf.content.places import YDict, in_file, item_index, key_path, line_of
 from careleaf.content.project import Project, pin, protected_key
 from careleaf.content.yamlfile import check_site_config
 from careleaf.errors import Problem
@@ -43,7 +43,7 @@ def check_no_notes(block: Block, data: YDict, problems: list[Problem]) -> None:
                     block.path,
                     "'note' belongs in the source language (a note for every translator)",
                     line=line_of(data, loc),
-                    key=key_path(loc),
+                    key=key_path(in_file(data, loc)),
                     item=item_id,
                 )
             )
@@ -102,7 +102,7 @@ def check_block(
                     block.path,
                     problem,
                     line=line_of(data, loc),
-                    key=key_path(loc),
+                    key=key_path(in_file(data, loc)),
                     item=item_id,
                 )
             )
@@ -110,7 +110,7 @@ def check_block(
     namespace = block.id if block.id in (LABELS, HANDOUT_TITLES) else ""
     for index, item in enumerate(block.items):
         line = line_of(data, ("items", index, "id"))
-        key = f"items[{index}].id"
+        key = key_path(in_file(data, ("items", index, "id")))
         other = seen_ids.get(namespace + item.id)
         if other:
             problems.append(
@@ -128,7 +128,7 @@ def check_block(
                         f"same text as item '{text_owner}': every item's text must be "
                         "unique so that it can be found in the outputs",
                         line=line_of(data, ("items", index, "text")),
-                        key=f"items[{index}].text",
+                        key=key_path(in_file(data, ("items", index, "text"))),
                         item=item.id,
                     )
                 )
@@ -382,13 +382,13 @@ def extra_translations(library: Library) -> list[Problem]:
             data = library.source_map.get(block.path)
             for index in extra:
                 item_id = block.items[index].id
-                in_file = item_index(data, item_id)  # untranslated items count in the file
+                at = item_index(data, item_id)  # untranslated items count in the file
                 problems.append(
                     Problem(
                         block.path,
                         f"unknown id: {source.path} has no item '{item_id}' (remove it, or "
                         "correct the id)",
-                        line=None if in_file is None else line_of(data, ("items", in_file, "id")),
+                        line=None if at is None else line_of(data, ("items", at, "id")),
                         key="items",
                         item=item_id,
                     )

@@ -106,9 +106,18 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
 
 
 def validate(
-    model: type[M], data: Any, file: str, problems: list[Problem], **derived: Any
+    model: type[M],
+    data: Any,
+    file: str,
+    problems: list[Problem],
+    *,
+    failed: list[tuple[str | int, ...]] | None = None,
+    **derived: Any,
 ) -> M | None:
-    """Validate one file's data against a model; problems located by line, key and item."""
+    """Validate one file's data against a model; problems located by line, key and item.
+
+    ``failed``, if given, is told the location of each problem pydantic found.
+    """
     if data is UNREADABLE:
         return None
     if data is None:
@@ -133,6 +142,8 @@ def validate(
     except ValidationError as error:
         for detail in error.errors():
             loc = tuple(detail["loc"])
+            if failed is not None:
+                failed.append(loc)
             problems.append(
                 Problem(
                     file,
@@ -214,8 +225,16 @@ def _load_language(
             data = _drop_untranslated(data)
             if data is None:
                 continue  # its title is empty: the whole block is not yet translated
-        block = validate(Block, data, name, problems, id=path.stem, lang=lang, path=name)
+        failed: list[tuple[str | int, ...]] = []
+        derived = {"id": path.stem, "lang": lang, "path": name}
+        block = validate(Block, data, name, problems, failed=failed, **derived)
         if block is None:
+            # The rest of the file is still checked against the others (duplicate ids,
+            # markup...): what validates without the entries that failed.
+            rest = _without(data, failed)
+            partial = validate(Block, rest, name, [], **derived) if rest is not None else None
+            if partial is not None and (partial.body or partial.items):
+                check_block(partial, rest, seen_ids, seen_texts, problems, translation=translation)
             continue
         check_block(block, data, seen_ids, seen_texts, problems, translation=translation)
         if translation:
@@ -225,6 +244,24 @@ def _load_language(
             # As read, untranslated items included: messages give a key path in the file.
             raw[block.path] = as_read
     return blocks
+
+
+def _without(data: Any, failed: list[tuple[str | int, ...]]) -> YDict | None:
+    """A block file's data without the items and keys whose validation ``failed``, or None
+    when the block cannot be read without them (its title, or not a mapping)."""
+    if not isinstance(data, YDict):
+        return None
+    items = data.get("items")
+    bad_items = {loc[1] for loc in failed if len(loc) > 1 and loc[0] == "items"}
+    bad_keys = {loc[0] for loc in failed if loc and not (len(loc) > 1 and loc[0] == "items")}
+    if not isinstance(items, YList):
+        bad_keys.add("items")
+    if "title" in bad_keys:
+        return None
+    rest = data.only(lambda key, value: key not in bad_keys and key not in DERIVED_KEYS)
+    if "items" not in bad_keys:
+        rest["items"] = items.only((i, item) for i, item in enumerate(items) if i not in bad_items)
+    return rest
 
 
 def _is_empty(value: Any) -> bool:
@@ -244,24 +281,19 @@ def _drop_untranslated(data: Any) -> Any:
         return data
     if "title" in data and _is_empty(data["title"]):
         return None
-    kept = YDict((k, v) for k, v in data.items() if not (k in BLOCK_FIELDS[1:] and _is_empty(v)))
-    kept.line, kept.key_lines = data.line, data.key_lines
+    kept = data.only(lambda key, value: not (key in BLOCK_FIELDS[1:] and _is_empty(value)))
     items = data.get("items")
     if isinstance(items, YList):
-        new_items = YList()
-        new_items.line, new_items.item_lines = items.line, []
-        for item, line in zip(items, items.item_lines, strict=True):
+        entries = []
+        for index, item in enumerate(items):
             if isinstance(item, YDict):
                 if _is_empty(item.get("text")):
                     continue
-                trimmed = YDict(
-                    (k, v) for k, v in item.items() if not (k in ITEM_FIELDS[1:] and _is_empty(v))
+                item = item.only(
+                    lambda key, value: not (key in ITEM_FIELDS[1:] and _is_empty(value))
                 )
-                trimmed.line, trimmed.key_lines = item.line, item.key_lines
-                item = trimmed
-            new_items.append(item)
-            new_items.item_lines.append(line)
-        kept["items"] = new_items
+            entries.append((index, item))
+        kept["items"] = items.only(entries)
     return kept
 
 

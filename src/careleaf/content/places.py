@@ -4,6 +4,7 @@ the key path of a line, the item a location is in, the words YAML 1.1 read as bo
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from careleaf.content.chars import shown
@@ -20,14 +21,62 @@ class YDict(dict):
     key_lines: dict[str, int]
     words: dict[str, str]
 
+    def only(self, keep: Callable[[str, Any], bool]) -> YDict:
+        """The entries ``keep(key, value)`` accepts, with their lines and words."""
+        kept = YDict((key, value) for key, value in self.items() if keep(key, value))
+        kept.line, kept.key_lines = self.line, self.key_lines
+        kept.words = {k: w for k, w in getattr(self, "words", {}).items() if k in kept}
+        return kept
+
 
 class YList(list):
     """A sequence read from YAML, with the line of the sequence and of each entry (and, by
-    index, the entries YAML read as booleans, as written: see `YDict`)."""
+    index, the entries YAML read as booleans, as written: see `YDict`).
+
+    ``indices``: in a list made of some of a file's entries (`only`), the index in the file
+    of each entry, for messages (`file_index`).
+    """
 
     line: int = 0
     item_lines: list[int]
     words: dict[int, str]
+    indices: list[int] | None = None
+
+    def only(self, entries: Iterable[tuple[int, Any]]) -> YList:
+        """Some of the entries, as ``(index, value)``: the value in place of the one at that
+        index, with its line, and its index in the file remembered."""
+        kept = YList()
+        kept.line, kept.item_lines, kept.words, kept.indices = self.line, [], {}, []
+        words = getattr(self, "words", {})
+        for index, value in entries:
+            if index in words and value is self[index]:
+                kept.words[len(kept)] = words[index]
+            kept.append(value)
+            kept.item_lines.append(self.item_lines[index])
+            kept.indices.append(file_index(self, index))
+        return kept
+
+
+def in_file(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """A location in data made of some of a file's entries (`YList.only`) as a location in
+    the file: ``items[1]`` of a translation whose first item is not translated is the file's
+    ``items[2]``."""
+    out: list[str | int] = []
+    node = data
+    for step in loc:
+        out.append(file_index(node, step) if isinstance(step, int) else step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(out)
+
+
+def file_index(entries: Any, index: int) -> int:
+    """The index in the file of entry ``index`` of a list read from it (or made of some of its
+    entries, `YList.only`)."""
+    indices = getattr(entries, "indices", None)
+    return indices[index] if indices and 0 <= index < len(indices) else index
 
 
 class Places:
