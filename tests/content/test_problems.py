@@ -47,12 +47,35 @@ def test_a_yaml_11_word_as_a_key_is_named_as_written_with_the_fix(mini: Path) ->
     assert "False" not in str(problems)
 
 
-def test_a_yaml_11_word_where_text_belongs_is_named_as_written_with_the_fix(mini: Path) -> None:
-    edit(mini / "content/en/about.yml", "title: About", "title: yes")
+@pytest.mark.parametrize(
+    ("file", "old", "new", "said"),
+    [
+        ("content/en/about.yml", "title: About", "title: yes", "'yes' as true"),
+        ("clinics/demo/clinic.yml", 'phone: "+1 555 0100"', "phone: 0100", "'0100' as a number"),
+        ("careleaf.yml", "name: English", "name: English\n    direction: no", "'no' as false"),
+    ],
+)
+def test_a_yaml_11_word_where_text_belongs_is_named_as_written_with_the_fix(
+    mini: Path, file: str, old: str, new: str, said: str
+) -> None:
+    edit(mini / file, old, new)
     (problem,) = problems_of(mini)
-    assert (problem.file, problem.line, problem.key) == ("content/en/about.yml", 1, "title")
-    assert "'yes'" in problem.message and '"yes"' in problem.message
-    assert "True" not in str(problem)
+    assert problem.file == file and problem.line == new.count("\n") + old_line(mini / file, new)
+    written = said.split("'")[1]
+    assert said in problem.message and f'quotes ("{written}")' in problem.message
+    assert "True" not in str(problem) and "False" not in str(problem)
+
+
+def old_line(path: Path, text: str) -> int:
+    """The line of a file on which ``text`` starts."""
+    return path.read_text(encoding="utf-8").split(text)[0].count("\n") + 1
+
+
+def test_a_look_alike_of_a_blocks_name_in_a_page_is_named_by_code_point(mini: Path) -> None:
+    edit(mini / "docs/en/safety.md", 'block("side-effects")', 'block("side-effect\u0455")')
+    (problem,) = problems_of_check(mini)
+    assert (problem.line, problem.item) == (3, "side-effect\\u0455")
+    assert "U+0455 (cyrillic small letter dze) at position 12" in problem.message
 
 
 def test_look_alike_and_invisible_characters_in_an_id_are_named_by_code_point(

@@ -6,6 +6,7 @@ in the Library for `careleaf.content.checks.check_project`, as the site's other 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -165,18 +166,28 @@ def _message(detail: Any, data: Any) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
-    if kind == "string_type" and isinstance(given, bool):
-        written = word_at(data, tuple(detail["loc"]))
-        if written is not None:
-            return (
-                f"YAML 1.1 reads '{written}' as {str(given).lower()}, not as text: write it in "
-                f'quotes ("{written}")'
-            )
+    written = word_at(data, tuple(detail["loc"]))
+    if kind in ("string_type", "literal_error") and written is not None:
+        return (
+            f"YAML 1.1 reads '{written}' as {_read_as(given)}, not as text: write it in "
+            f'quotes ("{written}")'
+        )
     if kind == "string_pattern_mismatch" and isinstance(given, str):
         odd = unusual(given)
         if odd is not None:
             return f"{detail['msg']}; it holds {odd}"
     return str(detail["msg"])
+
+
+def _read_as(value: Any) -> str:
+    """What YAML made of a plain word, in a message: ``false``, ``a number``, ``a date``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "nothing (null)"
+    return "a date" if isinstance(value, date) else f"a {type(value).__name__}"
 
 
 def _load_project(root: Path, problems: list[Problem]) -> Project | None:

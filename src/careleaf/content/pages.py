@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 
-from careleaf.content.chars import char_name, shown
+from careleaf.content.chars import char_name, shown, unusual
 from careleaf.content.images import BadImage, Limits, check_image
 from careleaf.content.model import Library, Page
 from careleaf.content.page_markdown import check_markdown
@@ -145,13 +145,20 @@ def _check_call(node: nodes.Node, library: Library, lang: str, result: PageCheck
         if block_id in library.content.get(library.source_language, {}):
             result.blocks.append(block_id)
         elif not _broken(library, CONTENT_DIR, library.source_language, block_id):
-            problem("unknown block", node.lineno, shown(str(block_id)))
+            problem(_unknown("block", block_id), node.lineno, shown(str(block_id)))
     elif names == "handout":
         handout_id = args[0]
         if handout_id in library.handouts:
             result.handouts.append(handout_id)
         elif not _broken(library, HANDOUTS_DIR, handout_id):
-            problem("unknown handout", node.lineno, shown(str(handout_id)))
+            problem(_unknown("handout", handout_id), node.lineno, shown(str(handout_id)))
+
+
+def _unknown(kind: str, name: object) -> str:
+    """``unknown block``, naming the characters of the name that are not ASCII (a look-alike
+    of a block's name is not that block)."""
+    odd = unusual(name) if isinstance(name, str) else None
+    return f"unknown {kind}" + (f": its name holds {odd}" if odd else "")
 
 
 def _broken(library: Library, *parts: str) -> bool:

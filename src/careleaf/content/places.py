@@ -1,5 +1,5 @@
 """Where things are in YAML data as careleaf reads it: the line of every key and list entry,
-the key path of a line, the item a location is in, the words YAML 1.1 read as booleans."""
+the key path of a line, the item a location is in, the words YAML 1.1 read as other than text."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from careleaf.content.chars import shown
 class YDict(dict):
     """A mapping read from YAML, with the line of the mapping and of each key.
 
-    ``words``: the values YAML 1.1 read as booleans (``yes``, ``no``, ``on``...), as they
-    were written, by key: a message names them as written where text belongs.
+    ``words``: the values YAML 1.1 read as something other than text (``yes``, ``no``,
+    ``on`` as booleans, ``0100`` as a number...), as they were written, by key: a message
+    names them as written where text belongs.
     """
 
     line: int = 0
@@ -31,7 +32,7 @@ class YDict(dict):
 
 class YList(list):
     """A sequence read from YAML, with the line of the sequence and of each entry (and, by
-    index, the entries YAML read as booleans, as written: see `YDict`).
+    index, the entries YAML read as something other than text, as written: see `YDict`).
 
     ``indices``: in a list made of some of a file's entries (`only`), the index in the file
     of each entry, for messages (`file_index`).
@@ -123,8 +124,8 @@ def item_at(data: Any, loc: tuple[str | int, ...]) -> str | None:
 
 
 def word_at(data: Any, loc: tuple[str | int, ...]) -> str | None:
-    """The YAML 1.1 word (``yes``, ``no``...) written at ``loc``, which YAML read as a
-    boolean, or None."""
+    """What is written at ``loc`` where YAML 1.1 read something other than text there
+    (``no``, read as false), or None."""
     node = data
     for step in loc[:-1]:
         try:

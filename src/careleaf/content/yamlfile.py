@@ -19,7 +19,7 @@ UNREADABLE = object()
 # control codes outright), so that the file's other problems are found too: a private-use
 # character, which YAML reads as any other letter.
 PLACEHOLDER = "\ue000"
-BOOL_TAG = "tag:yaml.org,2002:bool"
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _Loader(yaml.SafeLoader):
@@ -66,9 +66,10 @@ class _Loader(yaml.SafeLoader):
 
 
 def _written(node: yaml.Node) -> str | None:
-    """A plain scalar that YAML 1.1 reads as a boolean (``no``, ``on``, ``yes``...), as
-    written; None for any other node."""
-    if isinstance(node, yaml.ScalarNode) and node.tag == BOOL_TAG and node.style is None:
+    """A plain scalar that YAML 1.1 reads as something other than text (``no`` as false,
+    ``0100`` as a number, ``2026-01-02`` as a date, ``~`` as null), as written; None for any
+    other node."""
+    if isinstance(node, yaml.ScalarNode) and node.tag != STR_TAG and node.style is None:
         return str(node.value)
     return None
 
@@ -86,8 +87,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YDict:
             # A key is a name: kept as written (``no``, ``1.10``), never as YAML's value of
             # it (``False``, ``1.1``); a boolean is reported (`parse_yaml`).
             written = _written(key_node)
-            if written is not None:
-                loader.boolean_keys.append((written, bool(key), line))
+            if written is not None and isinstance(key, bool):
+                loader.boolean_keys.append((written, key, line))
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else str(key)
         if key in result:
             loader.duplicates.append((key, line))
