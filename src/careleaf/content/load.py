@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from careleaf.content.blocks import BLOCK_FIELDS, HANDOUT_TITLES, ITEM_FIELDS, LABELS, Block
+from careleaf.content.blocks import HANDOUT_TITLES, LABELS, Block
 from careleaf.content.chars import unusual
 from careleaf.content.checks import (
     check_approved_english,
@@ -29,7 +29,8 @@ from careleaf.content.handout import Handout
 from careleaf.content.images import BadImage, Limits, check_image
 from careleaf.content.model import Library
 from careleaf.content.pages import read_pages
-from careleaf.content.places import YDict, YList, item_at, key_path, line_of, word_at
+from careleaf.content.partial import drop_untranslated, without_failed
+from careleaf.content.places import YDict, item_at, key_path, line_of, word_at
 from careleaf.content.project import Project
 from careleaf.content.yamlfile import UNREADABLE, display_path, read_yaml
 from careleaf.errors import ContentError, Problem
@@ -41,8 +42,6 @@ LOGO_LIMITS = Limits(
 )
 # Profile fields printed on one line (site header, footer, PDF metadata).
 SHORT_FIELDS = ("name", "phone", "address")
-# Keys the loader sets itself; a file may not set them.
-DERIVED_KEYS = ("id", "lang", "path")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -233,7 +232,7 @@ def _load_language(
         data = as_read = read_yaml(path, root, problems)
         if translation:
             # An empty text in a translation means "not yet translated"
-            data = _drop_untranslated(data)
+            data = drop_untranslated(data)
             if data is None:
                 continue  # its title is empty: the whole block is not yet translated
         failed: list[tuple[str | int, ...]] = []
@@ -242,7 +241,7 @@ def _load_language(
         if block is None:
             # The rest of the file is still checked against the others (duplicate ids,
             # markup...): what validates without the entries that failed.
-            rest = _without(data, failed)
+            rest = without_failed(data, failed)
             partial = validate(Block, rest, name, [], **derived) if rest is not None else None
             if partial is not None and (partial.body or partial.items):
                 check_block(partial, rest, seen_ids, seen_texts, problems, translation=translation)
@@ -255,57 +254,6 @@ def _load_language(
             # As read, untranslated items included: messages give a key path in the file.
             raw[block.path] = as_read
     return blocks
-
-
-def _without(data: Any, failed: list[tuple[str | int, ...]]) -> YDict | None:
-    """A block file's data without the items and keys whose validation ``failed``, or None
-    when the block cannot be read without them (its title, or not a mapping)."""
-    if not isinstance(data, YDict):
-        return None
-    items = data.get("items")
-    bad_items = {loc[1] for loc in failed if len(loc) > 1 and loc[0] == "items"}
-    bad_keys = {loc[0] for loc in failed if loc and not (len(loc) > 1 and loc[0] == "items")}
-    if not isinstance(items, YList):
-        bad_keys.add("items")
-    if "title" in bad_keys:
-        return None
-    rest = data.only(lambda key, value: key not in bad_keys and key not in DERIVED_KEYS)
-    if "items" not in bad_keys:
-        rest["items"] = items.only((i, item) for i, item in enumerate(items) if i not in bad_items)
-    return rest
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _drop_untranslated(data: Any) -> Any:
-    """A translation's data without its untranslated parts; None if the block is untranslated.
-
-    An empty text in a translation means "not yet translated": the block (empty title) or item
-    (empty or no text) is dropped and shows as missing in `careleaf status`; an empty intro,
-    body, emergency instruction, detail or frequency counts as absent (and an item without a
-    field English has counts as not translated: see `Library.translated_item`). Line numbers
-    are kept for messages.
-    """
-    if not isinstance(data, YDict):
-        return data
-    if "title" in data and _is_empty(data["title"]):
-        return None
-    kept = data.only(lambda key, value: not (key in BLOCK_FIELDS[1:] and _is_empty(value)))
-    items = data.get("items")
-    if isinstance(items, YList):
-        entries = []
-        for index, item in enumerate(items):
-            if isinstance(item, YDict):
-                if _is_empty(item.get("text")):
-                    continue
-                item = item.only(
-                    lambda key, value: not (key in ITEM_FIELDS[1:] and _is_empty(value))
-                )
-            entries.append((index, item))
-        kept["items"] = items.only(entries)
-    return kept
 
 
 def _load_handouts(
