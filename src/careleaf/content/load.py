@@ -236,15 +236,19 @@ def _load_language(
             if data is None:
                 continue  # its title is empty: the whole block is not yet translated
         failed: list[tuple[str | int, ...]] = []
-        derived = {"id": path.stem, "lang": lang, "path": name}
-        block = validate(Block, data, name, problems, failed=failed, **derived)
+        block = validate(
+            Block, data, name, problems, failed=failed, id=path.stem, lang=lang, path=name
+        )
         if block is None:
             # The rest of the file is still checked against the others (duplicate ids,
             # markup...): what validates without the entries that failed.
             rest = without_failed(data, failed)
-            partial = validate(Block, rest, name, [], **derived) if rest is not None else None
-            if partial is not None and (partial.body or partial.items):
-                check_block(partial, rest, seen_ids, seen_texts, problems, translation=translation)
+            if rest is not None:
+                partial = validate(Block, rest, name, [], id=path.stem, lang=lang, path=name)
+                if partial is not None and (partial.body or partial.items):
+                    check_block(
+                        partial, rest, seen_ids, seen_texts, problems, translation=translation
+                    )
             continue
         check_block(block, data, seen_ids, seen_texts, problems, translation=translation)
         if translation:

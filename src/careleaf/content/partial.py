@@ -20,12 +20,10 @@ def without_failed(data: Any, failed: list[tuple[str | int, ...]]) -> YDict | No
     items = data.get("items")
     bad_items = {loc[1] for loc in failed if len(loc) > 1 and loc[0] == "items"}
     bad_keys = {loc[0] for loc in failed if loc and not (len(loc) > 1 and loc[0] == "items")}
-    if not isinstance(items, YList):
-        bad_keys.add("items")
     if "title" in bad_keys:
         return None
-    rest = data.only(lambda key, value: key not in bad_keys and key not in DERIVED_KEYS)
-    if "items" not in bad_keys:
+    rest = data.only(lambda key, value: key not in bad_keys | {"items", *DERIVED_KEYS})
+    if isinstance(items, YList) and "items" not in bad_keys:
         rest["items"] = items.only((i, item) for i, item in enumerate(items) if i not in bad_items)
     return rest
 

@@ -265,12 +265,12 @@ def parse_yaml(text: str, name: str, problems: list[Problem], line_offset: int =
         problems.append(
             Problem(name, f"duplicate key '{key}'", line=key_line + line_offset, key=key, item=item)
         )
-    for written, value, key_line in loader.boolean_keys:
+    for written, read_as, key_line in loader.boolean_keys:
         loc = places.at(key_line)
         problems.append(
             Problem(
                 name,
-                f"YAML 1.1 reads the key '{written}' as {str(value).lower()}: write it in "
+                f"YAML 1.1 reads the key '{written}' as {str(read_as).lower()}: write it in "
                 f'quotes ("{written}")',
                 line=key_line + line_offset,
                 key=key_path(loc) or None,
