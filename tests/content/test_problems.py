@@ -238,3 +238,13 @@ def test_a_translations_problems_name_the_item_where_it_is_in_the_file(mini: Pat
     )
     (problem,) = about(problems_of(mini), "markup")
     assert (problem.line, problem.key, problem.item) == (6, "items[1].text", "pneumothorax")
+
+
+def test_a_logo_that_is_a_link_is_reported_as_a_link(mini: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "logo.svg"
+    outside.write_bytes((mini / "clinics/demo/logo.svg").read_bytes())
+    (mini / "clinics/demo/logo.svg").unlink()
+    os.symlink(outside, mini / "clinics/demo/logo.svg")
+    (problem,) = problems_of(mini)
+    assert (problem.file, problem.line, problem.key) == ("clinics/demo/clinic.yml", 2, "logo")
+    assert "is a link" in problem.message and "outside the clinic's folder" in problem.message

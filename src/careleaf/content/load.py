@@ -32,7 +32,7 @@ from careleaf.content.pages import read_pages
 from careleaf.content.partial import drop_untranslated, without_failed
 from careleaf.content.places import YDict, item_at, key_path, line_of, word_at
 from careleaf.content.project import Project
-from careleaf.content.yamlfile import UNREADABLE, display_path, read_yaml
+from careleaf.content.yamlfile import UNREADABLE, display_path, linked_part, read_yaml
 from careleaf.errors import ContentError, Problem
 from careleaf.paths import CLINICS_DIR, CONTENT_DIR, HANDOUTS_DIR, PROJECT_FILE
 
@@ -339,7 +339,19 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
     folder = path.parent.resolve()
     logo = (path.parent / clinic.logo).resolve()
     line = line_of(data, ("logo",))
-    if not logo.is_relative_to(folder):
+    link = linked_part(path.parent / clinic.logo, path.parent)
+    if link is not None:
+        leaves = "" if logo.is_relative_to(folder) else ", and it leads outside the clinic's folder"
+        problems.append(
+            Problem(
+                name,
+                f"the logo {clinic.logo} is a link (careleaf does not follow links){leaves}",
+                line=line,
+                key="logo",
+                item=clinic.id,
+            )
+        )
+    elif not logo.is_relative_to(folder):
         problems.append(
             Problem(
                 name,
