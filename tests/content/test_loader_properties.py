@@ -26,12 +26,14 @@ from careleaf.content.load import load_library
 from careleaf.errors import ContentError, Problem
 
 # One file of each loader: content YAML, a page (front matter and Markdown), a handout
-# definition, a clinic profile, the project settings.
+# definition, a clinic profile, the site configuration (read safely before MkDocs reads it),
+# the project settings (last: without them nothing else loads).
 FILES = (
     "content/en/side-effects.yml",
     "docs/en/safety.md",
     "handouts/sheet.yml",
     "clinics/demo/clinic.yml",
+    "mkdocs.yml",
     "careleaf.yml",
 )
 # What a contributor might type, by mistake or not.
