@@ -120,12 +120,22 @@ def verified(project: Path, site: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def killed_at(build: subprocess.Popen[str], events: Path, after: str, delay: float) -> None:
+    """Kill a build (`kill_group`) ``delay`` seconds after its events file says ``after``
+    (at once if it ends first)."""
+    while build.poll() is None and after not in (events.read_text() if events.exists() else ""):
+        time.sleep(0.01)
+    time.sleep(delay)
+    kill_group(build)
+
+
 def test_builds_killed_at_random_moments_never_leave_the_site_missing_or_mixed(
-    mini: Path, monkeypatch: pytest.MonkeyPatch
+    mini: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Each build is killed (SIGKILL, its workers and browser with it) at a moment drawn
-    from a seeded generator, over the whole length of an unkilled build; without
-    SOURCE_DATE_EPOCH every build dates its PDFs now, so each one renders and publishes."""
+    from a seeded generator: over the whole length of an unkilled build, or within a second
+    of the verification's start, around the swap. Without SOURCE_DATE_EPOCH every build dates
+    its PDFs now, so each one renders and publishes."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     site = mini / "site"
     began = time.monotonic()
@@ -133,9 +143,13 @@ def test_builds_killed_at_random_moments_never_leave_the_site_missing_or_mixed(
     length = time.monotonic() - began
     with watched(site) as (problems, trees):
         for seed in (1, 2, 3, 4):
-            build = start(mini)
-            time.sleep(random.Random(seed).uniform(0.1, length))
-            kill_group(build)
+            draw = random.Random(seed)
+            events = tmp_path / f"events-{seed}.jsonl"
+            build = start(mini, "--events", str(events))
+            if seed % 2:
+                killed_at(build, events, "", draw.uniform(0.1, length))
+            else:
+                killed_at(build, events, '"Verifying"', draw.uniform(0, 1))
             assert whole(site) is None
             verified(mini, site)
         succeeds(start(mini))
