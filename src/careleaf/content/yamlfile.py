@@ -331,7 +331,7 @@ def linked_part(path: Path, root: Path) -> Path | None:
 def display_path(path: Path, root: Path) -> str:
     """The path as a person should read it: relative to the project when inside it (the
     path as named in the project, where a link leads elsewhere)."""
-    for named, base in ((path.resolve(), root.resolve()), (path.absolute(), root.absolute())):
+    for named, base in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
         if named.is_relative_to(base):
             return named.relative_to(base).as_posix()
     return str(path)
