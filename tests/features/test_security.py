@@ -380,7 +380,8 @@ def test_hostile_text_is_inert_everywhere_it_is_printed(mini: Path) -> None:
     )
     title = 'Side [click](javascript:alert(5)) ![x](https://t.example/p.png) {: onclick="a()" }'
     edit(mini / "content/en/side-effects.yml", "title: Side effects", f"title: '{title}'")
-    item = "A small bruise [x](javascript:alert(6)) {{ 7*7 }} <b>b</b>"
+    # (Markup in an item's text, "<b>", is refused: tests/content/test_problems.py.)
+    item = "A small bruise [x](javascript:alert(6)) {{ 7*7 }} 1 < 2"
     edit(mini / "content/en/side-effects.yml", "text: A small bruise", f"text: '{item}'")
     approve(mini)  # the protected English changed: re-approved, as after clinical review
     build_site(mini, "demo", mini / "site")
