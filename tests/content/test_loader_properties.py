@@ -205,7 +205,9 @@ def checked(root: Path, originals: dict[str, bytes], written: dict[str, bytes]) 
             assert not any(forbidden_char(char) for char in said), said
             path = root / problem.file
             if problem.line is not None and path.is_file():
-                lines = path.read_bytes().count(b"\n") + 1
+                # Lines as careleaf reads them: a lone CR ends a line too (universal newlines).
+                text = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                lines = text.count(b"\n") + 1
                 assert 1 <= problem.line <= lines, said
     return problems
 
