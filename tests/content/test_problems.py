@@ -25,6 +25,12 @@ def about(problems: list[Problem], words: str) -> list[Problem]:
     return [problem for problem in problems if words in problem.message]
 
 
+def edits(root: Path, *changes: tuple[str, str, str]) -> None:
+    """`edit` each ``(file, old, new)`` of the project."""
+    for file, old, new in changes:
+        edit(root / file, old, new)
+
+
 def problems_of_check(root: Path) -> list[Problem]:
     """Every problem `careleaf check` reports: loading's, or else the pages' and the rest."""
     try:
@@ -154,16 +160,15 @@ def test_a_link_that_leaves_the_project_is_reported_as_a_link(mini: Path, tmp_pa
 def test_no_stage_hides_another(mini: Path) -> None:
     """A duplicate YAML key, a control character, a missing protected item, an unknown key,
     blank texts and a page problem: each is reported, in one run."""
-    edit(mini / SIDE_EFFECTS, "  - id: pneumothorax\n", "  - id: pneumothorax\n    id: lung\n")
-    edit(mini / SIDE_EFFECTS, "intro: Most are mild.", "intro: Most are mild.\u0007")
-    edit(mini / SIDE_EFFECTS, "text: A small bruise", 'text: " "')
-    edit(mini / SIDE_EFFECTS, "text: A collapsed lung", 'text: "\u200b"')
-    edit(mini / "content/en/contraindications.yml", "id: pregnancy", "id: pregnant")
-    edit(mini / "content/en/about.yml", "title: About", "title: About\ncolour: red")
-    edit(
-        mini / "docs/en/index.md",
-        "\n",
-        "\n\n{{ nothing() }}\n",
+    edits(
+        mini,
+        (SIDE_EFFECTS, "  - id: pneumothorax\n", "  - id: pneumothorax\n    id: lung\n"),
+        (SIDE_EFFECTS, "intro: Most are mild.", "intro: Most are mild.\u0007"),
+        (SIDE_EFFECTS, "text: A small bruise", 'text: " "'),
+        (SIDE_EFFECTS, "text: A collapsed lung", 'text: "\u200b"'),
+        ("content/en/contraindications.yml", "id: pregnancy", "id: pregnant"),
+        ("content/en/about.yml", "title: About", "title: About\ncolour: red"),
+        ("docs/en/index.md", "\n", "\n\n{{ nothing() }}\n"),
     )
     problems = problems_of(mini)
     said = "\n".join(map(str, problems))
@@ -248,3 +253,43 @@ def test_a_logo_that_is_a_link_is_reported_as_a_link(mini: Path, tmp_path: Path)
     (problem,) = problems_of(mini)
     assert (problem.file, problem.line, problem.key) == ("clinics/demo/clinic.yml", 2, "logo")
     assert "is a link" in problem.message and "outside the clinic's folder" in problem.message
+
+
+def test_an_invalid_item_does_not_hide_a_missing_or_changed_protected_item(mini: Path) -> None:
+    """The registry and its pins are still checked on the rest of a file that failed."""
+    edits(
+        mini,
+        (SIDE_EFFECTS, "frequency: About 1 in 13 sessions.", 'frequency: ""'),
+        (SIDE_EFFECTS, "detail: Rare but serious.", "detail: Rare, but serious."),
+        ("content/en/contraindications.yml", "text: You are pregnant", "text:"),
+        ("content/en/contraindications.yml", "items:\n", "items:\n  - id: extra\n    text: X\n"),
+    )
+    problems = problems_of(mini)
+    said = sorted((p.file, p.key, p.item, p.message.split(" (")[0].split(";")[0]) for p in problems)
+    assert said == [
+        (
+            "content/en/contraindications.yml",
+            "items[0].id",
+            "contraindications/extra",
+            "this item of a protected block is not in the registry: after clinical review, run "
+            "`careleaf protect` to add it",
+        ),
+        (
+            "content/en/contraindications.yml",
+            "items[1].text",
+            "pregnancy",
+            "has no value",
+        ),
+        (
+            "content/en/side-effects.yml",
+            "items[0].frequency",
+            "bruising",
+            "String should have at least 1 character",
+        ),
+        (
+            "content/en/side-effects.yml",
+            "items[1].detail",
+            "side-effects/pneumothorax/detail",
+            "protected text differs from the text approved in careleaf.yml",
+        ),
+    ], said

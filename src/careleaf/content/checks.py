@@ -219,7 +219,7 @@ def check_registry(
                         "this item of a protected block is not in the registry: after clinical "
                         "review, run `careleaf protect` to add it",
                         line=line_of(data, ("items", index, "id")),
-                        key=f"items[{index}].id",
+                        key=key_path(in_file(data, ("items", index, "id"))),
                         item=f"{block_id}/{item.id}",
                     )
                 )
@@ -250,7 +250,7 @@ def check_registry(
                             "clinical review, add it under protected: in careleaf.yml and run "
                             "`careleaf protect`",
                             line=line_of(data, ("items", index, name)),
-                            key=f"items[{index}].{name}",
+                            key=key_path(in_file(data, ("items", index, name))),
                             item=protected_key(block_id, name, item_id),
                         )
                     )
@@ -260,7 +260,7 @@ def check_registry(
                             file,
                             "protected field is missing (careleaf.yml protects it)",
                             line=line_of(data, ("items", index, "id")),
-                            key=f"items[{index}].{name}",
+                            key=key_path(in_file(data, ("items", index, name))),
                             item=protected_key(block_id, name, item_id),
                         )
                     )
@@ -305,7 +305,7 @@ def check_approved_english(
                         "clinician has approved the change, run `careleaf protect` and submit "
                         "careleaf.yml for code-owner review",
                         line=line_of(data, loc),
-                        key=key_path(loc),
+                        key=key_path(in_file(data, loc)),
                         item=key,
                     )
                 )

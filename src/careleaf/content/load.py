@@ -6,6 +6,7 @@ in the Library for `careleaf.content.checks.check_project`, as the site's other 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +30,7 @@ from careleaf.content.handout import Handout
 from careleaf.content.images import BadImage, Limits, check_image
 from careleaf.content.model import Library
 from careleaf.content.pages import read_pages
-from careleaf.content.partial import drop_untranslated, without_failed
+from careleaf.content.partial import Partial, drop_untranslated, without_failed
 from careleaf.content.places import YDict, item_at, key_path, line_of, word_at
 from careleaf.content.project import Project
 from careleaf.content.yamlfile import UNREADABLE, display_path, linked_part, read_yaml
@@ -64,13 +65,15 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
         raise ContentError(problems)
     raw: dict[str, YDict] = {}
     content: dict[str, dict[str, Block]] = {}
+    broken: dict[str, Partial] = {}
     for lang in sorted(project.languages, key=lambda code: code != project.source_language):
         source = content.get(project.source_language) if lang != project.source_language else None
-        content[lang] = _load_language(root, lang, problems, source=source, raw=raw)
+        content[lang] = _load_language(root, lang, problems, source=source, raw=raw, broken=broken)
     check_source_language(root, project, content, problems)
     check_registry(root, project, content.get(project.source_language, {}), raw, problems)
     if check_pins:
         check_approved_english(project, content.get(project.source_language, {}), raw, problems)
+    problems += _check_partial(root, project, broken.values(), check_pins=check_pins)
     check_unlisted_languages(root, project, problems)
     handouts = _load_handouts(
         root, project.source_language, content.get(project.source_language, {}), problems
@@ -165,6 +168,8 @@ def _message(detail: Any, data: Any) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
+    if kind == "string_type" and given is None:
+        return "has no value (write the text after the colon)"
     written = word_at(data, tuple(detail["loc"]))
     if kind in ("string_type", "literal_error") and written is not None:
         return (
@@ -176,6 +181,22 @@ def _message(detail: Any, data: Any) -> str:
         if odd is not None:
             return f"{detail['msg']}; it holds {odd}"
     return str(detail["msg"])
+
+
+def _check_partial(
+    root: Path, project: Project, broken: Iterable[Partial], *, check_pins: bool
+) -> list[Problem]:
+    """The registry and pin checks of source blocks that failed validation, on what validates
+    without the entries that failed; nothing is said of those (their own problems are)."""
+    kept: list[Problem] = []
+    for part in broken:
+        found: list[Problem] = []
+        blocks, data = {part.block.id: part.block}, {part.block.path: part.data}
+        check_registry(root, project, blocks, data, found)
+        if check_pins:
+            check_approved_english(project, blocks, data, found)
+        kept += [problem for problem in found if not part.about_failed(problem)]
+    return kept
 
 
 def _read_as(value: Any) -> str:
@@ -213,11 +234,13 @@ def _load_language(
     problems: list[Problem],
     source: dict[str, Block] | None = None,
     raw: dict[str, YDict] | None = None,
+    broken: dict[str, Partial] | None = None,
 ) -> dict[str, Block]:
     """One language's blocks; ``source`` (the source language's) is given for a translation.
 
     ``raw`` collects each block file's data as read, by its path: the lines and the item
-    indices of the file itself, for later messages (`Library.source_map`).
+    indices of the file itself, for later messages (`Library.source_map`). ``broken``
+    collects the source language's blocks that failed validation, as far as they validate.
     """
     translation = source is not None
     folder = root / CONTENT_DIR / lang
@@ -249,6 +272,8 @@ def _load_language(
                     check_block(
                         partial, rest, seen_ids, seen_texts, problems, translation=translation
                     )
+                if partial is not None and broken is not None and not translation:
+                    broken[partial.id] = Partial.of(partial, rest, data, failed)
             continue
         check_block(block, data, seen_ids, seen_texts, problems, translation=translation)
         if translation:

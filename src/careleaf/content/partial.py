@@ -3,10 +3,11 @@ parts, or the entries that failed validation (so that the rest is still checked)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from careleaf.content.blocks import BLOCK_FIELDS, ITEM_FIELDS
+from careleaf.content.blocks import BLOCK_FIELDS, ITEM_FIELDS, Block
 from careleaf.content.places import YDict, YList
+from careleaf.errors import Problem
 
 # Keys the loader sets itself; a file may not set them.
 DERIVED_KEYS = ("id", "lang", "path")
@@ -59,3 +60,40 @@ def drop_untranslated(data: Any) -> Any:
             entries.append((index, item))
         kept["items"] = items.only(entries)
     return kept
+
+
+class Partial(NamedTuple):
+    """A source block file that failed validation, as it validates without the entries that
+    failed (`without_failed`): still checked against the registry and its pins."""
+
+    block: Block
+    data: YDict
+    # The top-level keys and the ids of the items that failed.
+    failed: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, block: Block, data: YDict, whole: YDict, failed: list[tuple[str | int, ...]]
+    ) -> Partial:
+        """The partial block, knowing what failed in the ``whole`` file's data."""
+        items = whole.get("items")
+        # A key of the block (``intro``, or ``items`` itself when it is not a list)...
+        names = {str(loc[0]) for loc in failed if len(loc) == 1 or (loc and loc[0] != "items")}
+        # ...or an item.
+        for loc in failed:
+            if len(loc) > 1 and loc[0] == "items" and isinstance(items, list):
+                entry = items[loc[1]] if isinstance(loc[1], int) and loc[1] < len(items) else None
+                if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                    names.add(entry["id"])
+        return cls(block, data, frozenset(names))
+
+    def about_failed(self, problem: Problem) -> bool:
+        """Whether a problem of the partial block concerns an entry that failed (an item
+        "missing" because it did not validate): its own problem says what is wrong."""
+        item = problem.item or ""
+        first = (problem.key or "").split(".")[0].split("[")[0]
+        return (
+            item in self.failed
+            or any(item.startswith(f"{self.block.id}/{name}/") for name in self.failed)
+            or first in self.failed
+        )

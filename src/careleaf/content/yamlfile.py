@@ -69,9 +69,8 @@ def _written(node: yaml.Node) -> str | None:
     """A plain scalar that YAML 1.1 reads as something other than text (``no`` as false,
     ``0100`` as a number, ``2026-01-02`` as a date, ``~`` as null), as written; None for any
     other node."""
-    if isinstance(node, yaml.ScalarNode) and node.tag != STR_TAG and node.style is None:
-        return str(node.value)
-    return None
+    plain = isinstance(node, yaml.ScalarNode) and node.style is None and node.value != ""
+    return str(node.value) if plain and node.tag != STR_TAG else None
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YDict:
