@@ -276,7 +276,7 @@ def test_a_full_disk_fails_the_build_and_leaves_the_site_as_it_was(
     found = json.loads(run.stdout)
     assert found["first"][0] == 0, found["first"][1]
     code, said = found["full"]
-    assert code == 1 and "No space left on device; nothing was published" in said, said
+    assert code == 1 and "No space left on device; the build stopped" in said, said
     assert "Traceback" not in said
     assert found["same"] and found["left"] == ["site"]  # no staging folder left
     assert found["verify_full"][0] == 0, found["verify_full"][1]
