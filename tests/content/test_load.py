@@ -63,7 +63,7 @@ def test_wrong_type(mini: Path) -> None:
         "items[0].text",
         "bruising",
     )
-    assert "string" in problem.message
+    assert "as a number, not as text" in problem.message
 
 
 def test_duplicate_item_id_across_blocks(mini: Path) -> None:

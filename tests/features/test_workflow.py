@@ -160,10 +160,8 @@ def test_the_script_reports_a_stale_translation_in_a_table(project: Path) -> Non
     )
     status, comment = translation_status(project, ["content/es/side-effects.yml"])
     assert status == 1  # a published language's stale safety item stops the build
-    assert (
-        "| **stale** (english-changed) | `content/es/side-effects.yml` | bruising: frequency [safety]"
-        in comment
-    )
+    row = "| **stale** (english-changed) | `content/es/side-effects.yml` | bruising: frequency"
+    assert f"{row} [safety]" in comment
 
 
 @pytest.mark.parametrize(

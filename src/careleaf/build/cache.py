@@ -96,8 +96,18 @@ class Entry:
         return self.folder / f"{self.key}.json"
 
     def ready(self) -> bool:
-        """Whether the entry is complete (a build interrupted mid-write leaves none)."""
-        return self.meta.is_file() and self.pdf.is_file() and self.png.is_file()
+        """Whether the entry is complete and undamaged: its record is there (a build
+        interrupted mid-write leaves none) and its PDF and thumbnail have the SHA-256 it
+        recorded. A damaged entry is rendered again, not published (nor failed on every
+        build until the cache is deleted)."""
+        try:
+            recorded = self._record()["sha256"]
+            return all(
+                hashlib.sha256(path.read_bytes()).hexdigest() == recorded[kind]
+                for kind, path in (("pdf", self.pdf), ("png", self.png))
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
 
     def _record(self) -> dict[str, Any]:
         record: dict[str, Any] = json.loads(self.meta.read_text(encoding="utf-8"))
@@ -119,7 +129,14 @@ class Entry:
             png = Path(scratch) / "thumb.png"
             thumbnail(self.pdf, png)
             os.replace(png, self.png)
-        record = {"pages": rendered.pages, "anchors": list(rendered.anchors)}
+        record = {
+            "pages": rendered.pages,
+            "anchors": list(rendered.anchors),
+            "sha256": {
+                "pdf": hashlib.sha256(rendered.data).hexdigest(),
+                "png": hashlib.sha256(self.png.read_bytes()).hexdigest(),
+            },
+        }
         write_whole(self.meta, json.dumps(record).encode())
 
 

@@ -11,6 +11,7 @@ The core never imports mkdocs: each language's site comes from a `SiteEngine` th
 
 from __future__ import annotations
 
+import errno
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -211,36 +212,51 @@ def build(
     # Every entry point (the command, plain `mkdocs build`, a draft) comes through here: one
     # build at a time per output folder, from reading its record to publishing it.
     folders = [Path(site_dir_for(clinic)) for clinic in clinic_ids if clinic in library.clinics]
-    with output_lock(folders, wait=wait, progress=progress):
-        todo = plan_build(library, clinic_ids, site_dir_for, options, records, progress)
-        proofs = Proofs(cache_folder / "proofs")
-        try:
-            # The sites need no handout (they are put in at verification): this process
-            # builds them while the workers render, and both cores are busy. The verification
-            # comes after: the browser then proves pages once the workers' memory is given
-            # back.
-            with Workers(
-                library, Cache(cache_folder), options, jobs=jobs, proofs=proofs, progress=progress
-            ) as workers:
-                workers.submit(todo.units, todo.reused)
-                staged = build_sites(
-                    library, todo, site_dir_for, engine, options, cache_folder, progress
+    try:
+        with output_lock(folders, wait=wait, progress=progress):
+            todo = plan_build(library, clinic_ids, site_dir_for, options, records, progress)
+            proofs = Proofs(cache_folder / "proofs")
+            try:
+                # The sites need no handout (they are put in at verification): this process
+                # builds them while the workers render, and both cores are busy. The verification
+                # comes after: the browser then proves pages once the workers' memory is given
+                # back.
+                with Workers(
+                    library,
+                    Cache(cache_folder),
+                    options,
+                    jobs=jobs,
+                    proofs=proofs,
+                    progress=progress,
+                ) as workers:
+                    workers.submit(todo.units, todo.reused)
+                    staged = build_sites(
+                        library, todo, site_dir_for, engine, options, cache_folder, progress
+                    )
+                stop_fork_server()
+                verify_and_publish(
+                    library,
+                    staged,
+                    workers.entries,
+                    todo.languages,
+                    proofs,
+                    records,
+                    progress,
+                    sources=todo.sources,
                 )
-            stop_fork_server()
-            verify_and_publish(
-                library,
-                staged,
-                workers.entries,
-                todo.languages,
-                proofs,
-                records,
-                progress,
-                sources=todo.sources,
-            )
-        finally:
-            # Sites built but never published (a build that failed) are not left behind.
-            for clinic in todo.clinics:
-                shutil.rmtree(staging_dir(Path(site_dir_for(clinic))), ignore_errors=True)
+            finally:
+                # Sites built but never published (a build that failed) are not left behind.
+                for clinic in todo.clinics:
+                    shutil.rmtree(staging_dir(Path(site_dir_for(clinic))), ignore_errors=True)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # A full disk is the machine's problem, not careleaf's: said without a traceback.
+        # A folder is replaced only whole, so each is the build before or the new one.
+        raise BuildError(
+            f"cannot write {error.filename or 'the build'}: {error.strerror}; the build "
+            "stopped, and every output folder is whole (free some space and build again)"
+        ) from None
 
 
 def build_sites(

@@ -193,3 +193,17 @@ class Block(Strict):
     def item(self, item_id: str) -> Item | None:
         """The item with this id, or None."""
         return next((i for i in self.items if i.id == item_id), None)
+
+    def plain_texts(self) -> list[tuple[tuple[str | int, ...], str, str]]:
+        """The fields shown as typed (not Markdown): ``(key path, text, item or block id)``
+        for the title and emergency instruction, and each item's text, detail and frequency."""
+        found: list[tuple[tuple[str | int, ...], str, str]] = [
+            ((name,), getattr(self, name), self.id)
+            for name in BLOCK_FIELDS
+            if name not in MARKDOWN_FIELDS and getattr(self, name)
+        ]
+        for index, item in enumerate(self.items):
+            found += [
+                (("items", index, name), text, item.id) for name, text in item.fields().items()
+            ]
+        return found

@@ -21,11 +21,12 @@ from careleaf.content.blocks import (
     Block,
 )
 from careleaf.content.clinic import Clinic
-from careleaf.content.markup import UnsafeMarkup, to_html
+from careleaf.content.markup import UnsafeMarkup, markup_in_text, to_html
 from careleaf.content.model import Library
 from careleaf.content.pages import check_pages
+from careleaf.content.places import YDict, in_file, item_index, key_path, line_of
 from careleaf.content.project import Project, pin, protected_key
-from careleaf.content.yamlfile import YDict, check_site_config, item_index, key_path, line_of
+from careleaf.content.yamlfile import check_site_config
 from careleaf.errors import Problem
 from careleaf.paths import CONTENT_DIR, PROJECT_FILE
 
@@ -42,7 +43,7 @@ def check_no_notes(block: Block, data: YDict, problems: list[Problem]) -> None:
                     block.path,
                     "'note' belongs in the source language (a note for every translator)",
                     line=line_of(data, loc),
-                    key=key_path(loc),
+                    key=key_path(in_file(data, loc)),
                     item=item_id,
                 )
             )
@@ -93,11 +94,23 @@ def check_block(
                         item=block.id,
                     )
                 )
+    for loc, text, item_id in block.plain_texts():
+        problem = markup_in_text(text)
+        if problem:
+            problems.append(
+                Problem(
+                    block.path,
+                    problem,
+                    line=line_of(data, loc),
+                    key=key_path(in_file(data, loc)),
+                    item=item_id,
+                )
+            )
     # Labels and handout titles share ids with blocks by design; they are their own namespace.
     namespace = block.id if block.id in (LABELS, HANDOUT_TITLES) else ""
     for index, item in enumerate(block.items):
         line = line_of(data, ("items", index, "id"))
-        key = f"items[{index}].id"
+        key = key_path(in_file(data, ("items", index, "id")))
         other = seen_ids.get(namespace + item.id)
         if other:
             problems.append(
@@ -115,7 +128,7 @@ def check_block(
                         f"same text as item '{text_owner}': every item's text must be "
                         "unique so that it can be found in the outputs",
                         line=line_of(data, ("items", index, "text")),
-                        key=f"items[{index}].text",
+                        key=key_path(in_file(data, ("items", index, "text"))),
                         item=item.id,
                     )
                 )
@@ -206,7 +219,7 @@ def check_registry(
                         "this item of a protected block is not in the registry: after clinical "
                         "review, run `careleaf protect` to add it",
                         line=line_of(data, ("items", index, "id")),
-                        key=f"items[{index}].id",
+                        key=key_path(in_file(data, ("items", index, "id"))),
                         item=f"{block_id}/{item.id}",
                     )
                 )
@@ -237,7 +250,7 @@ def check_registry(
                             "clinical review, add it under protected: in careleaf.yml and run "
                             "`careleaf protect`",
                             line=line_of(data, ("items", index, name)),
-                            key=f"items[{index}].{name}",
+                            key=key_path(in_file(data, ("items", index, name))),
                             item=protected_key(block_id, name, item_id),
                         )
                     )
@@ -247,7 +260,7 @@ def check_registry(
                             file,
                             "protected field is missing (careleaf.yml protects it)",
                             line=line_of(data, ("items", index, "id")),
-                            key=f"items[{index}].{name}",
+                            key=key_path(in_file(data, ("items", index, name))),
                             item=protected_key(block_id, name, item_id),
                         )
                     )
@@ -292,7 +305,7 @@ def check_approved_english(
                         "clinician has approved the change, run `careleaf protect` and submit "
                         "careleaf.yml for code-owner review",
                         line=line_of(data, loc),
-                        key=key_path(loc),
+                        key=key_path(in_file(data, loc)),
                         item=key,
                     )
                 )
@@ -369,13 +382,13 @@ def extra_translations(library: Library) -> list[Problem]:
             data = library.source_map.get(block.path)
             for index in extra:
                 item_id = block.items[index].id
-                in_file = item_index(data, item_id)  # untranslated items count in the file
+                at = item_index(data, item_id)  # untranslated items count in the file
                 problems.append(
                     Problem(
                         block.path,
                         f"unknown id: {source.path} has no item '{item_id}' (remove it, or "
                         "correct the id)",
-                        line=None if in_file is None else line_of(data, ("items", in_file, "id")),
+                        line=None if at is None else line_of(data, ("items", at, "id")),
                         key="items",
                         item=item_id,
                     )

@@ -6,17 +6,21 @@ in the Library for `careleaf.content.checks.check_project`, as the site's other 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from careleaf.content.blocks import BLOCK_FIELDS, HANDOUT_TITLES, ITEM_FIELDS, LABELS, Block
+from careleaf.content.blocks import HANDOUT_TITLES, LABELS, Block
+from careleaf.content.chars import unusual
 from careleaf.content.checks import (
     check_approved_english,
     check_block,
     check_consent_statements,
     check_no_notes,
+    check_project,
     check_registry,
     check_source_language,
     check_unlisted_languages,
@@ -26,16 +30,10 @@ from careleaf.content.handout import Handout
 from careleaf.content.images import BadImage, Limits, check_image
 from careleaf.content.model import Library
 from careleaf.content.pages import read_pages
+from careleaf.content.partial import Partial, drop_untranslated, without_failed
+from careleaf.content.places import YDict, item_at, key_path, line_of, word_at
 from careleaf.content.project import Project
-from careleaf.content.yamlfile import (
-    UNREADABLE,
-    YDict,
-    YList,
-    display_path,
-    key_path,
-    line_of,
-    read_yaml,
-)
+from careleaf.content.yamlfile import UNREADABLE, display_path, linked_part, read_yaml
 from careleaf.errors import ContentError, Problem
 from careleaf.paths import CLINICS_DIR, CONTENT_DIR, HANDOUTS_DIR, PROJECT_FILE
 
@@ -45,8 +43,6 @@ LOGO_LIMITS = Limits(
 )
 # Profile fields printed on one line (site header, footer, PDF metadata).
 SHORT_FIELDS = ("name", "phone", "address")
-# Keys the loader sets itself; a file may not set them.
-DERIVED_KEYS = ("id", "lang", "path")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -69,13 +65,15 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
         raise ContentError(problems)
     raw: dict[str, YDict] = {}
     content: dict[str, dict[str, Block]] = {}
+    broken: dict[str, Partial] = {}
     for lang in sorted(project.languages, key=lambda code: code != project.source_language):
         source = content.get(project.source_language) if lang != project.source_language else None
-        content[lang] = _load_language(root, lang, problems, source=source, raw=raw)
+        content[lang] = _load_language(root, lang, problems, source=source, raw=raw, broken=broken)
     check_source_language(root, project, content, problems)
     check_registry(root, project, content.get(project.source_language, {}), raw, problems)
     if check_pins:
         check_approved_english(project, content.get(project.source_language, {}), raw, problems)
+    problems += _check_partial(root, project, broken.values(), check_pins=check_pins)
     check_unlisted_languages(root, project, problems)
     handouts = _load_handouts(
         root, project.source_language, content.get(project.source_language, {}), problems
@@ -91,8 +89,6 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
                 key="default_clinic",
             )
         )
-    if problems:
-        raise ContentError(problems)
     library = Library(
         root=root,
         project=project,
@@ -103,13 +99,28 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
     )
     # The pages are checked against the content (the blocks and handouts they call): read
     # them once the content is loaded. Their problems stay with them (`check_project`).
-    return library.with_pages(read_pages(library))
+    library = library.with_pages(read_pages(library))
+    if problems:
+        # What `check_project` would say of the rest (pages, mkdocs.yml, translations), said
+        # now too, so that no problem waits for another to be fixed. The pages are checked
+        # against what loaded: a call to a block whose file is broken is not "unknown".
+        raise ContentError(problems + check_project(root, library))
+    return library
 
 
 def validate(
-    model: type[M], data: Any, file: str, problems: list[Problem], **derived: Any
+    model: type[M],
+    data: Any,
+    file: str,
+    problems: list[Problem],
+    *,
+    failed: list[tuple[str | int, ...]] | None = None,
+    **derived: Any,
 ) -> M | None:
-    """Validate one file's data against a model; problems located by line, key and item."""
+    """Validate one file's data against a model; problems located by line, key and item.
+
+    ``failed``, if given, is told the location of each problem pydantic found.
+    """
     if data is UNREADABLE:
         return None
     if data is None:
@@ -128,45 +139,75 @@ def validate(
                 key=key,
             )
         )
-    if clashes:
-        return None
     try:
-        return model.model_validate({**data, **derived})
+        # The file's other keys are still checked (careleaf's own values in place of its).
+        model_value = model.model_validate({**data, **derived})
     except ValidationError as error:
         for detail in error.errors():
             loc = tuple(detail["loc"])
+            if failed is not None:
+                failed.append(loc)
             problems.append(
                 Problem(
                     file,
-                    _message(detail),
+                    _message(detail, data),
                     line=line_of(data, loc),
                     key=key_path(loc) or None,
-                    item=_item_id(data, loc),
+                    item=item_at(data, loc),
                 )
             )
         return None
+    return None if clashes else model_value
 
 
-def _message(detail: Any) -> str:
-    if detail["type"] == "extra_forbidden":
+def _message(detail: Any, data: Any) -> str:
+    """Pydantic's message, in the words of the file: a YAML 1.1 word where text belongs as
+    it was written, the characters of a name that are not ASCII by code point."""
+    kind, given = detail["type"], detail.get("input")
+    if kind == "extra_forbidden":
         return "unknown key"
-    if detail["type"] == "missing":
+    if kind == "missing":
         return "required key is missing"
+    if kind == "string_type" and given is None:
+        return "has no value (write the text after the colon)"
+    written = word_at(data, tuple(detail["loc"]))
+    if kind in ("string_type", "literal_error") and written is not None:
+        return (
+            f"YAML 1.1 reads '{written}' as {_read_as(given)}, not as text: write it in "
+            f'quotes ("{written}")'
+        )
+    if kind == "string_pattern_mismatch" and isinstance(given, str):
+        odd = unusual(given)
+        if odd is not None:
+            return f"{detail['msg']}; it holds {odd}"
     return str(detail["msg"])
 
 
-def _item_id(data: Any, loc: tuple[Any, ...]) -> str | None:
-    """The id of the list entry a location points into, e.g. items[2] -> its id."""
-    node = data
-    found = None
-    for step in loc:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and isinstance(node.get("id"), str):
-            found = node["id"]
-    return found
+def _check_partial(
+    root: Path, project: Project, broken: Iterable[Partial], *, check_pins: bool
+) -> list[Problem]:
+    """The registry and pin checks of source blocks that failed validation, on what validates
+    without the entries that failed; nothing is said of those (their own problems are)."""
+    kept: list[Problem] = []
+    for part in broken:
+        found: list[Problem] = []
+        blocks, data = {part.block.id: part.block}, {part.block.path: part.data}
+        check_registry(root, project, blocks, data, found)
+        if check_pins:
+            check_approved_english(project, blocks, data, found)
+        kept += [problem for problem in found if not part.about_failed(problem)]
+    return kept
+
+
+def _read_as(value: Any) -> str:
+    """What YAML made of a plain word, in a message: ``false``, ``a number``, ``a date``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "nothing (null)"
+    return "a date" if isinstance(value, date) else f"a {type(value).__name__}"
 
 
 def _load_project(root: Path, problems: list[Problem]) -> Project | None:
@@ -193,11 +234,13 @@ def _load_language(
     problems: list[Problem],
     source: dict[str, Block] | None = None,
     raw: dict[str, YDict] | None = None,
+    broken: dict[str, Partial] | None = None,
 ) -> dict[str, Block]:
     """One language's blocks; ``source`` (the source language's) is given for a translation.
 
     ``raw`` collects each block file's data as read, by its path: the lines and the item
-    indices of the file itself, for later messages (`Library.source_map`).
+    indices of the file itself, for later messages (`Library.source_map`). ``broken``
+    collects the source language's blocks that failed validation, as far as they validate.
     """
     translation = source is not None
     folder = root / CONTENT_DIR / lang
@@ -212,11 +255,25 @@ def _load_language(
         data = as_read = read_yaml(path, root, problems)
         if translation:
             # An empty text in a translation means "not yet translated"
-            data = _drop_untranslated(data)
+            data = drop_untranslated(data)
             if data is None:
                 continue  # its title is empty: the whole block is not yet translated
-        block = validate(Block, data, name, problems, id=path.stem, lang=lang, path=name)
+        failed: list[tuple[str | int, ...]] = []
+        block = validate(
+            Block, data, name, problems, failed=failed, id=path.stem, lang=lang, path=name
+        )
         if block is None:
+            # The rest of the file is still checked against the others (duplicate ids,
+            # markup...): what validates without the entries that failed.
+            rest = without_failed(data, failed)
+            if rest is not None:
+                partial = validate(Block, rest, name, [], id=path.stem, lang=lang, path=name)
+                if partial is not None and (partial.body or partial.items):
+                    check_block(
+                        partial, rest, seen_ids, seen_texts, problems, translation=translation
+                    )
+                if partial is not None and broken is not None and not translation:
+                    broken[partial.id] = Partial.of(partial, rest, data, failed)
             continue
         check_block(block, data, seen_ids, seen_texts, problems, translation=translation)
         if translation:
@@ -226,44 +283,6 @@ def _load_language(
             # As read, untranslated items included: messages give a key path in the file.
             raw[block.path] = as_read
     return blocks
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _drop_untranslated(data: Any) -> Any:
-    """A translation's data without its untranslated parts; None if the block is untranslated.
-
-    An empty text in a translation means "not yet translated": the block (empty title) or item
-    (empty or no text) is dropped and shows as missing in `careleaf status`; an empty intro,
-    body, emergency instruction, detail or frequency counts as absent (and an item without a
-    field English has counts as not translated: see `Library.translated_item`). Line numbers
-    are kept for messages.
-    """
-    if not isinstance(data, YDict):
-        return data
-    if "title" in data and _is_empty(data["title"]):
-        return None
-    kept = YDict((k, v) for k, v in data.items() if not (k in BLOCK_FIELDS[1:] and _is_empty(v)))
-    kept.line, kept.key_lines = data.line, data.key_lines
-    items = data.get("items")
-    if isinstance(items, YList):
-        new_items = YList()
-        new_items.line, new_items.item_lines = items.line, []
-        for item, line in zip(items, items.item_lines, strict=True):
-            if isinstance(item, YDict):
-                if _is_empty(item.get("text")):
-                    continue
-                trimmed = YDict(
-                    (k, v) for k, v in item.items() if not (k in ITEM_FIELDS[1:] and _is_empty(v))
-                )
-                trimmed.line, trimmed.key_lines = item.line, item.key_lines
-                item = trimmed
-            new_items.append(item)
-            new_items.item_lines.append(line)
-        kept["items"] = new_items
-    return kept
 
 
 def _load_handouts(
@@ -330,6 +349,7 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
     clinic = validate(Clinic, data, name, problems, id=path.parent.name, path=name)
     if clinic is None:
         return None
+    count = len(problems)
     for key in SHORT_FIELDS:
         if any(ch in "\n\t" for ch in getattr(clinic, key)):
             problems.append(
@@ -341,11 +361,22 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
                     item=clinic.id,
                 )
             )
-            return None
     folder = path.parent.resolve()
     logo = (path.parent / clinic.logo).resolve()
     line = line_of(data, ("logo",))
-    if not logo.is_relative_to(folder):
+    link = linked_part(path.parent / clinic.logo, path.parent)
+    if link is not None:
+        leaves = "" if logo.is_relative_to(folder) else ", and it leads outside the clinic's folder"
+        problems.append(
+            Problem(
+                name,
+                f"the logo {clinic.logo} is a link (careleaf does not follow links){leaves}",
+                line=line,
+                key="logo",
+                item=clinic.id,
+            )
+        )
+    elif not logo.is_relative_to(folder):
         problems.append(
             Problem(
                 name,
@@ -369,5 +400,5 @@ def load_clinic(path: Path, root: Path, problems: list[Problem]) -> Clinic | Non
                 Problem(name, f"the logo {error}", line=line, key="logo", item=clinic.id)
             )
             return None
-        return clinic
+        return clinic if len(problems) == count else None
     return None

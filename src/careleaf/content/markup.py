@@ -54,6 +54,35 @@ def template_free(text: str) -> str:
     return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
+# Markup in text that is shown as typed (a title, an item's text, detail or frequency): an HTML
+# tag, comment or declaration (a "<" before a letter, "/", "!" or "?", closed by ">"), and a
+# Markdown link reference definition ("[name]: address" at the start of a line). A "<" in a
+# sentence ("1 < 2", "<3") is text.
+_TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9:-]*(\s[^<>]*)?/?>|<!--|<![A-Za-z\[]|<\?")
+_LINK_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S", re.MULTILINE)
+
+
+def markup_in_text(text: str) -> str | None:
+    """Why plain text may not be published (it holds markup), or None.
+
+    Such text is escaped, so that markup would reach a reader as visible code (``<span
+    style=...>``) instead of what its author meant: it is refused, naming what was found.
+    """
+    tag = _TAG.search(text)
+    if tag:
+        return (
+            f"markup is not allowed here: '{tag.group(0)[:60]}' would be shown as typed "
+            "(write the text without HTML)"
+        )
+    reference = _LINK_REFERENCE.search(text)
+    if reference:
+        return (
+            "a link reference definition ('[name]: address') is not allowed here: it would "
+            "be shown as typed"
+        )
+    return None
+
+
 MAX_NESTING = 20
 
 

@@ -21,8 +21,8 @@ from careleaf.content.blocks import (
 )
 from careleaf.content.clinic import Clinic
 from careleaf.content.handout import Handout
+from careleaf.content.places import YDict
 from careleaf.content.project import Project, protected_key
-from careleaf.content.yamlfile import YDict
 from careleaf.errors import Problem
 from careleaf.paths import DOCS_DIR
 

@@ -15,8 +15,8 @@ import jinja2
 import markdown as markdown_lib
 from markdown.preprocessors import Preprocessor
 
+from careleaf.content.chars import char_name, forbidden_char
 from careleaf.content.markup import MAX_NESTING, too_deep, url_problem
-from careleaf.content.yamlfile import char_name, forbidden_char
 from careleaf.errors import Problem
 
 # The Markdown extensions of mkdocs.yml and MkDocs' built-in ones (toc, tables, fenced_code):
@@ -59,6 +59,9 @@ def check_markdown(markdown: str, file: str, line_offset: int = 0) -> list[Probl
     """
     source = _without_template_code(markdown)
     lines = source.split("\n")
+    # Refused characters are reported, then read as spaces: the Markdown is checked too (and
+    # Python-Markdown's own placeholders, STX and ETX, never come from a page).
+    clean = "".join(" " if forbidden_char(char) else char for char in source)
 
     def problem(message: str, *needles: str) -> Problem:
         return Problem(file, message, line=_find_line(lines, needles, line_offset))
@@ -70,17 +73,16 @@ def check_markdown(markdown: str, file: str, line_offset: int = 0) -> list[Probl
             problems.append(Problem(file, f"{char_name(char)} is not allowed", line=number))
     deep = too_deep(source)
     if deep is not None:
+        # Python-Markdown recurses (and takes quadratic time) over deep nesting: not parsed.
         message = f"nesting deeper than {MAX_NESTING} levels (quotes, lists or brackets)"
-        problems.append(Problem(file, message, line=deep + line_offset))
-    if problems:
-        return problems
+        return [*problems, Problem(file, message, line=deep + line_offset)]
     md = markdown_lib.Markdown(extensions=list(MARKDOWN_EXTENSIONS))
     # Keep raw HTML out of the output: it is reported from the stash instead.
     md.postprocessors.deregister("raw_html")
     fenced = _CountFenced(md)
     md.preprocessors.register(fenced, "careleaf-count-fenced", 22)
     try:
-        output = md.convert(source)
+        output = md.convert(clean)
     except RecursionError:
         return [Problem(file, f"nesting deeper than {MAX_NESTING} levels")]
     for raw in md.htmlStash.rawHtmlBlocks[fenced.count :]:

@@ -20,14 +20,18 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 
+from careleaf.content.chars import char_name, shown, unusual
 from careleaf.content.images import BadImage, Limits, check_image
 from careleaf.content.model import Library, Page
 from careleaf.content.page_markdown import check_markdown
-from careleaf.content.yamlfile import UNREADABLE, YDict, char_name, parse_yaml, read_text
+from careleaf.content.places import YDict
+from careleaf.content.yamlfile import UNREADABLE, parse_yaml, read_text
 from careleaf.errors import Problem
-from careleaf.paths import DOCS_DIR
+from careleaf.paths import CONTENT_DIR, DOCS_DIR, HANDOUTS_DIR
 
 STYLES = ("default", "risks", "screening", "statements")
+# The shape of a block or handout id (`careleaf.content.blocks.Id`).
+ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 # Every macro a page may call: name -> (what its one positional argument names, keyword args).
 MACROS: dict[str, tuple[str | None, tuple[str, ...]]] = {
@@ -138,16 +142,33 @@ def _check_call(node: nodes.Node, library: Library, lang: str, result: PageCheck
             problem("level must be a number from 0 to 6", node.lineno, name)
     if names == "block":
         block_id = args[0]
-        if block_id not in library.content.get(library.source_language, {}):
-            problem("unknown block", node.lineno, str(block_id))
-        else:
+        if block_id in library.content.get(library.source_language, {}):
             result.blocks.append(block_id)
+        elif not _broken(library, CONTENT_DIR, library.source_language, block_id):
+            problem(_unknown("block", block_id), node.lineno, shown(str(block_id)))
     elif names == "handout":
         handout_id = args[0]
-        if handout_id not in library.handouts:
-            problem("unknown handout", node.lineno, str(handout_id))
-        else:
+        if handout_id in library.handouts:
             result.handouts.append(handout_id)
+        elif not _broken(library, HANDOUTS_DIR, handout_id):
+            problem(_unknown("handout", handout_id), node.lineno, shown(str(handout_id)))
+
+
+def _unknown(kind: str, name: object) -> str:
+    """``unknown block``, naming the characters of the name that are not ASCII (a look-alike
+    of a block's name is not that block)."""
+    odd = unusual(name) if isinstance(name, str) else None
+    return f"unknown {kind}" + (f": its name holds {odd}" if odd else "")
+
+
+def _broken(library: Library, *parts: str) -> bool:
+    """Whether the file a call names (``content/en/<id>.yml``, ``handouts/<id>.yml``) exists
+    although the library lacks it: it did not load, and its own problems are reported (the
+    call is not "unknown" then)."""
+    *folders, name = parts
+    if ID.fullmatch(str(name)) is None:
+        return False
+    return library.root.joinpath(*folders, f"{name}.yml").is_file()
 
 
 def split_front_matter(text: str) -> tuple[str, int]:
@@ -297,9 +318,7 @@ def read_page(library: Library, lang: str, uri: str) -> Page:
     problems += check_front_matter(text, file)
     markdown, offset = split_front_matter(text)
     result = check_page(markdown, file, library, lang, offset)
-    problems += result.problems
-    if not result.problems:
-        problems += check_markdown(markdown, file, offset)
+    problems += result.problems + check_markdown(markdown, file, offset)
     return Page(
         lang,
         uri,

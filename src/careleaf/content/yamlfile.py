@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from careleaf.content.chars import char_name, forbidden_char
+from careleaf.content.places import Places, YDict, YList, item_at, key_path
 from careleaf.errors import Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 20
-# Characters no contributed text may hold: they hide or reorder what a reviewer reads (bidi
-# overrides and isolates, "Trojan Source"), or are control codes no text needs.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-ALLOWED_CONTROLS = frozenset("\t\n")
 # Returned for a file that could not be read; its problem is already recorded.
 UNREADABLE = object()
-
-
-class YDict(dict):
-    """A mapping read from YAML, with the line of the mapping and of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class YList(list):
-    """A sequence read from YAML, with the line of the sequence and of each entry."""
-
-    line: int = 0
-    item_lines: list[int]
+# Put where a refused character was typed before the YAML is parsed (the parser refuses
+# control codes outright), so that the file's other problems are found too: a private-use
+# character, which YAML reads as any other letter.
+PLACEHOLDER = "\ue000"
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _Loader(yaml.SafeLoader):
@@ -40,6 +28,8 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[str, int]] = []
+        # Keys YAML 1.1 read as booleans: (as written, the boolean, line).
+        self.boolean_keys: list[tuple[str, bool, int]] = []
         self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -75,21 +65,38 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
+def _written(node: yaml.Node) -> str | None:
+    """A plain scalar that YAML 1.1 reads as something other than text (``no`` as false,
+    ``0100`` as a number, ``2026-01-02`` as a date, ``~`` as null), as written; None for any
+    other node."""
+    plain = isinstance(node, yaml.ScalarNode) and node.style is None and node.value != ""
+    return str(node.value) if plain and node.tag != STR_TAG else None
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YDict:
     result = YDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
+    result.words = {}
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            key = str(key)
         line = key_node.start_mark.line + 1
+        if not isinstance(key, str):
+            # A key is a name: kept as written (``no``, ``1.10``), never as YAML's value of
+            # it (``False``, ``1.1``); a boolean is reported (`parse_yaml`).
+            written = _written(key_node)
+            if written is not None and isinstance(key, bool):
+                loader.boolean_keys.append((written, key, line))
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else str(key)
         if key in result:
             loader.duplicates.append((key, line))
             continue
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = line
+        written = _written(value_node)
+        if written is not None:
+            result.words[key] = written
     return result
 
 
@@ -97,6 +104,11 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> YList:
     result = YList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    result.words = {
+        index: word
+        for index, child in enumerate(node.value)
+        if (word := _written(child)) is not None
+    }
     return result
 
 
@@ -168,11 +180,19 @@ def read_text(path: Path, root: Path, problems: list[Problem], max_bytes: int) -
     regular file, more than ``max_bytes``, or text that is not UTF-8.
     """
     name = display_path(path, root)
-    if not path.resolve().is_relative_to(root.resolve()):
+    outside = not path.resolve().is_relative_to(root.resolve())
+    link = linked_part(path, root)
+    if link is not None:
+        what = "it is" if link == path else f"its folder {display_path(link, root)} is"
+        leaves = ", and this one leads outside the project" if outside else ""
+        message = f"refused: {what} a link (careleaf does not follow links){leaves}"
+        problems.append(Problem(name, message))
+        return None
+    if outside:
         problems.append(Problem(name, "refused: the file's real path is outside the project"))
         return None
-    if path.is_symlink() or not path.is_file():
-        problems.append(Problem(name, "refused: not a regular file (links are not followed)"))
+    if not path.is_file():
+        problems.append(Problem(name, "refused: not a regular file"))
         return None
     try:
         with path.open("rb") as stream:
@@ -195,8 +215,11 @@ def read_text(path: Path, root: Path, problems: list[Problem], max_bytes: int) -
 def parse_yaml(text: str, name: str, problems: list[Problem], line_offset: int = 0) -> Any:
     """Parse YAML text safely; problems (named ``name``) are appended, never raised.
 
-    Control characters (other than tab and newline) and bidirectional overrides are refused
-    with their line, whether typed or written as a YAML escape (``"\\a"``).
+    Every problem of the text is found in one pass: control characters (other than tab and
+    newline), bidirectional overrides, a byte order mark inside text and the replacement
+    character are refused with their line, key and item, whether typed or written as a YAML
+    escape (``"\\a"``); so are duplicate keys and keys YAML 1.1 reads as booleans (``no:``).
+    None of them stops the reading: the data is still returned, for its other checks.
 
     Args:
         text: the YAML.
@@ -205,17 +228,17 @@ def parse_yaml(text: str, name: str, problems: list[Problem], line_offset: int =
         line_offset: lines before ``text`` in its file (a page's front matter starts at 2).
 
     Returns:
-        The data, or UNREADABLE when it has a problem.
+        The data, or UNREADABLE when it is not valid YAML.
     """
-    count = len(problems)
-    for number, row in enumerate(text.split("\n"), start=1 + line_offset):
+    typed: list[tuple[int, str]] = []
+    rows = text.split("\n")
+    for number, row in enumerate(rows):
         char = next((ch for ch in row if forbidden_char(ch)), None)
         if char is not None:
-            problems.append(Problem(name, f"{char_name(char)} is not allowed", line=number))
-    if len(problems) > count:
-        return UNREADABLE
+            typed.append((number + 1, char))
+            rows[number] = "".join(PLACEHOLDER if forbidden_char(ch) else ch for ch in row)
     try:
-        loader = _Loader(text)
+        loader = _Loader("\n".join(rows))
     except yaml.reader.ReaderError as error:  # characters YAML does not allow (U+FFFE...)
         where = text[: error.position].count("\n") + 1 + line_offset
         problems.append(Problem(name, f"U+{error.character:04X} is not allowed", line=where))
@@ -225,6 +248,7 @@ def parse_yaml(text: str, name: str, problems: list[Problem], line_offset: int =
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         at = mark.line + 1 + line_offset if mark else None
+        problems += [_char_problem(name, char, line + line_offset) for line, char in typed]
         problems.append(Problem(name, f"is not valid YAML: {error.problem or error}", line=at))
         return UNREADABLE
     except yaml.YAMLError as error:
@@ -232,91 +256,81 @@ def parse_yaml(text: str, name: str, problems: list[Problem], line_offset: int =
         return UNREADABLE
     finally:
         loader.dispose()
+    places = Places(data)
+    for line, char in typed:
+        problems.append(_char_problem(name, char, line + line_offset, data, places.at(line)))
     for key, key_line in loader.duplicates:
+        item = item_at(data, places.at(key_line))
         problems.append(
-            Problem(name, f"duplicate key '{key}'", line=key_line + line_offset, key=key)
+            Problem(name, f"duplicate key '{key}'", line=key_line + line_offset, key=key, item=item)
         )
-    for value, value_line in _strings(data):
+    for written, read_as, key_line in loader.boolean_keys:
+        loc = places.at(key_line)
+        problems.append(
+            Problem(
+                name,
+                f"YAML 1.1 reads the key '{written}' as {str(read_as).lower()}: write it in "
+                f'quotes ("{written}")',
+                line=key_line + line_offset,
+                key=key_path(loc) or None,
+                item=item_at(data, loc),
+            )
+        )
+    for value, loc, value_line in _strings(data):
         char = next((ch for ch in value if forbidden_char(ch)), None)
         if char is not None:
             at = value_line + line_offset if value_line else None
-            problems.append(Problem(name, f"{char_name(char)} is not allowed", line=at))
-    return UNREADABLE if len(problems) > count else data
+            problems.append(_char_problem(name, char, at, data, loc))
+    return data
 
 
-def forbidden_char(char: str) -> bool:
-    """Whether contributed text may not hold this character (a control code or bidi override)."""
-    if char in ALLOWED_CONTROLS:
-        return False
-    return char in BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs")
-
-
-def char_name(char: str) -> str:
-    """A character as a message shows it: ``U+0007 (BEL)``."""
-    name = unicodedata.name(char, "control character")
-    return f"U+{ord(char):04X} ({name.lower()})"
-
-
-def _strings(data: Any, line: int | None = None) -> list[tuple[str, int | None]]:
-    """Every string (keys and values) in the data, with the nearest line known."""
-    found: list[tuple[str, int | None]] = []
-    if isinstance(data, str):
-        found.append((data, line))
-    elif isinstance(data, YDict):
-        for key, value in data.items():
-            key_line = data.key_lines.get(key, data.line)
-            found += [(key, key_line), *_strings(value, key_line)]
-    elif isinstance(data, YList):
-        for value, item_line in zip(data, data.item_lines, strict=True):
-            found += _strings(value, item_line)
-    return found
-
-
-def display_path(path: Path, root: Path) -> str:
-    """The path as a person should read it: relative to the project when inside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def line_of(data: Any, loc: tuple[str | int, ...]) -> int | None:
-    """The line of the deepest key or entry of ``loc`` that exists in ``data``."""
-    line = getattr(data, "line", None)
-    node = data
-    for step in loc:
-        if isinstance(node, YDict) and isinstance(step, str) and step in node:
-            line = node.key_lines.get(step, line)
-            node = node[step]
-        elif isinstance(node, YList) and isinstance(step, int) and 0 <= step < len(node):
-            line = node.item_lines[step]
-            node = node[step]
-        else:
-            break
-    return line
-
-
-def item_index(data: Any, item_id: str) -> int | None:
-    """The index in ``data["items"]`` of the entry whose id is ``item_id``, or None.
-
-    The index in the file as read: a translation's Block leaves out its untranslated items,
-    so its own index of an item can be smaller.
-    """
-    items = data.get("items") if isinstance(data, YDict) else None
-    if not isinstance(items, YList):
-        return None
-    return next(
-        (i for i, it in enumerate(items) if isinstance(it, dict) and it.get("id") == item_id),
-        None,
+def _char_problem(
+    name: str, char: str, line: int | None, data: Any = None, loc: tuple[str | int, ...] = ()
+) -> Problem:
+    return Problem(
+        name,
+        f"{char_name(char)} is not allowed",
+        line=line,
+        key=key_path(loc) or None,
+        item=item_at(data, loc),
     )
 
 
-def key_path(loc: tuple[str | int, ...]) -> str:
-    """A pydantic-style location as a readable key path: ``items[2].text``."""
-    out = ""
-    for step in loc:
-        if isinstance(step, int):
-            out += f"[{step}]"
-        else:
-            out += ("." if out else "") + str(step)
-    return out
+def _strings(
+    data: Any, loc: tuple[str | int, ...] = (), line: int | None = None
+) -> list[tuple[str, tuple[str | int, ...], int | None]]:
+    """Every string (keys and values) in the data, with its key path and nearest line."""
+    found: list[tuple[str, tuple[str | int, ...], int | None]] = []
+    if isinstance(data, str):
+        found.append((data, loc, line))
+    elif isinstance(data, YDict):
+        for key, value in data.items():
+            key_line = data.key_lines.get(key, data.line)
+            found += [(key, (*loc, key), key_line), *_strings(value, (*loc, key), key_line)]
+    elif isinstance(data, YList):
+        for index, (value, item_line) in enumerate(zip(data, data.item_lines, strict=True)):
+            found += _strings(value, (*loc, index), item_line)
+    return found
+
+
+def linked_part(path: Path, root: Path) -> Path | None:
+    """The file itself, or the first folder of its path inside ``root``, that is a symbolic
+    link, or None."""
+    try:
+        parts = path.absolute().relative_to(root.absolute()).parts
+    except ValueError:
+        return path if path.is_symlink() else None
+    for count in range(1, len(parts) + 1):
+        part = root.joinpath(*parts[:count])
+        if part.is_symlink():
+            return part if count < len(parts) else path
+    return None
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as a person should read it: relative to the project when inside it (the
+    path as named in the project, where a link leads elsewhere)."""
+    for named, base in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
+        if named.is_relative_to(base):
+            return named.relative_to(base).as_posix()
+    return str(path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from careleaf.content.blocks import BLOCK_FIELDS, Block
 from careleaf.content.model import Library
+from careleaf.content.places import YDict, item_index, line_of
 from careleaf.content.project import protected_key
-from careleaf.content.yamlfile import YDict, item_index, line_of
 from careleaf.editorial.status_entries import Entry, Reason
 from careleaf.editorial.translatable import raw_block, untitled_draft
 from careleaf.paths import CONTENT_DIR
