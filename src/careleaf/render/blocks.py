@@ -43,6 +43,7 @@ def render_block(
     heading_level: int = 2,
     form: bool = False,
     only: Collection[str] | None = None,
+    heading: str | None = None,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
 
@@ -61,6 +62,8 @@ def render_block(
         form: for a fillable PDF: each screening question gets Yes/No form fields and each
             statement a check box (named ``screening-<id>`` and ``statement-<id>``).
         only: the ids of the items to show (default: all).
+        heading: a label id whose text heads the block instead of its title (a handout
+            section's ``heading``).
     """
     view = block_view(library, lang, block_id, clinic)
     shown = [e for e in view.entries if only is None or e.item.id in only]
@@ -75,6 +78,7 @@ def render_block(
     template = environment().get_template("block.html")
     html = template.render(
         block=view.block,
+        title=library.label(lang, heading) if heading else view.block.title,
         fields=view.fields,
         entries=shown,
         fallback=view.fallback,
@@ -141,7 +145,10 @@ def render_handout(
         preview: a notice for the footer of every page of a preview (`careleaf serve`).
     """
     handout = library.handouts[handout_id]
-    source = [library.block(library.source_language, s.block) for s in handout.sections]
+    source = [
+        library.block(library.source_language, s.block)
+        for s in handout.sections_for(clinic.switches)
+    ]
     draft = any(block.is_draft for block in source)
     # Draft content shows no review date: only approved content has been reviewed.
     dates = [b.review.reviewed_on for b in source if b.review and b.review.reviewed_on]
@@ -154,11 +161,11 @@ def render_handout(
             clinic=clinic,
             style=section.style,
             form=handout.fillable,
-            only=clinic.consent_statements if section.clinic_items else None,
+            only=clinic.switches if section.clinic_items else None,
+            heading=section.heading,
         )
-        for section in handout.sections
-        # A section of the clinic's statements is left out when it switches none on.
-        if not (section.clinic_items and not clinic.consent_statements)
+        # A section is left out for a clinic that does not switch it on (`when`/`unless`).
+        for section in handout.sections_for(clinic.switches)
     ]
     template = environment().get_template("handout.html")
     return template.render(
@@ -168,7 +175,9 @@ def render_handout(
         title=library.handout_title(lang, handout_id),
         clinic=clinic,
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
-        keywords=[library.block(lang, s.block).title for s in handout.sections],
+        keywords=[
+            library.block(lang, s.block).title for s in handout.sections_for(clinic.switches)
+        ],
         version=library.project.content_version,
         reviewed_on=min(dates).isoformat() if dates and not draft else "",
         draft=draft,
