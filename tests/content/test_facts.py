@@ -105,3 +105,28 @@ def test_blood_thinners_are_a_precaution_not_a_reason_never_to_needle(library) -
     first = {i.id for i in library.block("en", "precautions").items}
     assert "bleeding-disorders" in first and "bleeding-disorders" not in never
     assert {"needle-phobia", "previous-reaction", "lymphoedema"} <= never
+
+
+def test_the_spanish_says_faint_and_puts_the_lay_term_first(library) -> None:
+    fainting = library.translated_item("es", "side-effects", "fainting")
+    assert "débil" not in fainting.text and "desmay" in fainting.text
+    pneumothorax = library.translated_item("es", "side-effects", "pneumothorax")
+    assert pneumothorax.text.startswith("Un pulmón colapsado (neumotórax)")
+
+
+def test_the_bengali_uses_one_needle_one_set_of_digits_and_no_doctor_for_the_clinician(
+    library,
+) -> None:
+    texts = []
+    for block in library.content["bn"].values():
+        texts += [block.title, block.intro or "", block.body or "", block.emergency or ""]
+        texts += [value for item in block.items for value in item.fields().values()]
+    texts += [page.markdown for page in library.pages["bn"].values()]
+    text = " ".join(texts)
+    assert "সুঁই" not in text and "সূঁচ" not in text  # the needle is সুই everywhere
+    assert not re.search(r"[0-9]", text)  # Bengali digits only (the number too: digits)
+    assert library.project.languages["bn"].number("999") == "৯৯৯"
+    for label in ("clinician-name", "clinician-signature"):
+        assert "চিকিৎসক" not in library.label("bn", label)
+    detail = library.translated_item("bn", "side-effects", "fainting").detail
+    assert "এড়ানো যায়" not in detail  # "can prevent it" overstated what a meal does
