@@ -35,8 +35,8 @@ ISSUE_ENTRIES = (
     "side-effects/bleeding/frequency",
     "urgent-help/emergency",
     "contraindications/title",
-    "contraindications/pregnancy/text",
-    "contraindications/pregnancy/detail",
+    "precautions/pregnancy/text",
+    "precautions/pregnancy/detail",
     "aftercare/title",
 )
 BRUISING = tuple(f"side-effects/bruising/{name}" for name in ("text", "detail", "frequency"))
@@ -59,7 +59,11 @@ def fill(po: polib.POFile, keys: tuple[str, ...], *, fuzzy: bool = False) -> Non
     """Translate entries as a PO editor does (a fuzzy mark when the translator is unsure)."""
     for entry in po:
         if entry.msgctxt in keys:
-            entry.msgstr = french(entry) + (" (PAS SÛR)" if fuzzy else "")
+            text = french(entry)
+            if fuzzy:  # before a page's last newline, which gettext wants msgid and msgstr to share
+                end = "\n" if text.endswith("\n") else ""
+                text = text.removesuffix(end) + " (PAS SÛR)" + end
+            entry.msgstr = text
             if fuzzy and "fuzzy" not in entry.flags:
                 entry.flags.append("fuzzy")
     po.save()

@@ -49,25 +49,29 @@ def test_every_handout_holds_the_red_flags_and_the_emergency_number(real_site, l
         # Every warning sign and the instruction have their element (and named destination).
         assert {protected_anchor(k) for k in keys} <= set(seen.destinations), handout
         page = seen.destinations[protected_anchor("urgent-help/emergency")]
-        assert "999" in seen.page_texts[page], (lang, handout)
+        number = library.project.languages[lang].number("999")  # ৯৯৯ in Bengali
+        assert number in seen.page_texts[page], (lang, handout)
         if lang != "bn":  # Bengali shaping does not survive text extraction (see readback)
             sign = library.safety_items(lang)["short-of-breath"].text
             assert normalise(sign) in normalise(seen.text), (lang, handout)
 
 
 def test_the_safety_page_shows_the_emergency_number(real_site) -> None:
-    _, site = real_site
-    for prefix in ("", "es/", "bn/"):
+    project, site = real_site
+    languages = load_library(project).project.languages
+    for lang, prefix in (("en", ""), ("es", "es/"), ("bn", "bn/")):
         page = BeautifulSoup((site / f"{prefix}is-it-safe/index.html").read_text(), "html.parser")
         instruction = page.select_one('[data-protected="urgent-help/emergency"]')
-        assert instruction is not None and "999" in instruction.get_text(), prefix
+        number = languages[lang].number("999")
+        assert instruction is not None and number in instruction.get_text(), prefix
+        assert instruction.select_one('a[href="tel:999"]').get_text() == number
 
 
 def test_another_clinic_shows_its_own_number(lakeside_form) -> None:
     path, _ = lakeside_form
     seen = pdf_items(path)
     page = seen.destinations[protected_anchor("urgent-help/emergency")]
-    assert "call 911 or go to the nearest emergency department now" in normalise(
+    assert "Call 911 now. Or go to the nearest emergency department." in normalise(
         seen.page_texts[page]
     )
     assert "999" not in seen.text
@@ -80,19 +84,30 @@ def test_the_consent_form_is_a_pdf_form_with_every_field(lakeside_form) -> None:
     _, reader = lakeside_form
     fields = reader.get_fields()
     library = load_library(Path(__file__).resolve().parents[2])
-    screening = [item.id for item in library.content["en"]["contraindications"].items]
+    screening = [
+        item.id
+        for block in ("contraindications", "precautions", "electrical-stimulation")
+        for item in library.content["en"][block].items
+    ]
     assert {"cancer", "weak-immune-system", "blood-borne-infection"} <= set(screening)
+    assert {"lymphoedema", "heart-valve", "pacemaker", "epilepsy"} <= set(screening)
     for item_id in screening:
         field = fields[f"screening-{item_id}"]
         # A Yes/No pair: one radio group with two choices.
         assert field["/FT"] == "/Btn" and len(field["/_States_"]) == 2, item_id
-    for name in ("patient-name", "date-of-birth", "current-medicines", "treatment-area"):
+    for name in (
+        "patient-name",
+        "date-of-birth",
+        "current-medicines",
+        "treatment-area",
+        "anything-else",
+    ):
         assert fields[name]["/FT"] == "/Tx", name
     for who in ("patient", "clinician", "interpreter", "guardian"):
         assert fields[f"{who}-name"]["/FT"] == "/Tx"
         assert fields[f"{who}-date"]["/FT"] == "/Tx"  # the signature date
     consent = [item.id for item in library.content["en"]["consent"].items]
-    for statement in [*consent, "written-consent", "not-acupuncture"]:
+    for statement in [*consent, "written-consent", "not-acupuncture", "electrical-stimulation"]:
         assert fields[f"statement-{statement}"]["/FT"] == "/Btn", statement
     # Every field prints (the Print flag), so a filled-in form prints as it looks.
     widgets = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])]
@@ -130,7 +145,9 @@ def test_jurisdiction_statements_follow_the_clinic(project: Path) -> None:
     library = load_library(project)
     handout_pdf(library, "consent-form", "en", library.clinics["example"], "https://x.example", out)
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
-    assert "Statements your clinic must ask you to confirm" not in text
+    # No jurisdiction statement, but the form still says electrical stimulation is not used.
+    assert "I give my consent in writing" not in text
+    assert "does not pass an electric current" in " ".join(text.split())
 
 
 def test_an_unknown_jurisdiction_statement_is_refused(project: Path) -> None:
@@ -170,20 +187,42 @@ def test_blood_thinners_include_antiplatelets_in_every_language(project: Path) -
         "es": ("aspirina", "clopidogrel", "antiagregantes", "anticoagulantes"),
         "bn": ("অ্যাসপিরিন", "ক্লোপিডোগ্রেল", "প্লেটলেট", "ওয়ারফারিন"),
     }.items():
-        detail = items(project, lang, "contraindications")["bleeding-disorders"]["detail"]
+        detail = items(project, lang, "precautions")["bleeding-disorders"]["detail"]
         for word in words:
             assert word in detail, (lang, word)
 
 
-def test_one_word_for_rare_in_each_language(project: Path) -> None:
+# The EU convention's frequency words (BMC Med Inform Decis Mak 2014;14:76), one translation
+# each: Spanish as its medicine leaflets say them, Bengali as the content's own.
+FREQUENCY_WORDS = {
+    "es": {
+        "Very common": "Muy frecuente",
+        "Common": "Frecuente",
+        "Uncommon": "Poco frecuente",
+        "Rare": "Raro",
+        "Very rare": "Muy raro",
+    },
+    "bn": {
+        "Very common": "খুব প্রায়ই",
+        "Common": "প্রায়ই",
+        "Uncommon": "মাঝে মাঝে",
+        "Rare": "বিরল",
+        "Very rare": "খুব বিরল",
+    },
+}
+
+
+def test_the_same_frequency_words_in_each_language(project: Path) -> None:
     english = items(project, "en", "side-effects")
-    for lang, word in {"en": "Rare", "es": "Raro", "bn": "বিরল"}.items():
+    for lang, words in FREQUENCY_WORDS.items():
         translated = items(project, lang, "side-effects")
         for item_id, item in english.items():
-            if item.get("frequency", "").startswith("Rare"):
-                assert translated[item_id]["frequency"].startswith(word), (lang, item_id)
-    spanish = "".join(p.read_text("utf-8") for p in (project / "content/es").glob("*.yml"))
-    assert "Poco frecuente" not in spanish and "poco frecuente" not in spanish
+            frequency = item.get("frequency", "")
+            if not frequency:
+                continue
+            # The longest word the English starts with: "Very rare" before "Rare".
+            word = max((w for w in words if frequency.startswith(w)), key=len)
+            assert translated[item_id]["frequency"].startswith(words[word]), (lang, item_id)
 
 
 def test_fainting_and_allergic_reaction_are_covered_in_every_language(project: Path) -> None:

@@ -92,6 +92,7 @@ REQUIRED_LABELS = (
     "not-found-help",
     "home",
     "page-address",
+    "sources",
 )
 
 

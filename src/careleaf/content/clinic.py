@@ -17,6 +17,9 @@ WebUrl = Annotated[
 Email = Annotated[str, StrictType(), StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
 # A short-dial emergency number: 999, 112, 911, 000, 15...
 EmergencyNumber = Annotated[str, StrictType(), StringConstraints(pattern=r"^[0-9]{2,6}$")]
+# The switch `electrical_stimulation` turns on (else its "no-" form is on).
+ESTIM = "electrical-stimulation"
+SWITCHES = (ESTIM, f"no-{ESTIM}")
 
 
 class Colors(Strict):
@@ -46,5 +49,17 @@ class Clinic(Strict):
         default=(),
         description="Items of the consent-statements block the clinic's jurisdiction requires.",
     )
+    electrical_stimulation: Annotated[bool, StrictType()] = Field(
+        default=False,
+        description="Whether the clinic passes an electric current through the needles.",
+    )
     page_size: Literal["A4", "Letter"] = "A4"
     margin: Length = "16mm"
+
+    @property
+    def switches(self) -> frozenset[str]:
+        """What the clinic switches on, as the names handout sections and clinic items use:
+        its consent statements, and ``electrical-stimulation`` or ``no-electrical-stimulation``
+        (so that a clinic that does not use it can say so)."""
+        stimulation = ESTIM if self.electrical_stimulation else f"no-{ESTIM}"
+        return frozenset((*self.consent_statements, stimulation))

@@ -78,7 +78,11 @@ def shown_field(
     text = translated or english
     if name == "emergency":
         clinic = clinic or library.clinics[library.project.default_clinic]
-        text = text.replace(NUMBER_PLACEHOLDER, clinic.emergency_number)
+        # In the language's own digits, so that Bengali text does not mix two sets of digits
+        # (English shown in its place keeps the English digits).
+        digits = lang if translated is not None else library.source_language
+        number = library.project.languages[digits].number(clinic.emergency_number)
+        text = text.replace(NUMBER_PLACEHOLDER, number)
     return Field(text, translated is None and lang != library.source_language, draft)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 import segno
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from careleaf.content.blocks import Block
 from careleaf.content.clinic import Clinic
@@ -30,7 +30,22 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["markdown"] = lambda text: Markup(to_html(text))
+    env.filters["tel_links"] = tel_links
     return env
+
+
+def tel_links(text: str, number: tuple[str, str]) -> Markup:
+    """The text, escaped, with each occurrence of a phone number a ``tel:`` link (so that a
+    phone can call it with one tap).
+
+    Args:
+        text: the text that shows the number.
+        number: ``(shown, dialled)``: the number as the text writes it (in the language's
+            digits) and as a phone dials it (a clinic's validated short-dial number).
+    """
+    shown, dialled = number
+    link = Markup('<a class="careleaf-tel" href="tel:{}">{}</a>').format(dialled, shown)
+    return Markup(str(escape(text)).replace(str(escape(shown)), str(link)))
 
 
 def render_block(
@@ -44,6 +59,8 @@ def render_block(
     form: bool = False,
     only: Collection[str] | None = None,
     preview: bool = False,
+    heading: str | None = None,
+    site: bool = False,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
 
@@ -64,8 +81,14 @@ def render_block(
         only: the ids of the items to show (default: all).
         preview: for a preview: a translation held back (`careleaf.content.shown.held_back`)
             is shown, marked, beside the text shown instead.
+        heading: a label id whose text heads the block instead of its title (a handout
+            section's ``heading``).
+        site: for the website: the emergency number is a ``tel:`` link, and the block's
+            references (its sources) follow it.
     """
     view = block_view(library, lang, block_id, clinic)
+    clinic = clinic or library.clinics[library.project.default_clinic]
+    review = library.block(library.source_language, block_id).review
     shown = [e for e in view.entries if only is None or e.item.id in only]
     keys = set(library.project.protected_keys(block_id))
 
@@ -78,7 +101,7 @@ def render_block(
     template = environment().get_template("block.html")
     html = template.render(
         block=view.block,
-        title=view.title,
+        title=library.label(lang, heading) if heading else view.title,
         fields=view.fields,
         entries=shown,
         fallback=view.fallback,
@@ -91,6 +114,15 @@ def render_block(
         mark=mark,
         preview=preview,
         draft_mark=DRAFT_MARK,
+        tel=(
+            (
+                library.project.languages[lang].number(clinic.emergency_number),
+                clinic.emergency_number,
+            )
+            if site
+            else None
+        ),
+        references=review.references if site and review else (),
     )
     return Markup(html.replace("\n\n", "\n"))
 
@@ -156,7 +188,10 @@ def render_handout(
         preview: a notice for the footer of every page of a preview (`careleaf serve`).
     """
     handout = library.handouts[handout_id]
-    source = [library.block(library.source_language, s.block) for s in handout.sections]
+    source = [
+        library.block(library.source_language, s.block)
+        for s in handout.sections_for(clinic.switches)
+    ]
     draft = any(block.is_draft for block in source)
     # Draft content shows no review date: only approved content has been reviewed.
     dates = [b.review.reviewed_on for b in source if b.review and b.review.reviewed_on]
@@ -169,12 +204,12 @@ def render_handout(
             clinic=clinic,
             style=section.style,
             form=handout.fillable,
-            only=clinic.consent_statements if section.clinic_items else None,
+            only=clinic.switches if section.clinic_items else None,
+            heading=section.heading,
             preview=bool(preview),
         )
-        for section in handout.sections
-        # A section of the clinic's statements is left out when it switches none on.
-        if not (section.clinic_items and not clinic.consent_statements)
+        # A section is left out for a clinic that does not switch it on (`when`/`unless`).
+        for section in handout.sections_for(clinic.switches)
     ]
     template = environment().get_template("handout.html")
     return template.render(
@@ -184,7 +219,9 @@ def render_handout(
         title=library.handout_title(lang, handout_id),
         clinic=clinic,
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
-        keywords=[block_title(library, lang, s.block) for s in handout.sections],
+        keywords=[
+            block_title(library, lang, s.block) for s in handout.sections_for(clinic.switches)
+        ],
         version=library.project.content_version,
         reviewed_on=min(dates).isoformat() if dates and not draft else "",
         draft=draft,

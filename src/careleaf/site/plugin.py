@@ -342,6 +342,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             style=style,
             heading_level=0,
             preview=bool(self.config.preview),
+            site=True,
         )
         if not level:
             return str(html)

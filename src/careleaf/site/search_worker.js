@@ -21,8 +21,10 @@
 const MATERIAL_WORKER = "{{ material_worker }}"
 
 // Material's message types (its SearchMessageType): the worker is sent the index once
-// (SETUP), then each query the reader types (QUERY) as a string.
+// (SETUP), then each query the reader types (QUERY) as a string, and answers each query with
+// its results (RESULT).
 const QUERY = 2
+const RESULT = 3
 
 const ACCENTS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g
 const ARABIC_MARKS = /[\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]/g
@@ -37,6 +39,11 @@ function fold(text) {
     .normalize("NFC")
 }
 
+// The words of the last query as typed (lower-cased, as lunr's query parser gives them), by
+// their folded form: each result names the query words it matched, and the page opened from
+// a result highlights those words; it must look for "neumotórax" as typed, not its fold.
+let typed = new Map()
+
 // The query: folded before Material parses it. (lunr runs a term with a wildcard, as Material
 // gives every typed word, through no pipeline at all, so the pipeline alone cannot fold it.)
 const listen = self.addEventListener
@@ -45,10 +52,22 @@ self.addEventListener = function (type, listener, options) {
     return listen.call(self, type, listener, options)
   return listen.call(self, type, event => {
     const message = event.data
-    listener(message && message.type === QUERY && typeof message.data === "string"
-      ? { data: { ...message, data: fold(message.data) } }
-      : { data: message })
+    if (!(message && message.type === QUERY && typeof message.data === "string"))
+      return listener({ data: message })
+    typed = new Map(message.data.toLowerCase().split(/\s+/).map(word => [fold(word), word]))
+    listener({ data: { ...message, data: fold(message.data) } })
   }, options)
+}
+
+// The results: their matched words named as typed again.
+const post = self.postMessage
+self.postMessage = function (message, ...rest) {
+  if (message && message.type === RESULT && message.data && message.data.items)
+    for (const group of message.data.items)
+      for (const item of group)
+        item.terms = Object.fromEntries(Object.entries(item.terms || {})
+          .map(([term, found]) => [typed.get(term) || term, found]))
+  return post.call(self, message, ...rest)
 }
 importScripts(MATERIAL_WORKER)
 self.addEventListener = listen
