@@ -131,7 +131,7 @@ def test_a_recorded_handout_missing_from_the_cache_is_rendered_again(
     )
     steps: list[Event] = []
     build_site(project, "example", site, cache_dir=cache, progress=steps.append)
-    assert HandoutRendered("example/bn/aftercare", 2) in steps
+    assert any(isinstance(s, HandoutRendered) and s.unit == "example/bn/aftercare" for s in steps)
     assert (site / "bn/handouts/aftercare.pdf").read_bytes() == pdf
 
 

@@ -34,6 +34,16 @@ def read_at(folder: int, name: str) -> str:
         os.close(fd)
 
 
+def still_named(site: Path, folder: int) -> bool:
+    """Whether ``site`` still names the open folder ``folder``."""
+    try:
+        now = os.stat(site)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(folder)
+    return opened.st_nlink > 0 and (opened.st_dev, opened.st_ino) == (now.st_dev, now.st_ino)
+
+
 def poll(
     site: Path, stop: threading.Event, seen: list[str], problems: list[str], pause: float
 ) -> None:
@@ -50,9 +60,10 @@ def poll(
             tag = read_at(folder, "index.html")
             named = json.loads(read_at(folder, "careleaf-manifest.json"))["tag"]
         except (OSError, ValueError) as error:
-            # A tree retired since it was opened (removed two publishes later) is no problem:
-            # the path named a whole tree when it was opened.
-            if os.fstat(folder).st_nlink > 0:
+            # A tree retired since it was opened (being removed two publishes later, file by
+            # file, on a loaded machine) is no problem: the path named a whole tree when it
+            # was opened. Only the tree the path still names must be whole.
+            if still_named(site, folder):
                 problems.append(f"unreadable: {error!r}")
             continue
         finally:

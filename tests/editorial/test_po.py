@@ -259,7 +259,7 @@ def test_a_note_in_a_translation_is_refused(project: Path) -> None:
         load_library(project)
     (problem,) = caught.value.problems
     assert problem.file == "content/es/side-effects.yml" and problem.item == "bruising"
-    assert problem.key == "items[1].note" and problem.line is not None
+    assert problem.key == "items[2].note" and problem.line is not None
     assert "'note' belongs in the source language" in problem.message
 
 
