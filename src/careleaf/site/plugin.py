@@ -23,7 +23,6 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url
 
 from careleaf import compat
 from careleaf.build.events import Event
@@ -31,20 +30,24 @@ from careleaf.content.checks import check_project
 from careleaf.content.clinic import Clinic
 from careleaf.content.colour import require_readable
 from careleaf.content.load import load_library
-from careleaf.content.markup import markdown_text, template_free
+from careleaf.content.markup import template_free
 from careleaf.content.model import Library
 from careleaf.content.page_markdown import check_markdown, slugify
 from careleaf.content.pages import FRONT_MATTER_KEYS, check_page, split_front_matter
-from careleaf.editorial.policy import overdue_blocks
-from careleaf.editorial.status_pages import page_is_stale
 from careleaf.errors import CareleafError, Problem, unknown
 from careleaf.options import BuildOptions
 from careleaf.paths import beside
-from careleaf.render.blocks import render_block
+from careleaf.render.compose import (
+    block_markdown,
+    handout_cards,
+    handout_link,
+    page_notices,
+    with_notices,
+)
 from careleaf.site import search
+from careleaf.site.branding import site_files
 from careleaf.site.config import CareleafConfig
-from careleaf.site.crawlers import crawler_files
-from careleaf.site.theme import ASSETS, CompiledTemplates, brand_css, configure_site, theme_env
+from careleaf.site.theme import CompiledTemplates, configure_site, theme_env
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
@@ -130,11 +133,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         from careleaf.site.engine import build_sites  # it imports this module
 
         final = Path(config.site_dir)
-        options = BuildOptions(
-            allow_stale=self.config.allow_stale,
-            allow_overdue=self.config.allow_overdue,
-            preview=self.config.preview,
-        )
+        options = self._options()
 
         def progress(event: Event) -> None:
             # Not warnings: strict mode would stop the build that a flag asked for.
@@ -148,31 +147,31 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         shutil.rmtree(self.scratch_dir, ignore_errors=True)
         config.site_dir = str(self.scratch_dir)
 
+    def _options(self) -> BuildOptions:
+        """The build's options, as the plugin's configuration holds them."""
+        return BuildOptions(
+            allow_stale=self.config.allow_stale,
+            allow_overdue=self.config.allow_overdue,
+            preview=self.config.preview,
+        )
+
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
             return files
         root = Path(self.config.project_dir)
-        logo = self.library.clinic_logo(self.clinic)
-        files.append(File.generated(config, config.theme["logo"], abs_src_path=str(logo)))
-        files.append(File.generated(config, f"{ASSETS}/brand.css", content=brand_css(self.clinic)))
-        fonts = root / "fonts"
-        files.append(
-            File.generated(
-                config,
-                f"{ASSETS}/fonts.css",
-                content=(fonts / "fonts.css").read_text(encoding="utf-8"),
-            )
+        added = site_files(
+            self.library, self.clinic, self.lang, self.config.preview, config.theme["logo"]
         )
-        for font in sorted(fonts.glob("*.woff2")):
-            files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
+        for name, source in added.items():
+            if isinstance(source, Path):
+                files.append(File.generated(config, name, abs_src_path=str(source)))
+            else:
+                files.append(File.generated(config, name, content=source))
         try:
             worker = search.worker_script(config.theme.dirs)
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
         files.append(File.generated(config, search.WORKER, content=worker))
-        if self.lang == self.library.source_language:  # its root is the site's
-            for name, text in crawler_files(self.library, self.clinic, self.config.preview).items():
-                files.append(File.generated(config, name, content=text))
         # The pages careleaf's core wrote for this site (the editors' report).
         for name, markdown in self.generated.items():
             if files.get_file_from_path(name) is not None:
@@ -238,24 +237,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         shown = len(set(blocks) & set(self.library.project.safety))
         if shown > self.safety_blocks_shown:
             self.safety_page, self.safety_blocks_shown = page, shown
-        notices = []
-        if any(self.library.block(self.lang, b).is_draft for b in blocks):
-            notices.append(("warning", "draft-notice"))
-        if self.config.allow_overdue and set(blocks) & overdue_blocks(self.library):
-            notices.append(("warning", "review-overdue"))
-        if fallback:
-            notices.append(("note", "fallback-page"))
-        elif self.lang != self.library.source_language and (
-            self._page_is_stale(uri, text)
-            or any(
-                self.library.is_stale(self.lang, b) or not self.library.is_translated(self.lang, b)
-                for b in blocks
-            )
-        ):
-            notices.append(("note", "stale-translation"))
-        for kind, label_id in reversed(notices):
-            notice = markdown_text(self.library.label(self.lang, label_id))
-            markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
+        notices = page_notices(
+            self.library, self.lang, uri, text, blocks, fallback, self._options()
+        )
+        markdown = with_notices(self.library, self.lang, markdown, notices)
         return markdown
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -264,11 +249,6 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         if page is not None:
             config.extra["careleaf"]["safety_page"] = {"url": page.url, "title": page.title}
         return env
-
-    def _page_is_stale(self, uri: str, translated_text: str) -> bool:
-        """A translated page whose English page changed since it was translated."""
-        english = self.library.page(self.library.source_language, uri)
-        return english is not None and page_is_stale(english.text, translated_text)
 
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
@@ -319,66 +299,22 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     # The macros that pages may call (declared in macros/, checked by careleaf.content.pages).
 
     def macro_block(self, block_id: str, style: str = "default", level: int = 2) -> str:
-        """A block as a Markdown heading (so it reaches the table of contents) and its HTML."""
-        html = render_block(
-            self.library, self.lang, block_id, clinic=self.clinic, style=style, heading_level=0
-        )
-        if not level:
-            return str(html)
-        title = markdown_text(self.library.block(self.lang, block_id).title)
-        return f"{'#' * level} {title}\n\n{html}\n"
+        """A block as a Markdown heading and its HTML (`careleaf.render.compose`)."""
+        return block_markdown(self.library, self.lang, self.clinic, block_id, style, level)
 
     def macro_handout_link(self, handout_id: str, page: Page) -> str:
         """A download link to one handout's PDF, relative to the page."""
-        title = self.library.handout_title(self.lang, handout_id)
-        href = get_relative_url(f"handouts/{handout_id}.pdf", page.url)
-        label = self.library.label(self.lang, "download-pdf")
-        return str(
-            Markup(
-                '<p class="careleaf-handout-link"><a class="md-button" href="{}" '
-                "download>{}: {}</a></p>\n"
-            ).format(href, label, title.text)
-        )
+        return handout_link(self.library, self.lang, handout_id, page.url)
 
     def macro_handouts(self, page: Page) -> str:
         """Every handout with its thumbnail, description and download button."""
-        rows = []
-        for handout_id in self.library.handouts:
-            title = self.library.handout_title(self.lang, handout_id)
-            pdf = get_relative_url(f"handouts/{handout_id}.pdf", page.url)
-            png = get_relative_url(f"handouts/{handout_id}.png", page.url)
-            rows.append(
-                Markup(
-                    '<div class="careleaf-handout" data-handout="{id}">'
-                    '<a href="{pdf}"><img class="careleaf-thumb" src="{png}" alt="{title}" '
-                    'width="150"></a><div><h2>{title}</h2><p>{detail}</p>'
-                    '<a class="md-button md-button--primary" href="{pdf}" download>{label}</a>'
-                    "</div></div>"
-                ).format(
-                    id=handout_id,
-                    pdf=pdf,
-                    png=png,
-                    title=title.text,
-                    detail=title.detail or "",
-                    label=self.library.label(self.lang, "download"),
-                )
-            )
-        return '<div class="careleaf-handouts">' + "".join(rows) + "</div>\n"
+        return handout_cards(self.library, self.lang, page.url)
 
 
 def same_markdown(handed: str, loaded: str) -> bool:
     """Whether MkDocs handed a page the Markdown the project's page holds: MkDocs drops the
     blank lines after the front matter, careleaf keeps them (for the lines of messages)."""
     return handed.lstrip("\n") == loaded.lstrip("\n")
-
-
-def insert_after_title(markdown: str, text: str) -> str:
-    """Insert a Markdown snippet after the page's first-level title (or at the top)."""
-    lines = markdown.splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        if line.startswith("# "):
-            return "".join([*lines[: index + 1], "\n", text, "\n", *lines[index + 1 :]])
-    return f"{text}\n{markdown}"
 
 
 @functools.lru_cache(maxsize=256)
