@@ -17,12 +17,17 @@ from mkdocs.exceptions import MkDocsException
 
 from careleaf.build import pipeline
 from careleaf.build.events import Progress, quiet
+from careleaf.build.pipeline import SiteEngine
 from careleaf.content.model import Library
-from careleaf.content.yamlfile import check_site_config
-from careleaf.errors import BuildError, ContentError, logged_messages
+from careleaf.content.yamlfile import check_site_config, read_yaml
+from careleaf.errors import BuildError, ContentError, Problem, logged_messages, unknown
 from careleaf.options import BuildOptions
 from careleaf.site.plugin import CareleafPlugin
 from careleaf.site.theme import CompiledTemplates
+from careleaf.site.zensical import ZensicalEngine, refusal
+
+# The site engines careleaf can run (careleaf.yml's ``engine``, `careleaf build --engine`).
+ENGINES = ("mkdocs", "zensical")
 
 
 def build_site(
@@ -74,7 +79,8 @@ def build_sites(
     progress: Progress = quiet,
     wait: bool = True,
 ) -> None:
-    """`careleaf.build.pipeline.build` with MkDocs as the site engine (see `build_site`)."""
+    """`careleaf.build.pipeline.build` with the site engine ``options.engine`` names, else
+    careleaf.yml's ``engine`` (MkDocs by default; see `build_site`)."""
     # MkDocs reads mkdocs.yml with an unsafe YAML loader: read it safely first.
     problems = check_site_config(root / "mkdocs.yml", root)
     if problems:
@@ -84,13 +90,32 @@ def build_sites(
         root,
         clinic_ids,
         site_dir_for,
-        MkDocsEngine(),
+        site_engine(root, options),
         options,
         jobs=jobs,
         cache_dir=cache_dir,
         progress=progress,
         wait=wait,
     )
+
+
+def site_engine(root: Path, options: BuildOptions) -> SiteEngine:
+    """The engine of a build's sites: ``options.engine``, else careleaf.yml's ``engine``
+    (MkDocs when it names none), checked before anything is built.
+
+    Raises:
+        BuildError: the engine is unknown, or careleaf refuses it here (`refusal`).
+    """
+    problems: list[Problem] = []
+    settings = read_yaml(root / "careleaf.yml", root, problems)
+    name = options.engine or (settings.get("engine") if isinstance(settings, dict) else None)
+    name = name or "mkdocs"
+    if name not in ENGINES:
+        raise BuildError(f"careleaf.yml: engine: {unknown('site engine', str(name), ENGINES)}")
+    refused = refusal(name)
+    if refused:
+        raise BuildError(refused)
+    return MkDocsEngine() if name == "mkdocs" else ZensicalEngine()
 
 
 class MkDocsEngine:
