@@ -103,6 +103,21 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
+def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The real project built with Zensical as its site engine, once for the whole run:
+    (project, site). Read it, never edit."""
+    from careleaf.options import BuildOptions
+    from careleaf.site.engine import build_site
+
+    def make(folder: Path) -> None:
+        project = copy_project(REPO, folder / "project")
+        build_site(project, "example", project / "site", BuildOptions(engine="zensical"))
+
+    project = built_once(tmp_path_factory, "real-zensical", make) / "project"
+    return project, project / "site"
+
+
+@pytest.fixture(scope="session")
 def arabic_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """tests/projects/arabic (one right-to-left language) built once for the whole run:
     (project, site). Read it, never edit."""

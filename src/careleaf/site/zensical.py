@@ -32,6 +32,7 @@ from careleaf.errors import BuildError
 from careleaf.options import BuildOptions
 from careleaf.render.compose import ComposedPage, compose_pages, safety_page
 from careleaf.site.branding import site_files, site_settings
+from careleaf.site.search import separator
 
 # The pinned engine (pyproject.toml): its templates are the ones the overrides are checked on.
 VERSION = "0.0.73"
@@ -134,7 +135,9 @@ def zensical_config(
         "extra_css": [*settings.css, *(project.get("extra_css") or [])],
         "extra": {"generator": False, **extra},
         "markdown_extensions": extensions,
-        "plugins": ["search"],
+        # careleaf's word separator (any space, punctuation or symbol of any script); the
+        # language is the theme's.
+        "plugins": [{"search": {"separator": separator()}}],
         "nav": nav,
     }
 
