@@ -15,7 +15,6 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from bs4 import BeautifulSoup
 from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
@@ -39,6 +38,7 @@ from careleaf.options import BuildOptions
 from careleaf.paths import beside
 from careleaf.render.compose import (
     block_markdown,
+    description,
     handout_cards,
     handout_link,
     page_notices,
@@ -50,9 +50,6 @@ from careleaf.site.config import CareleafConfig
 from careleaf.site.theme import CompiledTemplates, configure_site, theme_env
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
-
-# Search engines show about this many characters of a meta description.
-DESCRIPTION_LENGTH = 160
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -315,21 +312,3 @@ def same_markdown(handed: str, loaded: str) -> bool:
     """Whether MkDocs handed a page the Markdown the project's page holds: MkDocs drops the
     blank lines after the front matter, careleaf keeps them (for the lines of messages)."""
     return handed.lstrip("\n") == loaded.lstrip("\n")
-
-
-@functools.lru_cache(maxsize=256)
-def description(html: str) -> str:
-    """A page's meta description: its first paragraph of prose, cut at a word near 160 chars.
-
-    Notices (admonitions) come before the prose on some pages and are not a description.
-    Memoized: every clinic's site has the same pages, and parsing them again for each clinic
-    was about a tenth of the build process's time in a 20-clinic build.
-    """
-    soup = BeautifulSoup(html, "html.parser")
-    for notice in soup.select(".admonition"):
-        notice.decompose()
-    first = soup.find("p")
-    text = " ".join(first.get_text(" ").split()) if first else ""
-    if len(text) <= DESCRIPTION_LENGTH:
-        return text
-    return text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
