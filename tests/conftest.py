@@ -245,6 +245,18 @@ def serve(
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def engine_site(request: pytest.FixtureRequest) -> Iterator[tuple[str, Path, Path]]:
+    """The real project's site as each site engine built it, served: (base URL, project,
+    site folder). A test that takes it runs once per engine."""
+    built = "real_site" if request.param == "mkdocs" else "zensical_site"
+    project, site = request.getfixturevalue(built)
+    url, server = serve(site)
+    yield url, project, site
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="session")
 def site_url(real_site) -> Iterator[str]:
     """The real project's built site, served over HTTP."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from click.testing import CliRunner
-from conftest import edit, serve
+from conftest import edit
 from playwright.sync_api import Browser, Page
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject
@@ -56,19 +56,8 @@ def width_page(request, browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
-def engine_site(request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:
-    """The real project's site as each site engine built it, served: (base URL, folder)."""
-    built = "real_site" if request.param == "mkdocs" else "zensical_site"
-    site = request.getfixturevalue(built)[1]
-    url, server = serve(site)
-    yield url, site
-    server.shutdown()
-    server.server_close()
-
-
 def test_axe_finds_nothing_serious_on_any_page(width_page: Page, engine_site) -> None:
-    site_url, site = engine_site
+    site_url, _, site = engine_site
     pages = site_pages(site)
     assert len(pages) >= 27 and "/es/404.html" in pages and "/editors/" in pages
     found = {}
