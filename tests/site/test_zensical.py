@@ -4,6 +4,7 @@ careleaf composed; and a site an engine built on its own fails `careleaf verify`
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import edit
+from conftest import REPO, copy_project, edit
 
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
@@ -39,6 +40,10 @@ def test_the_mini_project_builds_and_verifies_with_each_engine(
     mini: Path, engine: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    # A page's own image reaches the site with it.
+    shutil.copyfile(mini / "clinics" / "demo" / "logo.svg", mini / "docs" / "en" / "diagram.svg")
+    with (mini / "docs" / "en" / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\n![A diagram](diagram.svg)\n")
     result = CliRunner().invoke(main, ["--project", str(mini), "build", "--engine", engine, "-q"])
     assert result.exit_code == 0, result.output
     report = verify(mini / "site", mini)
@@ -49,6 +54,21 @@ def test_the_mini_project_builds_and_verifies_with_each_engine(
     # Zensical's own search index, MkDocs' lunr one.
     index = "search.json" if engine == "zensical" else "search/search_index.json"
     assert (mini / "site" / index).is_file()
+    assert soup(mini / "site" / "index.html").select_one('img[alt="A diagram"]')["src"] == (
+        "diagram.svg"
+    )
+    assert (mini / "site" / "diagram.svg").is_file()
+
+
+def test_a_right_to_left_project_builds_and_verifies_with_zensical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arabic = copy_project(REPO / "tests" / "projects" / "arabic", tmp_path / "arabic")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build_site(arabic, "demo", arabic / "site", BuildOptions(engine="zensical"))
+    assert verify(arabic / "site", arabic).ok
+    page = soup(arabic / "site" / "index.html")
+    assert page.html["lang"] == "ar" and page.body["dir"] == "rtl"
 
 
 def test_every_protected_item_reaches_every_language(zensical_site) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import markdown
 import yaml
@@ -31,6 +32,7 @@ from careleaf.content.pages import FRONT_MATTER
 from careleaf.editorial.policy import overdue_blocks
 from careleaf.editorial.status_pages import page_is_stale
 from careleaf.options import BuildOptions
+from careleaf.paths import DOCS_DIR
 from careleaf.render.blocks import render_block
 
 # Search engines show about this many characters of a meta description.
@@ -220,6 +222,21 @@ def compose_pages(
         title = first_heading(text) or name
         pages[name] = ComposedPage(name, with_front_matter(head, text), title, internal=True)
     return dict(sorted(pages.items()))
+
+
+def page_files(library: Library, lang: str) -> dict[str, Path]:
+    """The images a language's pages show, by path inside its pages' folder: its own, and the
+    source language's where it has none of that name (a fallback page shows them). Checked
+    when the project loaded (`careleaf.content.pages.check_docs_folder`): bounded images only,
+    no links."""
+    found: dict[str, Path] = {}
+    for folder_lang in dict.fromkeys([library.source_language, lang]):
+        folder = library.root / DOCS_DIR / folder_lang
+        if folder.is_dir() and not folder.is_symlink():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink() and path.suffix.lower() != ".md":
+                    found[path.relative_to(folder).as_posix()] = path
+    return found
 
 
 def safety_page(

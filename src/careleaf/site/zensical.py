@@ -30,7 +30,7 @@ from careleaf.content.model import Library
 from careleaf.content.yamlfile import read_site_config
 from careleaf.errors import BuildError
 from careleaf.options import BuildOptions
-from careleaf.render.compose import ComposedPage, compose_pages, safety_page
+from careleaf.render.compose import ComposedPage, compose_pages, page_files, safety_page
 from careleaf.site.branding import site_files, site_settings
 from careleaf.site.search import separator
 
@@ -72,7 +72,8 @@ class ZensicalEngine:
             config = zensical_config(library, clinic_id, lang, options, pages)
             logo = config["theme"]["logo"]
             added = site_files(library, clinic, lang, options.preview, logo)
-            write_files(work / "docs", {**added, **{u: p.markdown for u, p in pages.items()}})
+            composed = {uri: page.markdown for uri, page in pages.items()}
+            write_files(work / "docs", {**page_files(library, lang), **added, **composed})
             shutil.copytree(library.root / "overrides", work / "overrides")
             for name in MATERIAL_ONLY:
                 (work / "overrides" / name).unlink(missing_ok=True)
