@@ -189,5 +189,12 @@ def test_an_unknown_engine_and_another_zensical_are_refused(
     assert not (mini / "site").exists()
 
 
+def test_a_page_named_like_the_editors_report_is_refused(mini: Path) -> None:
+    (mini / "docs" / "en" / "editors.md").write_text("# Mine\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="docs/en/editors.md: this name is kept"):
+        build_site(mini, "demo", mini / "site", BuildOptions(engine="zensical"))
+    assert not (mini / "site").exists()
+
+
 def test_the_engine_is_part_of_the_build_options_key() -> None:
     assert BuildOptions().key() != BuildOptions(engine="zensical").key()

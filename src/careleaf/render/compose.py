@@ -31,6 +31,7 @@ from careleaf.content.model import Clinic, Library
 from careleaf.content.pages import FRONT_MATTER
 from careleaf.editorial.policy import overdue_blocks
 from careleaf.editorial.status_pages import page_is_stale
+from careleaf.errors import BuildError
 from careleaf.options import BuildOptions
 from careleaf.paths import DOCS_DIR
 from careleaf.render.blocks import render_block
@@ -199,7 +200,11 @@ def compose_pages(
 ) -> dict[str, ComposedPage]:
     """Every page of ``lang``'s site of ``clinic``, composed, by path: its own pages, the
     source language's pages it has not translated (each with a notice), and careleaf's
-    ``generated`` pages (Markdown by name: the editors' report)."""
+    ``generated`` pages (Markdown by name: the editors' report).
+
+    Raises:
+        BuildError: a page of the project has the name of a generated one.
+    """
     source = library.source_language
     own = library.pages.get(lang, {})
     pages: dict[str, ComposedPage] = {}
@@ -216,6 +221,11 @@ def compose_pages(
         head.setdefault("description", description(html_of(body)))
         pages[uri] = ComposedPage(uri, with_front_matter(head, body), title, page.blocks)
     for name, text in generated.items():
+        if name in pages:
+            raise BuildError(
+                f"{DOCS_DIR}/{lang}/{name}: this name is kept for the editors' report that "
+                "careleaf builds; rename the page"
+            )
         # careleaf's own report, internal: kept out of search and search engines, in the
         # source language only (no other languages to switch to).
         head = {"search": {"exclude": True}, "alternates": False, "internal": True}
