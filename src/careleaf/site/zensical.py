@@ -95,7 +95,7 @@ def zensical_config(
     navigation, theme features, stylesheets and plain Markdown extensions, with the clinic's
     branding and the language's settings; no plugin but search."""
     project = read_site_config(library.root / "mkdocs.yml")
-    theme = project.get("theme") if isinstance(project.get("theme"), dict) else {}
+    theme = project["theme"] if isinstance(project.get("theme"), dict) else {}
     clinic = library.clinics[clinic_id]
     settings = site_settings(library, clinic, lang, options.preview)
     nav = [entry for entry in project.get("nav") or [] if entry in pages]
