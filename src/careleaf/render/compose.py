@@ -15,6 +15,7 @@ nothing else (a sandboxed environment, with the macros as its only names).
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,6 +263,26 @@ def safety_page(
         if count > shown:
             best, shown = page, count
     return best
+
+
+def write_files(folder: Path, files: Mapping[str, str | Path]) -> None:
+    """Write files into ``folder`` by their paths: text, or a copy of the file named."""
+    for name, source in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(source, Path):
+            shutil.copyfile(source, target)
+        else:
+            target.write_text(source, encoding="utf-8")
+
+
+def write_pages(
+    folder: Path, library: Library, lang: str, pages: Mapping[str, ComposedPage]
+) -> None:
+    """Write a language's composed pages and the images they show (`page_files`) into
+    ``folder``, an engine's pages folder."""
+    composed = {uri: page.markdown for uri, page in pages.items()}
+    write_files(folder, {**page_files(library, lang), **composed})
 
 
 def front_matter(text: str) -> dict:

@@ -8,6 +8,7 @@ site.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from careleaf.content.model import Library
 from careleaf.content.yamlfile import check_site_config, read_yaml
 from careleaf.errors import BuildError, ContentError, Problem, logged_messages, unknown
 from careleaf.options import BuildOptions
-from careleaf.site.plugin import CareleafPlugin
+from careleaf.render.compose import compose_pages, write_pages
+from careleaf.site.plugin import CareleafPlugin, Composed
 from careleaf.site.theme import CompiledTemplates
 from careleaf.site.zensical import ZensicalEngine, refusal
 
@@ -140,7 +142,8 @@ class MkDocsEngine:
         """Build one language's site of one clinic into ``site_dir`` (a preview's language,
         with ``options.preview``, has every page marked). ``library``: the project, already
         loaded and checked, so that MkDocs' plugin does not load it again; ``generated``:
-        the pages careleaf wrote for this site (Markdown by name).
+        the pages careleaf wrote for this site (Markdown by name). MkDocs reads the pages
+        the core composed (`careleaf.render.compose`), never the project's own.
 
         Raises:
             BuildError: MkDocs failed or logged a warning (all of them, strict mode or not: a
@@ -150,7 +153,10 @@ class MkDocsEngine:
         # `-q` would drop warnings before any handler sees them: a warning must always be seen.
         if logger.getEffectiveLevel() > logging.WARNING:
             logger.setLevel(logging.WARNING)
+        # The core composes the pages; MkDocs reads them from a folder of their own.
+        pages = compose_pages(library, library.clinics[clinic_id], lang, options, generated or {})
         with (
+            tempfile.TemporaryDirectory(prefix="careleaf-pages-") as folder,
             logged_messages("mkdocs", logging.WARNING) as messages,
             logged_messages("mkdocs", logging.ERROR) as errors,
         ):
@@ -164,7 +170,8 @@ class MkDocsEngine:
                 plugin.config.allow_overdue = options.allow_overdue
                 plugin.config.preview = options.preview
                 plugin.preloaded, plugin.templates = library, self.templates
-                plugin.generated = dict(generated or {})
+                write_pages(Path(folder), library, lang, pages)
+                plugin.composed = Composed(Path(folder), pages)
                 build(config)
                 failed = ""
             except MkDocsException as error:

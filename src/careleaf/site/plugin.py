@@ -13,6 +13,7 @@ import functools
 import logging
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment
@@ -37,11 +38,13 @@ from careleaf.errors import CareleafError, Problem, unknown
 from careleaf.options import BuildOptions
 from careleaf.paths import beside
 from careleaf.render.compose import (
+    ComposedPage,
     block_markdown,
     description,
     handout_cards,
     handout_link,
     page_notices,
+    safety_page,
     with_notices,
 )
 from careleaf.site import search
@@ -50,6 +53,15 @@ from careleaf.site.config import CareleafConfig
 from careleaf.site.theme import CompiledTemplates, configure_site, theme_env
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
+
+
+@dataclass(frozen=True)
+class Composed:
+    """The pages careleaf's core composed for this build (`careleaf.render.compose`), and the
+    folder they are written in: MkDocs reads them there instead of the project's pages."""
+
+    folder: Path
+    pages: Mapping[str, ComposedPage]
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
@@ -71,6 +83,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     templates: CompiledTemplates | None = None
     # The pages careleaf's core wrote for this site, by name (`careleaf.build.pipeline`).
     generated: Mapping[str, str] = {}
+    # Every page composed by the core, when careleaf's pipeline drives this build
+    # (`careleaf.site.engine.MkDocsEngine`): the hooks then compose nothing.
+    composed: Composed | None = None
 
     @event_priority(100)  # before mkdocs-macros, which asks this plugin for the library
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -114,6 +129,17 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             theme_env, config.theme.get_env, self.templates or CompiledTemplates()
         )
         configure_site(config, self.library, self.clinic, self.lang, self.config.preview)
+        if self.composed is not None:
+            config.docs_dir = str(self.composed.folder)
+            # The pages hold no macro calls any more, and their text must never be read as
+            # a template: mkdocs-macros renders nothing in them.
+            macros = config.plugins.get("macros")
+            if macros is not None:
+                macros.config["render_by_default"] = False
+            nav = [entry for entry in config.nav or [] if isinstance(entry, str)]
+            found = safety_page(self.library, self.composed.pages, nav)
+            if found is not None:
+                config.extra["careleaf"]["safety_page"] = {"url": found.url, "title": found.title}
         return config
 
     def _run_pipeline(self, config: MkDocsConfig, root: Path) -> None:
@@ -169,6 +195,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
         files.append(File.generated(config, search.WORKER, content=worker))
+        self.fallback_pages = set()
+        self.safety_page: Page | None = None
+        self.safety_blocks_shown = 0
+        if self.composed is not None:
+            return files  # the composed folder holds every page
         # The pages careleaf's core wrote for this site (the editors' report).
         for name, markdown in self.generated.items():
             if files.get_file_from_path(name) is not None:
@@ -177,9 +208,6 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                     "editors' report that careleaf builds; rename the page"
                 )
             files.append(File.generated(config, name, content=markdown))
-        self.fallback_pages = set()
-        self.safety_page: Page | None = None
-        self.safety_blocks_shown = 0
         if self.lang != self.library.source_language:
             # A page not yet translated is shown in the source language, with a notice.
             for uri, page in self.library.pages.get(self.library.source_language, {}).items():
@@ -193,6 +221,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         if not self.config.enabled:
+            return None
+        if self.composed is not None:
+            escape_meta(page)  # composed by the core, and checked when the project loaded
             return None
         if page.file.src_uri in self.generated:
             # careleaf's own report, not contributed text, and internal: kept out of search,
@@ -222,13 +253,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             problems.append(Problem(file, f"front matter keys not allowed: {', '.join(unknown)}"))
         if problems:
             raise PluginError("careleaf: " + "\n".join(str(p) for p in problems))
-        # Material prints page.meta values unescaped (title, description): escape them now,
-        # before any page's navigation shows this page's title.
-        for key, value in page.meta.items():
-            if isinstance(value, str):
-                # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
-                # template (refused by the page check; this is the second line of defence).
-                page.meta[key] = Markup(template_free(str(escape(value))))
+        escape_meta(page)
         # The 404 page's "safety page": the one showing the most safety blocks (the first of
         # those, in the navigation's order).
         shown = len(set(blocks) & set(self.library.project.safety))
@@ -306,6 +331,16 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def macro_handouts(self, page: Page) -> str:
         """Every handout with its thumbnail, description and download button."""
         return handout_cards(self.library, self.lang, page.url)
+
+
+def escape_meta(page: Page) -> None:
+    """Escape a page's front matter values: Material prints page.meta values unescaped
+    (title, description), so before any page's navigation shows this page's title."""
+    for key, value in page.meta.items():
+        if isinstance(value, str):
+            # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
+            # template (refused by the page check; this is the second line of defence).
+            page.meta[key] = Markup(template_free(str(escape(value))))
 
 
 def same_markdown(handed: str, loaded: str) -> bool:

@@ -30,7 +30,13 @@ from careleaf.content.model import Library
 from careleaf.content.yamlfile import read_site_config
 from careleaf.errors import BuildError
 from careleaf.options import BuildOptions
-from careleaf.render.compose import ComposedPage, compose_pages, page_files, safety_page
+from careleaf.render.compose import (
+    ComposedPage,
+    compose_pages,
+    safety_page,
+    write_files,
+    write_pages,
+)
 from careleaf.site.branding import site_files, site_settings
 from careleaf.site.search import separator
 
@@ -72,8 +78,8 @@ class ZensicalEngine:
             config = zensical_config(library, clinic_id, lang, options, pages)
             logo = config["theme"]["logo"]
             added = site_files(library, clinic, lang, options.preview, logo)
-            composed = {uri: page.markdown for uri, page in pages.items()}
-            write_files(work / "docs", {**page_files(library, lang), **added, **composed})
+            write_pages(work / "docs", library, lang, pages)
+            write_files(work / "docs", added)
             shutil.copytree(library.root / "overrides", work / "overrides")
             for name in MATERIAL_ONLY:
                 (work / "overrides" / name).unlink(missing_ok=True)
@@ -141,17 +147,6 @@ def zensical_config(
         "plugins": [{"search": {"separator": separator()}}],
         "nav": nav,
     }
-
-
-def write_files(folder: Path, files: Mapping[str, str | Path]) -> None:
-    """Write files into ``folder`` by their paths: text, or a copy of the file named."""
-    for name, source in files.items():
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(source, Path):
-            shutil.copyfile(source, target)
-        else:
-            target.write_text(source, encoding="utf-8")
 
 
 def run_zensical(work: Path, what: str) -> None:
