@@ -1,7 +1,9 @@
-"""The MkDocs adapter: composes pages from content blocks and brands the theme for one clinic.
+"""The MkDocs adapter: MkDocs reads the pages careleaf's core composed, and the plugin brands
+the theme for one clinic and adds its files; it composes nothing itself.
 
 `careleaf build` runs MkDocs with it for one language at a time
-(`careleaf.site.engine.build_language`). Under plain `mkdocs build` or `mkdocs serve`, its
+(`careleaf.site.engine.MkDocsEngine`, which writes the composed pages into a folder of their
+own). Under plain `mkdocs build` or `mkdocs serve`, its
 first hook runs careleaf's whole pipeline (`careleaf.build.pipeline.build`: every language,
 the handouts, verification and publishing) into the configured site folder. Core errors
 become PluginError; it never decides content itself.
@@ -16,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -32,20 +33,19 @@ from careleaf.content.colour import require_readable
 from careleaf.content.load import load_library
 from careleaf.content.markup import template_free
 from careleaf.content.model import Library
-from careleaf.content.page_markdown import check_markdown, slugify
-from careleaf.content.pages import FRONT_MATTER_KEYS, check_page, split_front_matter
-from careleaf.errors import CareleafError, Problem, unknown
+from careleaf.content.page_markdown import slugify
+from careleaf.errors import CareleafError, unknown
 from careleaf.options import BuildOptions
 from careleaf.paths import beside
 from careleaf.render.compose import (
     ComposedPage,
     block_markdown,
+    compose_pages,
     description,
     handout_cards,
     handout_link,
-    page_notices,
     safety_page,
-    with_notices,
+    write_pages,
 )
 from careleaf.site import search
 from careleaf.site.branding import site_files
@@ -65,7 +65,7 @@ class Composed:
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
-    """Composes pages from content blocks and brands the site for one clinic."""
+    """Brands the site of composed pages for one clinic."""
 
     library: Library
     clinic: Clinic
@@ -81,8 +81,6 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     scratch_dir: Path | None = None
     # The templates compiled for the whole build (`careleaf.site.engine.MkDocsEngine`'s).
     templates: CompiledTemplates | None = None
-    # The pages careleaf's core wrote for this site, by name (`careleaf.build.pipeline`).
-    generated: Mapping[str, str] = {}
     # Every page composed by the core, when careleaf's pipeline drives this build
     # (`careleaf.site.engine.MkDocsEngine`): the hooks then compose nothing.
     composed: Composed | None = None
@@ -129,17 +127,23 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             theme_env, config.theme.get_env, self.templates or CompiledTemplates()
         )
         configure_site(config, self.library, self.clinic, self.lang, self.config.preview)
-        if self.composed is not None:
-            config.docs_dir = str(self.composed.folder)
-            # The pages hold no macro calls any more, and their text must never be read as
-            # a template: mkdocs-macros renders nothing in them.
-            macros = config.plugins.get("macros")
-            if macros is not None:
-                macros.config["render_by_default"] = False
-            nav = [entry for entry in config.nav or [] if isinstance(entry, str)]
-            found = safety_page(self.library, self.composed.pages, nav)
-            if found is not None:
-                config.extra["careleaf"]["safety_page"] = {"url": found.url, "title": found.title}
+        if self.composed is None:
+            raise PluginError(
+                "careleaf: the plugin's lang is set by careleaf's own builds: leave it empty "
+                "in mkdocs.yml and build with `careleaf build` (or plain `mkdocs build`)"
+            )
+        config.docs_dir = str(self.composed.folder)
+        # The pages hold no macro calls any more, and their text must never be read as a
+        # template: mkdocs-macros renders nothing in them.
+        macros = config.plugins.get("macros")
+        if macros is not None:
+            macros.config["render_by_default"] = False
+        # The 404 page's "safety page": the one showing the most safety blocks (the first
+        # of those in the navigation's order).
+        nav = [entry for entry in config.nav or [] if isinstance(entry, str)]
+        found = safety_page(self.library, self.composed.pages, nav)
+        if found is not None:
+            config.extra["careleaf"]["safety_page"] = {"url": found.url, "title": found.title}
         return config
 
     def _run_pipeline(self, config: MkDocsConfig, root: Path) -> None:
@@ -169,6 +173,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self.scratch_dir = beside(final, "scratch")
         shutil.rmtree(self.scratch_dir, ignore_errors=True)
         config.site_dir = str(self.scratch_dir)
+        # Its pages, composed by the core as in every build (no editors' report: this site
+        # is dropped), in the scratch folder's own pages folder.
+        pages = compose_pages(self.library, self.clinic, self.lang, options, {})
+        folder = self.scratch_dir.with_name(self.scratch_dir.name + "-pages")
+        shutil.rmtree(folder, ignore_errors=True)
+        write_pages(folder, self.library, self.lang, pages)
+        self.composed = Composed(folder, pages)
 
     def _options(self) -> BuildOptions:
         """The build's options, as the plugin's configuration holds them."""
@@ -181,7 +192,6 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
             return files
-        root = Path(self.config.project_dir)
         added = site_files(
             self.library, self.clinic, self.lang, self.config.preview, config.theme["logo"]
         )
@@ -195,82 +205,14 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
         files.append(File.generated(config, search.WORKER, content=worker))
-        self.fallback_pages = set()
-        self.safety_page: Page | None = None
-        self.safety_blocks_shown = 0
-        if self.composed is not None:
-            return files  # the composed folder holds every page
-        # The pages careleaf's core wrote for this site (the editors' report).
-        for name, markdown in self.generated.items():
-            if files.get_file_from_path(name) is not None:
-                raise PluginError(
-                    f"careleaf: docs/{self.lang}/{name}: this name is kept for the "
-                    "editors' report that careleaf builds; rename the page"
-                )
-            files.append(File.generated(config, name, content=markdown))
-        if self.lang != self.library.source_language:
-            # A page not yet translated is shown in the source language, with a notice.
-            for uri, page in self.library.pages.get(self.library.source_language, {}).items():
-                if files.get_file_from_path(uri) is None:
-                    files.append(File.generated(config, uri, abs_src_path=str(root / page.file)))
-                    self.fallback_pages.add(uri)
         return files
 
-    @event_priority(100)  # before mkdocs-macros renders the page
     def on_page_markdown(
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if not self.config.enabled:
-            return None
-        if self.composed is not None:
+        if self.config.enabled:
             escape_meta(page)  # composed by the core, and checked when the project loaded
-            return None
-        if page.file.src_uri in self.generated:
-            # careleaf's own report, not contributed text, and internal: kept out of search,
-            # the sitemap and search engines; in the source language only, so it has no
-            # hreflang links to other languages.
-            page.meta.update({"search": {"exclude": True}, "alternates": False, "internal": True})
-            return None
-        uri = page.file.src_uri
-        fallback = uri in self.fallback_pages
-        page_lang = self.library.source_language if fallback else self.lang
-        file = f"docs/{page_lang}/{uri}"
-        loaded = self.library.page(page_lang, uri)
-        if loaded is not None and not loaded.problems and same_markdown(markdown, loaded.markdown):
-            # The page as the project was loaded, and checked then (`read_pages`).
-            text, blocks, problems = loaded.text, list(loaded.blocks), []
-        else:
-            # Not the Markdown the project's page holds (the file changed since, or it has
-            # problems): check what MkDocs read, with the file's lines as they are now.
-            source = Path(page.file.abs_src_path or "")
-            text = source.read_text(encoding="utf-8-sig") if source.is_file() else ""
-            _, offset = split_front_matter(text)
-            result = check_page(markdown, file, self.library, self.lang, offset)
-            blocks = result.blocks
-            problems = result.problems or check_markdown(markdown, file, offset)
-        unknown = sorted(set(page.meta) - set(FRONT_MATTER_KEYS))
-        if unknown:
-            problems.append(Problem(file, f"front matter keys not allowed: {', '.join(unknown)}"))
-        if problems:
-            raise PluginError("careleaf: " + "\n".join(str(p) for p in problems))
-        escape_meta(page)
-        # The 404 page's "safety page": the one showing the most safety blocks (the first of
-        # those, in the navigation's order).
-        shown = len(set(blocks) & set(self.library.project.safety))
-        if shown > self.safety_blocks_shown:
-            self.safety_page, self.safety_blocks_shown = page, shown
-        notices = page_notices(
-            self.library, self.lang, uri, text, blocks, fallback, self._options()
-        )
-        markdown = with_notices(self.library, self.lang, markdown, notices)
-        return markdown
-
-    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
-        # Pages are read by now (titles included), and the 404 page is not rendered yet.
-        page = self.safety_page if self.config.enabled else None
-        if page is not None:
-            config.extra["careleaf"]["safety_page"] = {"url": page.url, "title": page.title}
-        return env
+        return None
 
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
@@ -314,9 +256,11 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self._drop_scratch()
 
     def _drop_scratch(self) -> None:
-        """Drop the scratch folder of a plain `mkdocs build` (see `_run_pipeline`)."""
+        """Drop the scratch folders of a plain `mkdocs build` (see `_run_pipeline`)."""
         if self.scratch_dir is not None:
             shutil.rmtree(self.scratch_dir, ignore_errors=True)
+            pages = self.scratch_dir.with_name(self.scratch_dir.name + "-pages")
+            shutil.rmtree(pages, ignore_errors=True)
 
     # The macros that pages may call (declared in macros/, checked by careleaf.content.pages).
 
@@ -341,9 +285,3 @@ def escape_meta(page: Page) -> None:
             # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
             # template (refused by the page check; this is the second line of defence).
             page.meta[key] = Markup(template_free(str(escape(value))))
-
-
-def same_markdown(handed: str, loaded: str) -> bool:
-    """Whether MkDocs handed a page the Markdown the project's page holds: MkDocs drops the
-    blank lines after the front matter, careleaf keeps them (for the lines of messages)."""
-    return handed.lstrip("\n") == loaded.lstrip("\n")

@@ -69,12 +69,8 @@ def theme_env(make_env: Callable[[], Environment], compiled: CompiledTemplates) 
 def configure_site(
     config: MkDocsConfig, library: Library, clinic: Clinic, lang: str, preview: str
 ) -> None:
-    """Point a build at one language's pages and brand it with the clinic (``preview``: the
-    language a preview shows, every page marked)."""
-    root = library.root
-    docs = root / "docs" / lang
-    # A published language without pages shows the source pages, each with a notice.
-    config.docs_dir = str(docs if docs.is_dir() else no_pages_folder(root))
+    """Brand one language's build with the clinic (``preview``: the language a preview
+    shows, every page marked); its pages are the ones the core composed (the plugin's)."""
     settings = site_settings(library, clinic, lang, preview)
     # Material prints site_name unescaped in places: give it escaped text (Markup), which
     # prints as the name and is not escaped twice where a template does escape it.
@@ -87,10 +83,3 @@ def configure_site(
         configure_search(search, lang)
     config.extra.update(settings.extra)
     config.extra_css = [*settings.css, *config.extra_css]
-
-
-def no_pages_folder(root: Path) -> Path:
-    """An empty folder, the pages of a language that has none (in the project's cache)."""
-    folder = root / ".careleaf-cache" / "no-pages"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
