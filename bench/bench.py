@@ -151,12 +151,14 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_build(root: Path, events: Path) -> tuple[float, tuple[float, float]]:
-    """`careleaf build --clinic all`, its steps written to ``events``: (wall seconds, peak
-    memory of the process tree in MiB (resident, proportional))."""
+def run_build(
+    root: Path, events: Path, engine: str = "mkdocs"
+) -> tuple[float, tuple[float, float]]:
+    """`careleaf build --clinic all --engine ENGINE`, its steps written to ``events``: (wall
+    seconds, peak memory of the process tree in MiB (resident, proportional))."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "NO_MKDOCS_2_WARNING": "1"}
     started = time.perf_counter()
-    command = ["build", "--clinic", "all", "--events", str(events)]
+    command = ["build", "--clinic", "all", "--engine", engine, "--events", str(events)]
     process = subprocess.Popen(
         [str(CARELEAF), "--project", str(root), *command],
         env=env,
@@ -275,6 +277,7 @@ def main() -> None:
                 "naive",
                 "careleaf",
                 "full",
+                "zensical_full",
                 "noop",
                 "change",
                 "changed_pdfs",
@@ -312,8 +315,13 @@ def main() -> None:
             times["preview"].append(preview_edit(root))
             times["preview_content"].append(preview_edit(root, content=True))
             rendered.append(len(changed))
+            # The same full build with Zensical as the site engine, on the same chain.
+            shutil.rmtree(root / "dist", ignore_errors=True)
+            shutil.rmtree(root / ".careleaf-cache", ignore_errors=True)
+            times["zensical_full"].append(run_build(root, events, "zensical")[0])
             print(
-                f"run {run + 1}: full {full:.1f} s, no-op {noop:.1f} s, one change {change:.1f} s "
+                f"run {run + 1}: full {full:.1f} s (Zensical {times['zensical_full'][-1]:.1f} s), "
+                f"no-op {noop:.1f} s, one change {change:.1f} s "
                 f"(its PDFs alone {times['changed_pdfs'][-1]:.1f} s), "
                 f"preview edit {times['preview'][-1]:.1f} s, "
                 f"content edit without SOURCE_DATE_EPOCH {times['preview_content'][-1]:.1f} s",
@@ -328,6 +336,7 @@ def main() -> None:
         "careleaf_s": round(median["careleaf"], 2),
         "speedup": round(median["naive"] / median["careleaf"], 2),
         "full_build_s": round(median["full"], 2),
+        "zensical_full_build_s": round(median["zensical_full"], 2),
         "noop_build_s": round(median["noop"], 2),
         "noop_ratio": round(median["noop"] / median["full"], 3),
         "one_change_rendered": int(statistics.median(rendered)),

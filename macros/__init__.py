@@ -9,6 +9,13 @@ from careleaf.pages import MACROS
 
 def define_env(env):
     """Register the page macros, bound to this build's careleaf plugin."""
+    if "careleaf" not in env.conf["plugins"]:
+        # An engine run on its own (`zensical build`): it would publish pages without
+        # careleaf's blocks, and nothing would prove them.
+        raise RuntimeError(
+            "careleaf composes this project's pages: publish with `careleaf build` "
+            "(see README, 'Site engines'), not with the site engine on its own"
+        )
     plugin = env.conf["plugins"]["careleaf"]
 
     def block(block_id, style="default", level=2):

@@ -127,6 +127,21 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
+def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The real project built with Zensical as its site engine, once for the whole run:
+    (project, site). Read it, never edit."""
+    from careleaf.options import BuildOptions
+    from careleaf.site.engine import build_site
+
+    def make(folder: Path) -> None:
+        project = copy_project(REPO, folder / "project")
+        build_site(project, "example", project / "site", BuildOptions(engine="zensical"))
+
+    project = built_once(tmp_path_factory, "real-zensical", make) / "project"
+    return project, project / "site"
+
+
+@pytest.fixture(scope="session")
 def arabic_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """tests/projects/arabic (one right-to-left language) built once for the whole run:
     (project, site). Read it, never edit."""
@@ -252,6 +267,18 @@ def serve(
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def engine_site(request: pytest.FixtureRequest) -> Iterator[tuple[str, Path, Path]]:
+    """The real project's site as each site engine built it, served: (base URL, project,
+    site folder). A test that takes it runs once per engine."""
+    built = "real_site" if request.param == "mkdocs" else "zensical_site"
+    project, site = request.getfixturevalue(built)
+    url, server = serve(site)
+    yield url, project, site
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,9 @@ The public API, as the ``careleaf`` command uses it:
 
 - `load_library`: load and validate a project into a frozen `Library`
   (`careleaf.content.load`);
-- `build_site`: build, verify and publish one clinic's site and handouts with MkDocs as the
-  site engine (`careleaf.site.engine`; the pipeline itself is `careleaf.build.pipeline`);
+- `build_site`: build, verify and publish one clinic's site and handouts, with MkDocs or
+  Zensical as the site engine (`BuildOptions.engine`, careleaf.yml's ``engine``;
+  `careleaf.site.engine`; the pipeline itself is `careleaf.build.pipeline`);
 - `verify_site`: read a built site back and prove every protected item reached every output
   (`careleaf.verify.verifier.verify`);
 - `BuildOptions`: what a build publishes and how it marks it (`careleaf.options`).

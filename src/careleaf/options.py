@@ -23,17 +23,22 @@ class BuildOptions:
             page and handout marked as a preview; empty for a build that publishes.
         epoch: the handouts' date, in seconds since 1970 (UTC); None takes
             SOURCE_DATE_EPOCH, or else the moment each handout is prepared.
+        engine: the site engine, ``mkdocs`` or ``zensical``; empty takes careleaf.yml's
+            ``engine`` (`careleaf.site.engine.ENGINES`).
     """
 
     allow_stale: bool = False
     allow_overdue: bool = False
     preview: str = ""
     epoch: int | None = None
+    engine: str = ""
 
     def key(self) -> str:
         """What the build's input digests hash of these options: the ones that shape the
         outputs (the date has its own place in the digest)."""
-        return repr((self.allow_stale, self.allow_overdue, self.preview))
+        chosen = (self.allow_stale, self.allow_overdue, self.preview)
+        # careleaf.yml's engine is a source of the build; a chosen one is an option of it.
+        return repr((*chosen, self.engine) if self.engine else chosen)
 
     def created_date(self) -> str:
         """The date the handouts carry: ``epoch``, else SOURCE_DATE_EPOCH (reproducible

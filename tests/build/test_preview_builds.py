@@ -13,6 +13,7 @@ from careleaf.build.publish import old_dir
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
 from careleaf.site.engine import MkDocsEngine
+from careleaf.site.zensical import ZensicalEngine
 
 
 def drop(preview: Preview) -> None:
@@ -49,8 +50,9 @@ def test_an_edit_rebuilds_only_what_it_reaches(
     assert (found.sites, found.handouts) == (sites, handouts)
 
 
-def test_the_preview_rebuilds_an_edit_and_keeps_the_last_good_site(mini: Path) -> None:
-    preview = Preview(mini, "demo", MkDocsEngine())
+@pytest.mark.parametrize("engine", [MkDocsEngine, ZensicalEngine])
+def test_the_preview_rebuilds_an_edit_and_keeps_the_last_good_site(mini: Path, engine) -> None:
+    preview = Preview(mini, "demo", engine())
     preview.build(preview.library(), Affected(("en",), ("en",)))
     home = preview.site / "index.html"
     assert (preview.site / "handouts/sheet.pdf").is_file() and "Home" in home.read_text()

@@ -56,8 +56,9 @@ def width_page(request, browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def test_axe_finds_nothing_serious_on_any_page(width_page: Page, site_url: str, real_site) -> None:
-    pages = site_pages(real_site[1])
+def test_axe_finds_nothing_serious_on_any_page(width_page: Page, engine_site) -> None:
+    site_url, _, site = engine_site
+    pages = site_pages(site)
     assert len(pages) >= 27 and "/es/404.html" in pages and "/editors/" in pages
     found = {}
     for path in pages:

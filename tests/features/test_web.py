@@ -15,8 +15,8 @@ from conftest import serve
 from playwright.sync_api import Browser, Page
 
 from careleaf.content.load import load_library
+from careleaf.render.compose import description
 from careleaf.site.engine import build_site
-from careleaf.site.plugin import description
 
 LANGS = ("en", "es", "bn")
 SITE = "https://riverside-physio.example/"

@@ -52,15 +52,18 @@ _RUN = {"", "text/javascript", "application/javascript", "module"}
 _STATEMENT = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _VALUE = r"[\w./:#?=&%+~-]*"
-# The site's theme, whose templates write the inline scripts a page may run.
+# The site's theme, whose templates write the inline scripts a page may run: Material's with
+# MkDocs; a Zensical site's are Zensical's own (its package's ``templates``), each engine
+# naming its own (`careleaf.site.engine.MkDocsEngine.theme`, `careleaf.site.zensical`).
 THEME_PACKAGE = "material"
 
 
-def theme_templates(root: Path) -> list[Path]:
+def theme_templates(root: Path, theme: str = THEME_PACKAGE) -> list[Path]:
     """The template folders of the site's theme: the project's ``overrides/`` (mkdocs.yml's
-    ``custom_dir``) and Material's own templates."""
+    ``custom_dir``, which both engines read) and the ``templates`` of the package ``theme``
+    (Material's, or Zensical's for a Zensical site)."""
     folders = [Path(root) / "overrides"]
-    folders.append(Path(str(resources.files(THEME_PACKAGE) / "templates")))
+    folders.append(Path(str(resources.files(theme) / "templates")))
     return [folder for folder in folders if folder.is_dir()]
 
 

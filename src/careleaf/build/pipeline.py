@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from careleaf.build.cache import Cache, write_whole
+from careleaf.build.csp_pages import THEME_PACKAGE
 from careleaf.build.events import Kept, PolicyNote, Progress, SiteBuilding, SiteCopied, quiet
 from careleaf.build.lock import output_lock
 from careleaf.build.plan import Unit, build_languages, language_folder, plan
@@ -243,6 +244,8 @@ def build(
                     records,
                     progress,
                     sources=todo.sources,
+                    # The engine's theme wrote the pages' inline scripts (Material's by default).
+                    theme=getattr(engine, "theme", THEME_PACKAGE),
                 )
             finally:
                 # Sites built but never published (a build that failed) are not left behind.

@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from careleaf.build.cache import Entry
-from careleaf.build.csp_pages import apply_policy, template_scripts, theme_templates
+from careleaf.build.csp_pages import (
+    THEME_PACKAGE,
+    apply_policy,
+    template_scripts,
+    theme_templates,
+)
 from careleaf.build.events import ClinicPublished, Progress, Verifying, quiet
 from careleaf.build.plan import Unit, handout_file
 from careleaf.build.records import BuildRecords, Published, tree_hashes
@@ -145,6 +150,7 @@ def finish(
     proofs: Proofs | None = None,
     chromium: Chromium | None = None,
     sources: Mapping[str, str] | None = None,
+    theme: str = THEME_PACKAGE,
 ) -> int:
     """Put the handouts into a built site, its Content-Security-Policy into every page
     (`careleaf.build.csp_pages`), write its manifest and verify every output.
@@ -152,7 +158,8 @@ def finish(
     ``proofs``: the build's memo of passing proofs (`careleaf.verify.proofs`): an output
     proven before, unchanged, is not proven again. ``chromium``: a browser kept for the
     build's other clinics too (by default one is started for this clinic). ``sources``: the
-    project's sources as the build read them (by default hashed now).
+    project's sources as the build read them (by default hashed now). ``theme``: the package
+    whose templates wrote the pages' inline scripts (the engine's, `theme_templates`).
 
     Returns:
         The number of outputs verified.
@@ -162,8 +169,8 @@ def finish(
     """
     place_handouts(entries, library, clinic_id, site)
     # The site is whole now: its policy is worked out from the pages as they ship.
-    theme = template_scripts(theme_templates(library.root))
-    policy = apply_policy(site, library.clinics[clinic_id].website, theme)
+    shapes = template_scripts(theme_templates(library.root, theme))
+    policy = apply_policy(site, library.clinics[clinic_id].website, shapes)
     languages = output_languages(library) if languages is None else list(languages)
     outputs = collect_outputs(site, library, languages, clinic_id)
     anchors = {
@@ -227,6 +234,7 @@ def verify_and_publish(
     progress: Progress = quiet,
     *,
     sources: Mapping[str, str] | None = None,
+    theme: str = THEME_PACKAGE,
 ) -> None:
     """Verify each clinic's staged sites with its handouts, and publish them in order,
     stopping at the first clinic that fails.
@@ -252,6 +260,7 @@ def verify_and_publish(
             proofs=proofs.site(),
             chromium=chromium,
             sources=sources,
+            theme=theme,
         )
         if before is not None:
             before.result()

@@ -28,6 +28,13 @@ NO_WAIT = click.option(
     help="When another process is building into the output folder, fail at once (naming it) "
     "instead of waiting for it to finish.",
 )
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default=None,
+    help="The site engine (default: careleaf.yml's engine, else mkdocs); see README, "
+    "'Site engines'.",
+)
 ALLOW_OVERDUE = click.option(
     "--allow-overdue",
     is_flag=True,
@@ -115,6 +122,7 @@ def check(project: Project, allow_stale: bool, allow_overdue: bool) -> None:
     help=f"Build a preview of --lang into {PREVIEW_DIR}/<lang>/, every page marked as a "
     "preview; the published site is not touched.",
 )
+@ENGINE
 @NO_WAIT
 @pass_project
 def build(
@@ -129,6 +137,7 @@ def build(
     events_file: Path | None,
     lang: str | None,
     draft: bool,
+    engine: str | None,
     no_wait: bool,
 ) -> None:
     """Build the site and every handout, verify them, then publish.
@@ -154,7 +163,7 @@ def build(
                 f"a preview is built into {PREVIEW_DIR}/<lang>/ for one clinic, never into "
                 "the published folder"
             )
-        out = _preview(project, lang, clinic_id, allow_overdue, wait=not no_wait)
+        out = _preview(project, lang, clinic_id, allow_overdue, engine or "", wait=not no_wait)
         click.echo(f"built a preview of '{lang}' into {out} (not published)")
         return
     library = project.library
@@ -185,7 +194,9 @@ def build(
                 project.folder,
                 clinics,
                 folder,
-                BuildOptions(allow_stale=allow_stale, allow_overdue=allow_overdue),
+                BuildOptions(
+                    allow_stale=allow_stale, allow_overdue=allow_overdue, engine=engine or ""
+                ),
                 jobs=jobs,
                 progress=progress,
                 wait=not no_wait,
@@ -209,7 +220,13 @@ def _preview_clinic(project: Project, lang: str, clinic_id: str | None) -> str:
 
 
 def _preview(
-    project: Project, lang: str, clinic_id: str | None, allow_overdue: bool, *, wait: bool
+    project: Project,
+    lang: str,
+    clinic_id: str | None,
+    allow_overdue: bool,
+    engine: str,
+    *,
+    wait: bool,
 ) -> Path:
     """Build a marked preview of one language into .preview/<lang>/; returns that folder."""
     from careleaf.cli.progress import waiting_only
@@ -219,7 +236,9 @@ def _preview(
     out = project.folder / PREVIEW_DIR / lang
     out.parent.mkdir(exist_ok=True)
     # A preview shows the translation as it is: out-of-date parts are marked, not refused.
-    options = BuildOptions(allow_stale=True, allow_overdue=allow_overdue, preview=lang)
+    options = BuildOptions(
+        allow_stale=True, allow_overdue=allow_overdue, preview=lang, engine=engine
+    )
     build_site(project.folder, cid, out, options, progress=waiting_only, wait=wait)
     return out
 
@@ -268,6 +287,7 @@ def merge(project: Project, shards: tuple[Path, ...], output: Path | None, no_wa
 )
 @ALLOW_STALE
 @ALLOW_OVERDUE
+@ENGINE
 @pass_project
 def serve(
     project: Project,
@@ -276,6 +296,7 @@ def serve(
     dev_addr: str,
     allow_stale: bool,
     allow_overdue: bool,
+    engine: str | None,
 ) -> None:
     """Live preview of the site: watches every source folder, rebuilds what an edit reaches.
 
@@ -288,17 +309,24 @@ def serve(
     if not host or not port.isdigit():
         raise click.BadParameter("give an address as IP:PORT", param_hint="--dev-addr")
     if lang is not None:
-        _serve_language(project, lang, clinic_id, dev_addr, allow_overdue)
+        _serve_language(project, lang, clinic_id, dev_addr, allow_overdue, engine or "")
         return
     from careleaf.site.serve import serve as serve_site
 
     cid = project.clinic(clinic_id)
-    options = BuildOptions(allow_stale=allow_stale, allow_overdue=allow_overdue)
+    options = BuildOptions(
+        allow_stale=allow_stale, allow_overdue=allow_overdue, engine=engine or ""
+    )
     serve_site(project.folder, cid, host, int(port), options)
 
 
 def _serve_language(
-    project: Project, lang: str, clinic_id: str | None, dev_addr: str, allow_overdue: bool
+    project: Project,
+    lang: str,
+    clinic_id: str | None,
+    dev_addr: str,
+    allow_overdue: bool,
+    engine: str,
 ) -> None:
     """`careleaf serve --lang`: a marked preview of one language, in .preview/<lang>/, served
     and rebuilt as the project's files change (the live preview's server)."""
@@ -319,7 +347,9 @@ def _serve_language(
             cid,
             host,
             int(port),
-            BuildOptions(allow_stale=True, allow_overdue=allow_overdue, preview=lang),
+            BuildOptions(
+                allow_stale=True, allow_overdue=allow_overdue, preview=lang, engine=engine
+            ),
             site=project.folder / PREVIEW_DIR / lang,
             ready=ready,
         )

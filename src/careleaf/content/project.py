@@ -77,6 +77,9 @@ class Project(Strict):
         description="The protected-content registry: block id -> its pinned fields and items."
     )
     placement: Placement = Placement()
+    engine: Literal["mkdocs", "zensical"] = Field(
+        default="mkdocs", description="The site engine (`careleaf build --engine` overrides it)."
+    )
 
     @property
     def safety(self) -> dict[str, tuple[str, ...]]:

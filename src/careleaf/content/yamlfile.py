@@ -156,6 +156,13 @@ def check_site_config(path: Path, root: Path) -> list[Problem]:
     return []
 
 
+def read_site_config(path: Path) -> dict[str, Any]:
+    """The site configuration (mkdocs.yml) as data, read safely (MkDocs' tags read as None);
+    a build has checked it with `check_site_config` first."""
+    data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_SiteConfigLoader)  # noqa: S506
+    return data if isinstance(data, dict) else {}
+
+
 def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
     """Read one YAML file safely; problems are appended, never raised.
 

@@ -8,6 +8,7 @@ site.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -17,12 +18,18 @@ from mkdocs.exceptions import MkDocsException
 
 from careleaf.build import pipeline
 from careleaf.build.events import Progress, quiet
+from careleaf.build.pipeline import SiteEngine
 from careleaf.content.model import Library
-from careleaf.content.yamlfile import check_site_config
-from careleaf.errors import BuildError, ContentError, logged_messages
+from careleaf.content.yamlfile import check_site_config, read_yaml
+from careleaf.errors import BuildError, ContentError, Problem, logged_messages, unknown
 from careleaf.options import BuildOptions
-from careleaf.site.plugin import CareleafPlugin
+from careleaf.render.compose import compose_pages, write_pages
+from careleaf.site.plugin import CareleafPlugin, Composed
 from careleaf.site.theme import CompiledTemplates
+from careleaf.site.zensical import ZensicalEngine, refusal
+
+# The site engines careleaf can run (careleaf.yml's ``engine``, `careleaf build --engine`).
+ENGINES = ("mkdocs", "zensical")
 
 
 def build_site(
@@ -74,7 +81,8 @@ def build_sites(
     progress: Progress = quiet,
     wait: bool = True,
 ) -> None:
-    """`careleaf.build.pipeline.build` with MkDocs as the site engine (see `build_site`)."""
+    """`careleaf.build.pipeline.build` with the site engine ``options.engine`` names, else
+    careleaf.yml's ``engine`` (MkDocs by default; see `build_site`)."""
     # MkDocs reads mkdocs.yml with an unsafe YAML loader: read it safely first.
     problems = check_site_config(root / "mkdocs.yml", root)
     if problems:
@@ -84,7 +92,7 @@ def build_sites(
         root,
         clinic_ids,
         site_dir_for,
-        MkDocsEngine(),
+        site_engine(root, options),
         options,
         jobs=jobs,
         cache_dir=cache_dir,
@@ -93,12 +101,34 @@ def build_sites(
     )
 
 
+def site_engine(root: Path, options: BuildOptions) -> SiteEngine:
+    """The engine of a build's sites: ``options.engine``, else careleaf.yml's ``engine``
+    (MkDocs when it names none), checked before anything is built.
+
+    Raises:
+        BuildError: the engine is unknown, or careleaf refuses it here (`refusal`).
+    """
+    problems: list[Problem] = []
+    settings = read_yaml(root / "careleaf.yml", root, problems)
+    name = options.engine or (settings.get("engine") if isinstance(settings, dict) else None)
+    name = name or "mkdocs"
+    if name not in ENGINES:
+        raise BuildError(f"careleaf.yml: engine: {unknown('site engine', str(name), ENGINES)}")
+    refused = refusal(name)
+    if refused:
+        raise BuildError(refused)
+    return MkDocsEngine() if name == "mkdocs" else ZensicalEngine()
+
+
 class MkDocsEngine:
     """Runs MkDocs for one language's site of one clinic at a time (a `SiteEngine`).
 
     One engine serves a whole build (or preview): the theme's templates are compiled once
     for all its sites' builds, where each would compile them again.
     """
+
+    # The package whose templates write the pages' inline scripts (their CSP shapes).
+    theme = "material"
 
     def __init__(self) -> None:
         self.templates = CompiledTemplates()
@@ -115,7 +145,8 @@ class MkDocsEngine:
         """Build one language's site of one clinic into ``site_dir`` (a preview's language,
         with ``options.preview``, has every page marked). ``library``: the project, already
         loaded and checked, so that MkDocs' plugin does not load it again; ``generated``:
-        the pages careleaf wrote for this site (Markdown by name).
+        the pages careleaf wrote for this site (Markdown by name). MkDocs reads the pages
+        the core composed (`careleaf.render.compose`), never the project's own.
 
         Raises:
             BuildError: MkDocs failed or logged a warning (all of them, strict mode or not: a
@@ -125,7 +156,10 @@ class MkDocsEngine:
         # `-q` would drop warnings before any handler sees them: a warning must always be seen.
         if logger.getEffectiveLevel() > logging.WARNING:
             logger.setLevel(logging.WARNING)
+        # The core composes the pages; MkDocs reads them from a folder of their own.
+        pages = compose_pages(library, library.clinics[clinic_id], lang, options, generated or {})
         with (
+            tempfile.TemporaryDirectory(prefix="careleaf-pages-") as folder,
             logged_messages("mkdocs", logging.WARNING) as messages,
             logged_messages("mkdocs", logging.ERROR) as errors,
         ):
@@ -139,7 +173,8 @@ class MkDocsEngine:
                 plugin.config.allow_overdue = options.allow_overdue
                 plugin.config.preview = options.preview
                 plugin.preloaded, plugin.templates = library, self.templates
-                plugin.generated = dict(generated or {})
+                write_pages(Path(folder), library, lang, pages)
+                plugin.composed = Composed(Path(folder), pages)
                 build(config)
                 failed = ""
             except MkDocsException as error:

@@ -1,7 +1,9 @@
-"""The MkDocs adapter: composes pages from content blocks and brands the theme for one clinic.
+"""The MkDocs adapter: MkDocs reads the pages careleaf's core composed, and the plugin brands
+the theme for one clinic and adds its files; it composes nothing itself.
 
 `careleaf build` runs MkDocs with it for one language at a time
-(`careleaf.site.engine.build_language`). Under plain `mkdocs build` or `mkdocs serve`, its
+(`careleaf.site.engine.MkDocsEngine`, which writes the composed pages into a folder of their
+own). Under plain `mkdocs build` or `mkdocs serve`, its
 first hook runs careleaf's whole pipeline (`careleaf.build.pipeline.build`: every language,
 the handouts, verification and publishing) into the configured site folder. Core errors
 become PluginError; it never decides content itself.
@@ -13,17 +15,15 @@ import functools
 import logging
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from bs4 import BeautifulSoup
-from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url
 
 from careleaf import compat
 from careleaf.build.events import Event
@@ -31,30 +31,41 @@ from careleaf.content.checks import check_project
 from careleaf.content.clinic import Clinic
 from careleaf.content.colour import require_readable
 from careleaf.content.load import load_library
-from careleaf.content.markup import markdown_text, template_free
+from careleaf.content.markup import template_free
 from careleaf.content.model import Library
-from careleaf.content.page_markdown import check_markdown, slugify
-from careleaf.content.pages import FRONT_MATTER_KEYS, check_page, split_front_matter
-from careleaf.content.shown import DRAFT_PAGE
-from careleaf.editorial.policy import overdue_blocks
-from careleaf.editorial.status_pages import page_is_draft, page_is_stale
-from careleaf.errors import CareleafError, Problem, unknown
+from careleaf.content.page_markdown import slugify
+from careleaf.errors import CareleafError, unknown
 from careleaf.options import BuildOptions
 from careleaf.paths import beside
-from careleaf.render.blocks import block_title, render_block
+from careleaf.render.compose import (
+    ComposedPage,
+    block_markdown,
+    compose_pages,
+    description,
+    handout_cards,
+    handout_link,
+    safety_page,
+    write_pages,
+)
 from careleaf.site import search
+from careleaf.site.branding import site_files
 from careleaf.site.config import CareleafConfig
-from careleaf.site.crawlers import crawler_files
-from careleaf.site.theme import ASSETS, CompiledTemplates, brand_css, configure_site, theme_env
+from careleaf.site.theme import CompiledTemplates, configure_site, theme_env
 
 log = logging.getLogger("mkdocs.plugins.careleaf")
 
-# Search engines show about this many characters of a meta description.
-DESCRIPTION_LENGTH = 160
+
+@dataclass(frozen=True)
+class Composed:
+    """The pages careleaf's core composed for this build (`careleaf.render.compose`), and the
+    folder they are written in: MkDocs reads them there instead of the project's pages."""
+
+    folder: Path
+    pages: Mapping[str, ComposedPage]
 
 
 class CareleafPlugin(BasePlugin[CareleafConfig]):
-    """Composes pages from content blocks and brands the site for one clinic."""
+    """Brands the site of composed pages for one clinic."""
 
     library: Library
     clinic: Clinic
@@ -70,8 +81,9 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     scratch_dir: Path | None = None
     # The templates compiled for the whole build (`careleaf.site.engine.MkDocsEngine`'s).
     templates: CompiledTemplates | None = None
-    # The pages careleaf's core wrote for this site, by name (`careleaf.build.pipeline`).
-    generated: Mapping[str, str] = {}
+    # Every page composed by the core, when careleaf's pipeline drives this build
+    # (`careleaf.site.engine.MkDocsEngine`): the hooks then compose nothing.
+    composed: Composed | None = None
 
     @event_priority(100)  # before mkdocs-macros, which asks this plugin for the library
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -115,6 +127,23 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
             theme_env, config.theme.get_env, self.templates or CompiledTemplates()
         )
         configure_site(config, self.library, self.clinic, self.lang, self.config.preview)
+        if self.composed is None:
+            raise PluginError(
+                "careleaf: the plugin's lang is set by careleaf's own builds: leave it empty "
+                "in mkdocs.yml and build with `careleaf build` (or plain `mkdocs build`)"
+            )
+        config.docs_dir = str(self.composed.folder)
+        # The pages hold no macro calls any more, and their text must never be read as a
+        # template: mkdocs-macros renders nothing in them.
+        macros = config.plugins.get("macros")
+        if macros is not None:
+            macros.config["render_by_default"] = False
+        # The 404 page's "safety page": the one showing the most safety blocks (the first
+        # of those in the navigation's order).
+        nav = [entry for entry in config.nav or [] if isinstance(entry, str)]
+        found = safety_page(self.library, self.composed.pages, nav)
+        if found is not None:
+            config.extra["careleaf"]["safety_page"] = {"url": found.url, "title": found.title}
         return config
 
     def _run_pipeline(self, config: MkDocsConfig, root: Path) -> None:
@@ -131,11 +160,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         from careleaf.site.engine import build_sites  # it imports this module
 
         final = Path(config.site_dir)
-        options = BuildOptions(
-            allow_stale=self.config.allow_stale,
-            allow_overdue=self.config.allow_overdue,
-            preview=self.config.preview,
-        )
+        options = self._options()
 
         def progress(event: Event) -> None:
             # Not warnings: strict mode would stop the build that a flag asked for.
@@ -148,141 +173,46 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self.scratch_dir = beside(final, "scratch")
         shutil.rmtree(self.scratch_dir, ignore_errors=True)
         config.site_dir = str(self.scratch_dir)
+        # Its pages, composed by the core as in every build (no editors' report: this site
+        # is dropped), in the scratch folder's own pages folder.
+        pages = compose_pages(self.library, self.clinic, self.lang, options, {})
+        folder = self.scratch_dir.with_name(self.scratch_dir.name + "-pages")
+        shutil.rmtree(folder, ignore_errors=True)
+        write_pages(folder, self.library, self.lang, pages)
+        self.composed = Composed(folder, pages)
+
+    def _options(self) -> BuildOptions:
+        """The build's options, as the plugin's configuration holds them."""
+        return BuildOptions(
+            allow_stale=self.config.allow_stale,
+            allow_overdue=self.config.allow_overdue,
+            preview=self.config.preview,
+        )
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled:
             return files
-        root = Path(self.config.project_dir)
-        logo = self.library.clinic_logo(self.clinic)
-        files.append(File.generated(config, config.theme["logo"], abs_src_path=str(logo)))
-        files.append(File.generated(config, f"{ASSETS}/brand.css", content=brand_css(self.clinic)))
-        fonts = root / "fonts"
-        files.append(
-            File.generated(
-                config,
-                f"{ASSETS}/fonts.css",
-                content=(fonts / "fonts.css").read_text(encoding="utf-8"),
-            )
+        added = site_files(
+            self.library, self.clinic, self.lang, self.config.preview, config.theme["logo"]
         )
-        for font in sorted(fonts.glob("*.woff2")):
-            files.append(File.generated(config, f"{ASSETS}/{font.name}", abs_src_path=str(font)))
+        for name, source in added.items():
+            if isinstance(source, Path):
+                files.append(File.generated(config, name, abs_src_path=str(source)))
+            else:
+                files.append(File.generated(config, name, content=source))
         try:
             worker = search.worker_script(config.theme.dirs)
         except CareleafError as error:
             raise PluginError(f"careleaf: {error}") from None
         files.append(File.generated(config, search.WORKER, content=worker))
-        if self.lang == self.library.source_language:  # its root is the site's
-            for name, text in crawler_files(self.library, self.clinic, self.config.preview).items():
-                files.append(File.generated(config, name, content=text))
-        # The pages careleaf's core wrote for this site (the editors' report).
-        for name, markdown in self.generated.items():
-            if files.get_file_from_path(name) is not None:
-                raise PluginError(
-                    f"careleaf: docs/{self.lang}/{name}: this name is kept for the "
-                    "editors' report that careleaf builds; rename the page"
-                )
-            files.append(File.generated(config, name, content=markdown))
-        self.fallback_pages = set()
-        self.safety_page: Page | None = None
-        self.safety_blocks_shown = 0
-        if self.lang != self.library.source_language:
-            # A page not yet translated is shown in the source language, with a notice; so is
-            # a draft (`page_is_draft`), but in a preview, which shows it marked.
-            for uri, page in self.library.pages.get(self.library.source_language, {}).items():
-                own = files.get_file_from_path(uri)
-                if own is not None and (self.config.preview or not self._page_is_draft(uri)):
-                    continue
-                if own is not None:
-                    files.remove(own)
-                files.append(File.generated(config, uri, abs_src_path=str(root / page.file)))
-                self.fallback_pages.add(uri)
         return files
 
-    @event_priority(100)  # before mkdocs-macros renders the page
     def on_page_markdown(
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if not self.config.enabled:
-            return None
-        if page.file.src_uri in self.generated:
-            # careleaf's own report, not contributed text, and internal: kept out of search,
-            # the sitemap and search engines; in the source language only, so it has no
-            # hreflang links to other languages.
-            page.meta.update({"search": {"exclude": True}, "alternates": False, "internal": True})
-            return None
-        uri = page.file.src_uri
-        fallback = uri in self.fallback_pages
-        page_lang = self.library.source_language if fallback else self.lang
-        file = f"docs/{page_lang}/{uri}"
-        loaded = self.library.page(page_lang, uri)
-        if loaded is not None and not loaded.problems and same_markdown(markdown, loaded.markdown):
-            # The page as the project was loaded, and checked then (`read_pages`).
-            text, blocks, problems = loaded.text, list(loaded.blocks), []
-        else:
-            # Not the Markdown the project's page holds (the file changed since, or it has
-            # problems): check what MkDocs read, with the file's lines as they are now.
-            source = Path(page.file.abs_src_path or "")
-            text = source.read_text(encoding="utf-8-sig") if source.is_file() else ""
-            _, offset = split_front_matter(text)
-            result = check_page(markdown, file, self.library, self.lang, offset)
-            blocks = result.blocks
-            problems = result.problems or check_markdown(markdown, file, offset)
-        unknown = sorted(set(page.meta) - set(FRONT_MATTER_KEYS))
-        if unknown:
-            problems.append(Problem(file, f"front matter keys not allowed: {', '.join(unknown)}"))
-        if problems:
-            raise PluginError("careleaf: " + "\n".join(str(p) for p in problems))
-        # Material prints page.meta values unescaped (title, description): escape them now,
-        # before any page's navigation shows this page's title.
-        for key, value in page.meta.items():
-            if isinstance(value, str):
-                # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
-                # template (refused by the page check; this is the second line of defence).
-                page.meta[key] = Markup(template_free(str(escape(value))))
-        # The 404 page's "safety page": the one showing the most safety blocks (the first of
-        # those, in the navigation's order).
-        shown = len(set(blocks) & set(self.library.project.safety))
-        if shown > self.safety_blocks_shown:
-            self.safety_page, self.safety_blocks_shown = page, shown
-        notices = []
-        if any(self.library.block(self.lang, b).is_draft for b in blocks):
-            notices.append(("warning", "draft-notice"))
-        if self.config.allow_overdue and set(blocks) & overdue_blocks(self.library):
-            notices.append(("warning", "review-overdue"))
-        if fallback:
-            notices.append(("note", "fallback-page"))
-        elif self.lang != self.library.source_language and (
-            self._page_is_stale(uri, text)
-            or any(
-                self.library.is_stale(self.lang, b) or not self.library.is_translated(self.lang, b)
-                for b in blocks
-            )
-        ):
-            notices.append(("note", "stale-translation"))
-        for kind, label_id in reversed(notices):
-            notice = markdown_text(self.library.label(self.lang, label_id))
-            markdown = insert_after_title(markdown, f'!!! {kind} "{notice}"\n')
-        if self.config.preview and not fallback and self._page_is_draft(uri):
-            markdown = insert_after_title(markdown, f'!!! warning "{DRAFT_PAGE}"\n')
-        return markdown
-
-    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
-        # Pages are read by now (titles included), and the 404 page is not rendered yet.
-        page = self.safety_page if self.config.enabled else None
-        if page is not None:
-            config.extra["careleaf"]["safety_page"] = {"url": page.url, "title": page.title}
-        return env
-
-    def _page_is_draft(self, uri: str) -> bool:
-        """A translated page marked fuzzy (`page_is_draft`): never published."""
-        own = self.library.page(self.lang, uri)
-        english = self.library.page(self.library.source_language, uri)
-        return own is not None and english is not None and page_is_draft(english.text, own.text)
-
-    def _page_is_stale(self, uri: str, translated_text: str) -> bool:
-        """A translated page whose English page changed since it was translated."""
-        english = self.library.page(self.library.source_language, uri)
-        return english is not None and page_is_stale(english.text, translated_text)
+        if self.config.enabled:
+            escape_meta(page)  # composed by the core, and checked when the project loaded
+        return None
 
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
@@ -326,95 +256,33 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         self._drop_scratch()
 
     def _drop_scratch(self) -> None:
-        """Drop the scratch folder of a plain `mkdocs build` (see `_run_pipeline`)."""
+        """Drop the scratch folders of a plain `mkdocs build` (see `_run_pipeline`)."""
         if self.scratch_dir is not None:
             shutil.rmtree(self.scratch_dir, ignore_errors=True)
+            pages = self.scratch_dir.with_name(self.scratch_dir.name + "-pages")
+            shutil.rmtree(pages, ignore_errors=True)
 
     # The macros that pages may call (declared in macros/, checked by careleaf.content.pages).
 
     def macro_block(self, block_id: str, style: str = "default", level: int = 2) -> str:
-        """A block as a Markdown heading (so it reaches the table of contents) and its HTML."""
-        html = render_block(
-            self.library,
-            self.lang,
-            block_id,
-            clinic=self.clinic,
-            style=style,
-            heading_level=0,
-            preview=bool(self.config.preview),
-            site=True,
-        )
-        if not level:
-            return str(html)
-        title = markdown_text(block_title(self.library, self.lang, block_id))
-        return f"{'#' * level} {title}\n\n{html}\n"
+        """A block as a Markdown heading and its HTML (`careleaf.render.compose`)."""
+        preview = bool(self.config.preview)
+        return block_markdown(self.library, self.lang, self.clinic, block_id, style, level, preview)
 
     def macro_handout_link(self, handout_id: str, page: Page) -> str:
         """A download link to one handout's PDF, relative to the page."""
-        title = self.library.handout_title(self.lang, handout_id)
-        href = get_relative_url(f"handouts/{handout_id}.pdf", page.url)
-        label = self.library.label(self.lang, "download-pdf")
-        return str(
-            Markup(
-                '<p class="careleaf-handout-link"><a class="md-button" href="{}" '
-                "download>{}: {}</a></p>\n"
-            ).format(href, label, title.text)
-        )
+        return handout_link(self.library, self.lang, handout_id, page.url)
 
     def macro_handouts(self, page: Page) -> str:
         """Every handout with its thumbnail, description and download button."""
-        rows = []
-        for handout_id in self.library.handouts:
-            title = self.library.handout_title(self.lang, handout_id)
-            pdf = get_relative_url(f"handouts/{handout_id}.pdf", page.url)
-            png = get_relative_url(f"handouts/{handout_id}.png", page.url)
-            rows.append(
-                Markup(
-                    '<div class="careleaf-handout" data-handout="{id}">'
-                    '<a href="{pdf}"><img class="careleaf-thumb" src="{png}" alt="{title}" '
-                    'width="150"></a><div><h2>{title}</h2><p>{detail}</p>'
-                    '<a class="md-button md-button--primary" href="{pdf}" download>{label}</a>'
-                    "</div></div>"
-                ).format(
-                    id=handout_id,
-                    pdf=pdf,
-                    png=png,
-                    title=title.text,
-                    detail=title.detail or "",
-                    label=self.library.label(self.lang, "download"),
-                )
-            )
-        return '<div class="careleaf-handouts">' + "".join(rows) + "</div>\n"
+        return handout_cards(self.library, self.lang, page.url)
 
 
-def same_markdown(handed: str, loaded: str) -> bool:
-    """Whether MkDocs handed a page the Markdown the project's page holds: MkDocs drops the
-    blank lines after the front matter, careleaf keeps them (for the lines of messages)."""
-    return handed.lstrip("\n") == loaded.lstrip("\n")
-
-
-def insert_after_title(markdown: str, text: str) -> str:
-    """Insert a Markdown snippet after the page's first-level title (or at the top)."""
-    lines = markdown.splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        if line.startswith("# "):
-            return "".join([*lines[: index + 1], "\n", text, "\n", *lines[index + 1 :]])
-    return f"{text}\n{markdown}"
-
-
-@functools.lru_cache(maxsize=256)
-def description(html: str) -> str:
-    """A page's meta description: its first paragraph of prose, cut at a word near 160 chars.
-
-    Notices (admonitions) come before the prose on some pages and are not a description.
-    Memoized: every clinic's site has the same pages, and parsing them again for each clinic
-    was about a tenth of the build process's time in a 20-clinic build.
-    """
-    soup = BeautifulSoup(html, "html.parser")
-    for notice in soup.select(".admonition"):
-        notice.decompose()
-    first = soup.find("p")
-    text = " ".join(first.get_text(" ").split()) if first else ""
-    if len(text) <= DESCRIPTION_LENGTH:
-        return text
-    return text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+def escape_meta(page: Page) -> None:
+    """Escape a page's front matter values: Material prints page.meta values unescaped
+    (title, description), so before any page's navigation shows this page's title."""
+    for key, value in page.meta.items():
+        if isinstance(value, str):
+            # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
+            # template (refused by the page check; this is the second line of defence).
+            page.meta[key] = Markup(template_free(str(escape(value))))

@@ -21,7 +21,7 @@ from careleaf.build.preview import Affected, Preview, affected, next_round, watc
 from careleaf.build.publish import old_dir
 from careleaf.errors import CareleafError
 from careleaf.options import BuildOptions
-from careleaf.site.engine import MkDocsEngine, show_mkdocs_messages
+from careleaf.site.engine import show_mkdocs_messages, site_engine
 
 log = logging.getLogger("mkdocs.careleaf")
 
@@ -116,7 +116,7 @@ def serve(
     built = Preview(
         root,
         clinic_id,
-        MkDocsEngine(),
+        site_engine(root, options),
         options,
         site=site,
         progress=lambda event: log.info("careleaf: %s", event),

@@ -21,6 +21,7 @@ from careleaf.verify.browser import Chromium
 from careleaf.verify.csp_check import check_policy
 from careleaf.verify.expected import expected_items, known_items, same_language
 from careleaf.verify.manifest import (
+    MANIFEST_NAME,
     Output,
     check_files,
     check_sources,
@@ -87,6 +88,8 @@ def verify(
     site_dir = Path(site_dir)
     readings = readings if readings is not None else Readings()
     library = library or load_library(Path(root))
+    if site_dir.is_dir() and not (site_dir / MANIFEST_NAME).exists():
+        return engine_only(site_dir, library, languages)
     manifest = read_manifest(site_dir)
     clinic = manifest["clinic"]
     problems = []
@@ -172,6 +175,35 @@ def verify(
             rows.append(row)
         if proof is not None:
             _note_browser_failures(proof.result(), rows)
+    rows.sort(key=lambda row: row.output)
+    return Report(str(site_dir), clinic, rows, problems)
+
+
+# Why a site without careleaf's manifest fails, and what publishes instead.
+ENGINE_ONLY = (
+    "no {manifest}: this site was not built by careleaf. A site engine run on its own "
+    "(`zensical build`, or `mkdocs build` without careleaf's plugin) does not compose "
+    "careleaf's blocks, notices and branding into the pages, and nothing proves what it "
+    "made. Publish with `careleaf build` (it composes the pages, builds the site with the "
+    "engine, verifies every output and only then replaces the published folder)."
+)
+
+
+def engine_only(site_dir: Path, library: Library, languages: Iterable[str] | None) -> Report:
+    """The verdict on a site without careleaf's manifest (an engine's own build): each output
+    the project calls for is read as it is, for the default clinic, and each page names the
+    protected blocks it lacks; the site fails whatever is found."""
+    clinic = library.project.default_clinic
+    langs = list(languages) if languages is not None else output_languages(library)
+    rows = [
+        check_output(site_dir, library, output)
+        for output in collect_outputs(site_dir, library, langs, clinic)
+    ]
+    problems = [ENGINE_ONLY.format(manifest=MANIFEST_NAME)]
+    for row in rows:
+        blocks = sorted({key.split("/", 1)[0] for key in row.missing})
+        if blocks:
+            problems.append(f"{row.output}: missing the blocks {', '.join(blocks)}")
     rows.sort(key=lambda row: row.output)
     return Report(str(site_dir), clinic, rows, problems)
 
