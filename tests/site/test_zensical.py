@@ -203,16 +203,16 @@ def test_the_engine_is_part_of_the_build_options_key() -> None:
 def test_the_pages_policy_allows_zensicals_own_inline_scripts(zensical_site) -> None:
     """The Content-Security-Policy of a Zensical site hashes the inline scripts of Zensical's
     own templates (`theme_templates(root, "zensical")`), which Material's do not write."""
-    from careleaf.build.csp_pages import _RAW, template_scripts, theme_templates
+    from careleaf.build.csp_pages import template_scripts, theme_templates
 
     project, site = zensical_site
     page = (site / "es" / "is-it-safe" / "index.html").read_text(encoding="utf-8")
     assert 'http-equiv="Content-Security-Policy"' in page
     assert "Content-Security-Policy:" in (site / "_headers").read_text(encoding="utf-8")
     scripts = [
-        body
-        for _, attrs, body in _RAW.findall(page)
-        if "src=" not in attrs and "application/json" not in attrs and body.strip()
+        script.string
+        for script in BeautifulSoup(page, "html.parser").find_all("script")
+        if not script.get("src") and script.get("type") != "application/json" and script.string
     ]
     assert scripts
     zensical_shapes = template_scripts(theme_templates(project, "zensical"))
