@@ -19,6 +19,7 @@ from careleaf.cli.main import main
 from careleaf.content.load import load_library
 from careleaf.errors import BuildError
 from careleaf.options import BuildOptions
+from careleaf.render.compose import page_url
 from careleaf.site import zensical
 from careleaf.site.engine import build_site
 from careleaf.verify.verifier import verify
@@ -79,7 +80,7 @@ def test_every_protected_item_reaches_every_language(zensical_site) -> None:
     for page, blocks in library.project.placement.pages.items():
         wanted = {key for block in blocks for key in library.project.protected_keys(block)}
         for folder in LANGS.values():
-            html = site / folder / page.removesuffix(".md") / "index.html"
+            html = site / folder / page_url(page) / "index.html"
             assert wanted <= protected(html), html
 
 
