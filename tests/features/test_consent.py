@@ -103,7 +103,12 @@ def test_the_consent_form_says_what_a_clinic_needs(lakeside_form) -> None:
     _, reader = lakeside_form
     text = normalise(" ".join(page.extract_text() for page in reader.pages))
     for piece in (
-        "Patient's copy: keep this form.",
+        "Clinic copy: kept in the patient's record.",
+        "Patient's copy: keep it.",
+        "This consent covers a course of dry needling, not only one session.",
+        "Registration number",
+        "Language interpreted",
+        "Relationship to the patient",
         "Date of birth",
         "aspirin or clopidogrel",
         "The possible benefits of dry needling have been explained to me.",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,7 @@ from markupsafe import Markup
 
 from careleaf.content.blocks import Block
 from careleaf.content.clinic import Clinic
+from careleaf.content.handout import SIGNER_DETAILS, Section
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
 from careleaf.content.project import protected_anchor, protected_key
@@ -43,6 +45,7 @@ def render_block(
     heading_level: int = 2,
     form: bool = False,
     only: Collection[str] | None = None,
+    anchors: bool = True,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
 
@@ -61,6 +64,8 @@ def render_block(
         form: for a fillable PDF: each screening question gets Yes/No form fields and each
             statement a check box (named ``screening-<id>`` and ``statement-<id>``).
         only: the ids of the items to show (default: all).
+        anchors: mark protected fields (False for a second showing of the block in the
+            same document, whose ids would not be unique).
     """
     view = block_view(library, lang, block_id, clinic)
     shown = [e for e in view.entries if only is None or e.item.id in only]
@@ -68,7 +73,7 @@ def render_block(
 
     def mark(name: str, item_id: str | None = None) -> Markup:
         key = protected_key(block_id, name, item_id)
-        if key not in keys:
+        if key not in keys or not anchors:
             return Markup("")
         return Markup(' data-protected="{}" id="{}"').format(key, protected_anchor(key))
 
@@ -146,8 +151,11 @@ def render_handout(
     # Draft content shows no review date: only approved content has been reviewed.
     dates = [b.review.reviewed_on for b in source if b.review and b.review.reviewed_on]
     label = _labels(library, lang)
-    sections = [
-        render_block(
+    # A section of the clinic's statements is left out when it switches none on.
+    shown = [s for s in handout.sections if not (s.clinic_items and not clinic.consent_statements)]
+
+    def block(section: Section, anchors: bool = True) -> Markup:
+        return render_block(
             library,
             lang,
             section.block,
@@ -155,11 +163,16 @@ def render_handout(
             style=section.style,
             form=handout.fillable,
             only=clinic.consent_statements if section.clinic_items else None,
+            anchors=anchors,
         )
-        for section in handout.sections
-        # A section of the clinic's statements is left out when it switches none on.
-        if not (section.clinic_items and not clinic.consent_statements)
-    ]
+
+    sections = [(section, block(section)) for section in shown]
+    # The patient copy of a form repeats what was confirmed, with the same fields.
+    signed_statements = (
+        [block(s, anchors=False) for s in shown if s.style == "statements" and s.part == "clinic"]
+        if handout.copies
+        else []
+    )
     template = environment().get_template("handout.html")
     return template.render(
         lang=lang,
@@ -181,12 +194,22 @@ def render_handout(
         qr_svg=Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)),
         page_css=Markup(_page_css(clinic, label("page"), label("of"))),
         sections=sections,
+        signed_statements=signed_statements,
+        signer_details=SIGNER_DETAILS,
+        date_pattern=date_pattern(clinic, label),
         label=label,
     )
 
 
 def _labels(library: Library, lang: str):  # noqa: ANN202 (a small closure)
     return lambda label_id: library.label(lang, label_id)
+
+
+def date_pattern(clinic: Clinic, label: Callable[[str], str]) -> str:
+    """How a date is written at the clinic, in the language of ``label`` ("DD/MM/YYYY",
+    "DD/MM/AAAA"...): what each date field of a form shows."""
+    parts = {"DD": label("day"), "MM": label("month"), "YYYY": label("year")}
+    return re.sub("DD|MM|YYYY", lambda match: parts[match.group(0)], clinic.date_format)
 
 
 def _page_css(clinic: Clinic, page_word: str, of_word: str) -> str:
