@@ -55,3 +55,25 @@ def test_mkdocs_livereload_server_still_has_the_attributes_the_preview_uses(
 def test_textstat_still_has_its_cmu_dictionary_loader() -> None:
     loader = compat.cmudict_loader()
     assert loader is not None and hasattr(loader, "cache_clear")
+
+
+def test_weasyprint_still_draws_text_with_draw_text_inside_a_marked_span() -> None:
+    import inspect
+
+    from weasyprint import draw
+    from weasyprint.pdf.stream import Stream
+
+    assert callable(draw.draw_text)
+    # Each text box is drawn inside `stream.marked(box, "Span")`, whose property list the
+    # hook adds /ActualText to.
+    assert "with stream.marked(child, 'Span'):" in inspect.getsource(draw.draw_inline_level)
+    assert "begin_marked_content" in inspect.getsource(Stream.marked)
+
+
+def test_marking_actual_text_wraps_weasyprint_once() -> None:
+    from weasyprint import draw
+
+    compat.mark_actual_text(lambda text: False)
+    wrapped = draw.draw_text
+    compat.mark_actual_text(lambda text: True)
+    assert draw.draw_text is wrapped and getattr(wrapped, "careleaf_actual_text", False)

@@ -66,6 +66,11 @@ class Handout(Strict):
         for who in self.signatures:
             needed += [f"{who}-name", f"{who}-signature"]
             needed += [SIGNER_DETAILS[who]] if who in SIGNER_DETAILS else []
-        if self.signatures or "date-of-birth" in self.patient_fields:
+        if self.dated:
             needed += [label for label in DATE_LABELS if label not in needed]
         return needed
+
+    @property
+    def dated(self) -> bool:
+        """Whether it asks for a date (a signature's, a date of birth), which shows its format."""
+        return bool(self.signatures) or "date-of-birth" in self.patient_fields

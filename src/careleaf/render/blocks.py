@@ -196,7 +196,7 @@ def render_handout(
         sections=sections,
         signed_statements=signed_statements,
         signer_details=SIGNER_DETAILS,
-        date_pattern=date_pattern(clinic, label),
+        date_pattern=date_pattern(clinic, label) if handout.dated else "",
         label=label,
     )
 

@@ -111,8 +111,18 @@ def _merge(pdf: pikepdf.Pdf, first: Any, other: Any) -> None:
         # A field that is its own widget becomes a parent with that widget as its first kid.
         widget = pdf.make_indirect(Dictionary())
         for key in list(first.keys()):
-            if key in ("/Type", "/Subtype", "/Rect", "/P", "/F", "/AS", "/AP", "/MK", "/Border",
-                       "/StructParent"):
+            if key in (
+                "/Type",
+                "/Subtype",
+                "/Rect",
+                "/P",
+                "/F",
+                "/AS",
+                "/AP",
+                "/MK",
+                "/Border",
+                "/StructParent",
+            ):
                 widget[key] = first[key]
                 del first[key]
         widget.Parent = first

@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from careleaf.compat import mark_actual_text
 from careleaf.content.clinic import Clinic
 from careleaf.content.model import Library
 from careleaf.errors import BuildError, logged_messages
@@ -24,7 +25,7 @@ from careleaf.options import BuildOptions
 from careleaf.render.blocks import render_handout
 from careleaf.render.fonts import uncovered
 from careleaf.render.form_fields import finish_form
-from careleaf.verify.readback import PDFIUM
+from careleaf.verify.readback import PDFIUM, complex_scripts
 
 THUMBNAIL_WIDTH = 300
 
@@ -62,6 +63,13 @@ STYLESHEETS = ("fonts/fonts.css", "handouts/print.css", "handouts/form.css")
 _WOFF2_SOURCE = re.compile(r'url\("[^"]*\.woff2"\)\s*format\("woff2"\)\s*,\s*')
 
 
+def needs_actual_text(text: str) -> bool:
+    """Whether a run of text is written with its text as /ActualText: Bengali, which would
+    otherwise extract as its glyphs' ToUnicode map spells it, with letters out of order or
+    missing (`careleaf.compat.mark_actual_text`). Arabic extracts right as it is."""
+    return "Bengali" in complex_scripts(text)
+
+
 class Renderer:
     """WeasyPrint with one font configuration and parsed stylesheets, for many handouts.
 
@@ -72,6 +80,7 @@ class Renderer:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        mark_actual_text(needs_actual_text)
         self.font_config = FontConfiguration()
         self.stylesheets: list[weasyprint.CSS] = []
         # A stylesheet's warnings (an unknown property, a font not found) come while it is
