@@ -50,9 +50,9 @@ def test_every_handout_holds_the_red_flags_and_the_emergency_number(real_site, l
         assert {protected_anchor(k) for k in keys} <= set(seen.destinations), handout
         page = seen.destinations[protected_anchor("urgent-help/emergency")]
         assert "999" in seen.page_texts[page], (lang, handout)
-        if lang != "bn":  # Bengali shaping does not survive text extraction (see readback)
-            sign = library.safety_items(lang)["short-of-breath"].text
-            assert normalise(sign) in normalise(seen.text), (lang, handout)
+        # As pdfium extracts it (Bengali from its runs' /ActualText); lines may break anywhere.
+        sign = library.safety_items(lang)["short-of-breath"].text
+        assert "".join(normalise(sign).split()) in "".join(normalise(seen.text).split())
 
 
 def test_the_safety_page_shows_the_emergency_number(real_site) -> None:
