@@ -22,14 +22,38 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = ("fonts", "macros", "overrides")
 SHARED_FILES = ("handouts/print.css", "handouts/form.css")
 # The protected safety items of the real project: they must reach every output.
-SIDE_EFFECTS = ("bruising", "bleeding", "soreness", "infection", "nerve-damage", "pneumothorax")
-CONTRAINDICATIONS = (
+SIDE_EFFECTS = (
+    "soreness",
+    "bleeding",
+    "bruising",
+    "fainting",
+    "worse-symptoms",
+    "drowsiness",
+    "headache",
+    "nausea",
+    "infection",
+    "nerve-damage",
+    "pneumothorax",
+)
+# "Do not have dry needling if": the reasons never to needle (or never there).
+CONTRAINDICATIONS = ("needle-phobia", "previous-reaction", "lymphoedema", "skin-infection")
+# "Tell your therapist first if": the precautions, and a free-text "anything else".
+PRECAUTIONS = (
     "bleeding-disorders",
-    "needle-phobia",
-    "metal-allergy",
-    "skin-infection",
     "implanted-device",
+    "heart-valve",
+    "fainting-or-fits",
     "pregnancy",
+    "metal-allergy",
+    "diabetes",
+    "weak-immune-system",
+    "cancer",
+    "blood-borne-infection",
+    "lung-disease",
+    "recent-surgery",
+    "chest-implants",
+    "numbness",
+    "anything-else",
 )
 PROJECT_PARTS = ("careleaf.yml", "mkdocs.yml", "content", "docs", "handouts", "clinics", *SHARED)
 

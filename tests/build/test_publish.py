@@ -40,7 +40,7 @@ def test_a_removed_item_fails_verify_naming_page_and_id(real_site, tmp_path: Pat
     shutil.copytree(site, copy)
     page = copy / "is-it-safe" / "index.html"
     soup = BeautifulSoup(page.read_text(), "html.parser")
-    soup.select_one('[data-protected="contraindications/pregnancy/text"]').find_parent(
+    soup.select_one('[data-protected="precautions/pregnancy/text"]').find_parent(
         "li"
     ).decompose()
     page.write_text(str(soup))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CONTRAINDICATIONS, REPO, SIDE_EFFECTS, edit
+from conftest import CONTRAINDICATIONS, PRECAUTIONS, REPO, SIDE_EFFECTS, edit
 
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
@@ -27,7 +27,9 @@ def only(problems: list[Problem]) -> Problem:
 
 def test_the_real_project_loads() -> None:
     library = load_library(REPO)
-    assert set(library.safety_items("en")) >= {*SIDE_EFFECTS, *CONTRAINDICATIONS}
+    assert set(library.safety_items("en")) >= {*SIDE_EFFECTS, *CONTRAINDICATIONS, *PRECAUTIONS}
+    assert [i.id for i in library.block("en", "contraindications").items] == list(CONTRAINDICATIONS)
+    assert [i.id for i in library.block("en", "precautions").items] == list(PRECAUTIONS)
     assert check_pages(REPO, library) == []
 
 
@@ -215,12 +217,12 @@ def test_check_command(mini: Path) -> None:
 
 
 def test_check_on_the_real_project_without_pregnancy(project: Path) -> None:
-    path = project / "content/en/contraindications.yml"
+    path = project / "content/en/precautions.yml"
     text = path.read_text()
     start = text.index("  - id: pregnancy")
     end = text.index("review:")
     path.write_text(text[:start] + text[end:])
     result = CliRunner().invoke(main, ["--project", str(project), "check"])
     assert result.exit_code == 1
-    assert "content/en/contraindications.yml" in result.output
+    assert "content/en/precautions.yml" in result.output
     assert "item 'pregnancy': protected item is missing" in result.output

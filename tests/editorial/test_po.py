@@ -215,31 +215,29 @@ def test_a_new_language_round_trips_from_empty(project: Path) -> None:
     assert import_po(project, "fr", Path(po.fpath)) == []
     assert tree(project) == before
     # Translate a block's title and one item completely: they count, and record their English.
-    entry(po, "contraindications/title").msgstr = "fr title"
+    entry(po, "precautions/title").msgstr = "fr title"
     for name in ("text", "detail"):
-        entry(po, f"contraindications/pregnancy/{name}").msgstr = f"fr {name}"
+        entry(po, f"precautions/pregnancy/{name}").msgstr = f"fr {name}"
     po.save()
     import_po(project, "fr", Path(po.fpath))
     library = load_library(project)
-    assert library.translated_item("fr", "contraindications", "pregnancy") is not None
-    data = yaml.safe_load((project / "content" / "fr" / "contraindications.yml").read_text())
+    assert library.translated_item("fr", "precautions", "pregnancy") is not None
+    data = yaml.safe_load((project / "content" / "fr" / "precautions.yml").read_text())
     item = next(i for i in data["items"] if i["id"] == "pregnancy")
-    english = library.english_item("contraindications", "pregnancy")
+    english = library.english_item("precautions", "pregnancy")
     assert english is not None
     assert item["text"] == "fr text" and item["source"]["text"] == english.text
 
 
 def test_translator_notes_reach_the_po_and_the_status(project: Path) -> None:
     library = load_library(project)
-    note = library.translator_notes("contraindications", "bleeding-disorders")
+    note = library.translator_notes("precautions", "bleeding-disorders")
     assert note and "aspirin" in note[0]
     po = export_po(library, "es")
-    assert (
-        "Note for translators: " in entry(po, "contraindications/bleeding-disorders/text").comment
-    )
-    assert "aspirin" in entry(po, "contraindications/bleeding-disorders/detail").comment
+    assert "Note for translators: " in entry(po, "precautions/bleeding-disorders/text").comment
+    assert "aspirin" in entry(po, "precautions/bleeding-disorders/detail").comment
     edit(
-        project / "content" / "en" / "contraindications.yml",
+        project / "content" / "en" / "precautions.yml",
         "text: You have a bleeding disorder or take medicine that thins your blood",
         "text: You have a bleeding disorder or take any medicine that thins your blood",
     )

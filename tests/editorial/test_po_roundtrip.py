@@ -35,8 +35,8 @@ ISSUE_ENTRIES = (
     "side-effects/bleeding/frequency",
     "urgent-help/emergency",
     "contraindications/title",
-    "contraindications/pregnancy/text",
-    "contraindications/pregnancy/detail",
+    "precautions/pregnancy/text",
+    "precautions/pregnancy/detail",
     "aftercare/title",
 )
 BRUISING = tuple(f"side-effects/bruising/{name}" for name in ("text", "detail", "frequency"))

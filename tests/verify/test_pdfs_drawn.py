@@ -22,7 +22,7 @@ HANDOUT = "handouts/aftercare.pdf"
 ITEM = "side-effects/pneumothorax/text"
 TEXT = "A collapsed lung (pneumothorax)"
 BENGALI_HANDOUT = "bn/handouts/aftercare.pdf"
-BENGALI_ITEM = "contraindications/pregnancy/text"
+BENGALI_ITEM = "precautions/pregnancy/text"
 
 
 def check(pdf: Path, key: str, text: str) -> list[str]:

@@ -70,7 +70,7 @@ def test_cli_names_page_language_item_and_property(copied) -> None:
     rule = '[data-protected="side-effects/pneumothorax/text"] { color: #fff }'
     css.write_text(css.read_text() + "\n" + rule + "\n")
     style = (
-        '<style>[data-protected="contraindications/pregnancy/text"] '
+        '<style>[data-protected="precautions/pregnancy/text"] '
         "{ display: inline-block; transform: scale(0.1) }</style></head>"
     )
     page.write_text(text.replace("</head>", style), "utf-8")
@@ -111,7 +111,7 @@ def test_cli_names_page_language_item_and_property(copied) -> None:
     ), result.output
     assert any(
         line.startswith(
-            "  - es/is-it-safe/index.html: contraindications/pregnancy/text: in the browser, "
+            "  - es/is-it-safe/index.html: precautions/pregnancy/text: in the browser, "
             "font size"
         )
         for line in lines

@@ -20,7 +20,8 @@ from careleaf.content.blocks import (
     REQUIRED_LABELS,
     Block,
 )
-from careleaf.content.clinic import Clinic
+from careleaf.content.clinic import SWITCHES, Clinic
+from careleaf.content.handout import Handout
 from careleaf.content.markup import UnsafeMarkup, to_html
 from careleaf.content.model import Library
 from careleaf.content.pages import check_pages
@@ -314,9 +315,10 @@ def check_unlisted_languages(root: Path, project: Project, problems: list[Proble
 def check_consent_statements(
     clinics: dict[str, Clinic], blocks: dict[str, Block], problems: list[Problem]
 ) -> None:
-    """A clinic switches on only statements the consent-statements block has."""
+    """A clinic switches on only statements the consent-statements block has (not those its
+    other switches turn on: `electrical_stimulation` decides about that statement)."""
     block = blocks.get(CONSENT_STATEMENTS)
-    known = {item.id for item in block.items} if block else set()
+    known = {item.id for item in block.items} - set(SWITCHES) if block else set()
     for clinic in clinics.values():
         for index, statement in enumerate(clinic.consent_statements):
             if statement not in known:
@@ -330,6 +332,28 @@ def check_consent_statements(
                         item=statement,
                     )
                 )
+
+
+def check_section_switches(
+    handouts: dict[str, Handout], blocks: dict[str, Block], problems: list[Problem]
+) -> None:
+    """A handout section's `when` and `unless` name a switch a clinic can turn on: a consent
+    statement, or one of `careleaf.content.clinic.SWITCHES`."""
+    block = blocks.get(CONSENT_STATEMENTS)
+    known = {item.id for item in block.items} | set(SWITCHES) if block else set(SWITCHES)
+    for handout in handouts.values():
+        for index, section in enumerate(handout.sections):
+            for name in ("when", "unless"):
+                switch = getattr(section, name)
+                if switch is not None and switch not in known:
+                    problems.append(
+                        Problem(
+                            handout.path,
+                            f"unknown clinic switch (known: {', '.join(sorted(known))})",
+                            key=f"sections[{index}].{name}",
+                            item=switch,
+                        )
+                    )
 
 
 def check_project(root: Path, library: Library) -> list[Problem]:

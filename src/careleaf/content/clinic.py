@@ -17,6 +17,9 @@ WebUrl = Annotated[
 Email = Annotated[str, StrictType(), StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
 # A short-dial emergency number: 999, 112, 911, 000, 15...
 EmergencyNumber = Annotated[str, StrictType(), StringConstraints(pattern=r"^[0-9]{2,6}$")]
+# The switch `electrical_stimulation` turns on (else its "no-" form is on).
+ESTIM = "electrical-stimulation"
+SWITCHES = (ESTIM, f"no-{ESTIM}")
 
 
 class Colors(Strict):
@@ -51,5 +54,17 @@ class Clinic(Strict):
         description="How dates are written where the clinic is: each date field of a form "
         "shows it (in the form's language: DD, MM and YYYY are labels).",
     )
+    electrical_stimulation: Annotated[bool, StrictType()] = Field(
+        default=False,
+        description="Whether the clinic passes an electric current through the needles.",
+    )
     page_size: Literal["A4", "Letter"] = "A4"
     margin: Length = "16mm"
+
+    @property
+    def switches(self) -> frozenset[str]:
+        """What the clinic switches on, as the names handout sections and clinic items use:
+        its consent statements, and ``electrical-stimulation`` or ``no-electrical-stimulation``
+        (so that a clinic that does not use it can say so)."""
+        stimulation = ESTIM if self.electrical_stimulation else f"no-{ESTIM}"
+        return frozenset((*self.consent_statements, stimulation))

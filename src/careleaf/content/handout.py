@@ -11,7 +11,9 @@ from careleaf.content.blocks import Id, Strict
 
 # Who may sign a handout, and the fill-in fields about the patient a handout may have.
 Signer = Literal["patient", "clinician", "interpreter", "guardian"]
-PatientField = Literal["patient-name", "date-of-birth", "current-medicines", "treatment-area"]
+PatientField = Literal[
+    "patient-name", "date-of-birth", "current-medicines", "treatment-area", "anything-else"
+]
 # What each signer writes besides a name, a signature and a date (its label's id).
 SIGNER_DETAILS = {
     "clinician": "clinician-registration",
@@ -31,13 +33,29 @@ class Section(Strict):
     style: Literal["default", "screening", "risks", "statements"] = "default"
     clinic_items: Annotated[bool, StrictType()] = Field(
         default=False,
-        description="Only the items the clinic switches on (clinic.yml: consent_statements).",
+        description="Only the items the clinic switches on (`Clinic.switches`).",
     )
     part: Literal["clinic", "patient"] = Field(
         default="clinic",
         description="In a handout with copies, the copy that shows it (statements go with "
         "the signatures; the patient copy repeats them, with what was filled in).",
     )
+    heading: Id | None = Field(
+        default=None,
+        description="A label shown as the section's heading instead of the block's title.",
+    )
+    when: Id | None = Field(
+        default=None,
+        description="Shown only for a clinic that switches this on (`Clinic.switches`).",
+    )
+    unless: Id | None = Field(
+        default=None,
+        description="Left out for a clinic that switches this on (`Clinic.switches`).",
+    )
+
+    def shown_for(self, switches: frozenset[str]) -> bool:
+        """Whether a clinic with these switches on shows this section (its `when`/`unless`)."""
+        return (self.when is None or self.when in switches) and self.unless not in switches
 
 
 class Handout(Strict):
@@ -60,9 +78,14 @@ class Handout(Strict):
         "and a patient copy (the sections marked `part: patient`, then what was signed).",
     )
 
+    def sections_for(self, switches: frozenset[str]) -> tuple[Section, ...]:
+        """The sections a clinic with these switches on shows (`Section.shown_for`)."""
+        return tuple(s for s in self.sections if s.shown_for(switches))
+
     def labels(self) -> list[str]:
         """The labels this handout's template needs beyond the required ones."""
         needed = list(self.patient_fields) + (list(COPY_LABELS) if self.copies else [])
+        needed += [section.heading for section in self.sections if section.heading]
         for who in self.signatures:
             needed += [f"{who}-name", f"{who}-signature"]
             needed += [SIGNER_DETAILS[who]] if who in SIGNER_DETAILS else []

@@ -18,6 +18,7 @@ from careleaf.content.checks import (
     check_consent_statements,
     check_no_notes,
     check_registry,
+    check_section_switches,
     check_source_language,
     check_unlisted_languages,
 )
@@ -82,6 +83,7 @@ def load_library(root: Path, *, check_pins: bool = True) -> Library:
     )
     clinics = _load_clinics(root, problems)
     check_consent_statements(clinics, content.get(project.source_language, {}), problems)
+    check_section_switches(handouts, content.get(project.source_language, {}), problems)
     if not (root / CLINICS_DIR / project.default_clinic / "clinic.yml").is_file():
         problems.append(
             Problem(

@@ -45,6 +45,7 @@ def render_block(
     heading_level: int = 2,
     form: bool = False,
     only: Collection[str] | None = None,
+    heading: str | None = None,
     anchors: bool = True,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
@@ -64,6 +65,8 @@ def render_block(
         form: for a fillable PDF: each screening question gets Yes/No form fields and each
             statement a check box (named ``screening-<id>`` and ``statement-<id>``).
         only: the ids of the items to show (default: all).
+        heading: a label id whose text heads the block instead of its title (a handout
+            section's ``heading``).
         anchors: mark protected fields (False for a second showing of the block in the
             same document, whose ids would not be unique).
     """
@@ -80,6 +83,7 @@ def render_block(
     template = environment().get_template("block.html")
     html = template.render(
         block=view.block,
+        title=library.label(lang, heading) if heading else view.block.title,
         fields=view.fields,
         entries=shown,
         fallback=view.fallback,
@@ -146,13 +150,13 @@ def render_handout(
         preview: a notice for the footer of every page of a preview (`careleaf serve`).
     """
     handout = library.handouts[handout_id]
-    source = [library.block(library.source_language, s.block) for s in handout.sections]
+    # A section is left out for a clinic that does not switch it on (`when`/`unless`).
+    shown = handout.sections_for(clinic.switches)
+    source = [library.block(library.source_language, s.block) for s in shown]
     draft = any(block.is_draft for block in source)
     # Draft content shows no review date: only approved content has been reviewed.
     dates = [b.review.reviewed_on for b in source if b.review and b.review.reviewed_on]
     label = _labels(library, lang)
-    # A section of the clinic's statements is left out when it switches none on.
-    shown = [s for s in handout.sections if not (s.clinic_items and not clinic.consent_statements)]
 
     def block(section: Section, anchors: bool = True) -> Markup:
         return render_block(
@@ -162,7 +166,8 @@ def render_handout(
             clinic=clinic,
             style=section.style,
             form=handout.fillable,
-            only=clinic.consent_statements if section.clinic_items else None,
+            only=clinic.switches if section.clinic_items else None,
+            heading=section.heading,
             anchors=anchors,
         )
 
@@ -181,7 +186,7 @@ def render_handout(
         title=library.handout_title(lang, handout_id),
         clinic=clinic,
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
-        keywords=[library.block(lang, s.block).title for s in handout.sections],
+        keywords=[library.block(lang, s.block).title for s in shown],
         version=library.project.content_version,
         reviewed_on=min(dates).isoformat() if dates and not draft else "",
         draft=draft,

@@ -30,7 +30,8 @@ def expected_items(library: Library, output: Output) -> tuple[dict[str, str], li
         handout = library.handouts.get(output.handout or "")
         if handout is None:
             return {}, [f"the project has no handout '{output.handout}'"]
-        blocks = [*placement.handouts.get(handout.id, ()), *(s.block for s in handout.sections)]
+        shown = handout.sections_for(clinic.switches)
+        blocks = [*placement.handouts.get(handout.id, ()), *(s.block for s in shown)]
     else:
         page = library.page_at(str(output.page)) if output.page else None
         if page is None:
