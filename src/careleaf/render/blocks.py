@@ -63,7 +63,9 @@ def render_block(
             (yes/no questions) or "statements" (tick boxes before each statement).
         heading_level: 1-6 for the block's title as a heading; 0 to leave the title out.
         form: for a fillable PDF: each screening question gets Yes/No form fields and each
-            statement a check box (named ``screening-<id>`` and ``statement-<id>``).
+            statement a check box (named ``screening-<block>-<item>`` and
+            ``statement-<block>-<item>``: unique across blocks; a statement shown twice, in a
+            form's two copies, is one field).
         only: the ids of the items to show (default: all).
         heading: a label id whose text heads the block instead of its title (a handout
             section's ``heading``).
