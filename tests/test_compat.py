@@ -73,7 +73,12 @@ def test_weasyprint_still_draws_text_with_draw_text_inside_a_marked_span() -> No
 def test_marking_actual_text_wraps_weasyprint_once() -> None:
     from weasyprint import draw
 
-    compat.mark_actual_text(lambda text: False)
+    from careleaf.render.handouts import needs_actual_text
+
+    compat.mark_actual_text(needs_actual_text)
     wrapped = draw.draw_text
-    compat.mark_actual_text(lambda text: True)
-    assert draw.draw_text is wrapped and getattr(wrapped, "careleaf_actual_text", False)
+    compat.mark_actual_text(needs_actual_text)
+    assert draw.draw_text is wrapped and wrapped.careleaf_actual_text is needs_actual_text
+    # Another choice of runs would change every handout the process renders: refused.
+    with pytest.raises(ValueError, match="already marks /ActualText"):
+        compat.mark_actual_text(lambda text: True)

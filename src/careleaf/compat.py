@@ -88,13 +88,17 @@ def mark_actual_text(marked: Callable[[str], bool]) -> None:
     WeasyPrint draws each text box (one line of an inline box) with the private
     ``weasyprint.draw.draw_text``, inside the ``/Span <</MCID n>> BDC`` of its structure
     element when the PDF is tagged: the box's text goes into that property list, or, untagged,
-    into a ``/Span`` of its own around the run. Installed once per process; the same
-    document gives the same bytes.
+    into a ``/Span`` of its own around the run. Installed once per process (the build's
+    workers are forked with it), for one ``marked``: installing another raises ValueError,
+    since every handout of the process would change. The same document gives the same bytes.
     """
     import pydyf
     from weasyprint import draw
 
-    if getattr(draw.draw_text, "careleaf_actual_text", False):
+    installed = getattr(draw.draw_text, "careleaf_actual_text", None)
+    if installed is not None:
+        if installed is not marked:
+            raise ValueError("WeasyPrint already marks /ActualText for other runs of text")
         return
     original = draw.draw_text
 
@@ -112,5 +116,5 @@ def mark_actual_text(marked: Callable[[str], bool]) -> None:
         finally:
             stream.end_marked_content()
 
-    draw_text.careleaf_actual_text = True  # type: ignore[attr-defined]
+    draw_text.careleaf_actual_text = marked  # type: ignore[attr-defined]
     draw.draw_text = draw_text

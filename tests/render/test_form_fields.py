@@ -314,3 +314,21 @@ def test_a_clinic_sets_how_dates_are_written(project: Path) -> None:
     fields = pypdf.PdfReader(out).get_fields() or {}
     assert fields["clinician-date"]["/TU"].endswith("(AAAA-MM-DD)")
     assert not io.BytesIO(out.read_bytes()).read().count(b"/NeedAppearances")
+
+
+def test_two_different_fields_of_one_name_fail_the_build() -> None:
+    import weasyprint
+
+    from careleaf.render.form_fields import finish_form
+
+    html = (
+        "<style>input { appearance: auto; width: 40mm; height: 6mm }</style>"
+        '<input type="text" name="x"><input type="checkbox" name="x">'
+    )
+    data = weasyprint.HTML(string=html).write_pdf(pdf_forms=True)
+    with pikepdf.open(io.BytesIO(data)) as pdf, pytest.raises(BuildError) as caught:
+        finish_form(pdf, "handout 'h' (en, clinic 'c')")
+    assert str(caught.value) == (
+        "handout 'h' (en, clinic 'c'): two different form fields are named 'x': each field's "
+        "name must be its own, or name the same field again"
+    )

@@ -21,7 +21,7 @@ from careleaf.verify.manifest import Output
 from careleaf.verify.readback import locate, normalise
 from careleaf.verify.shaping import pdf_fonts
 
-ITEM = "contraindications/pregnancy/text"
+ITEM = "precautions/pregnancy/text"
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def plant(path: Path, target: Path, change) -> None:  # noqa: ANN001 (a function
 
 def test_a_wrong_actual_text_fails(bengali_form, tmp_path: Path) -> None:
     path, expected = bengali_form
-    first, second = expected[ITEM], expected["contraindications/cancer/text"]
+    first, second = expected[ITEM], expected["precautions/metal-allergy/text"]
 
     def wrong(ops, index, text) -> bool:  # noqa: ANN001
         if squeezed(text) != squeezed(first):

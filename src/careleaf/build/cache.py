@@ -60,7 +60,10 @@ def renderer_digest(root: Path) -> str:
         PDF_VARIANT,
         str(THUMBNAIL_WIDTH),
         # The renderer, the form it finishes and its hook into WeasyPrint's drawing.
-        *(Path(m.__file__).read_text(encoding="utf-8") for m in (pdf_module, form_fields, compat)),
+        *(
+            Path(str(m.__file__)).read_text(encoding="utf-8")
+            for m in (pdf_module, form_fields, compat)
+        ),
     ):
         digest.update(part.encode() + b"\0")
     root = Path(root)

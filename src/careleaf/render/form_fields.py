@@ -38,6 +38,10 @@ SIGNATURE_SUFFIX = "-signature"
 _RADIO = 1 << 15
 _NO_TOGGLE_TO_OFF = 1 << 14
 _MULTILINE = 1 << 12
+# The keys of a widget annotation, as against those of the field it belongs to.
+_WIDGET_KEYS = frozenset(
+    ("/Type", "/Subtype", "/Rect", "/P", "/F", "/AS", "/AP", "/MK", "/Border", "/StructParent")
+)
 # What a default appearance string may hold: a font and size, and a fill colour.
 _DA_FONT = re.compile(rb"/[^\s/]+\s+[\d.]+\s+Tf")
 _DA_COLOUR = re.compile(rb"(?:[\d.]+\s+){1,4}(?:g|rg|k)\b")
@@ -48,7 +52,7 @@ def finish_form(pdf: pikepdf.Pdf, where: str) -> None:
 
     Raises:
         BuildError: naming ``where`` and the field, when a text field is too narrow to show
-            what is written in it.
+            what is written in it, or two different fields have one name.
     """
     form = pdf.Root.get("/AcroForm")
     if form is None:
@@ -61,7 +65,7 @@ def finish_form(pdf: pikepdf.Pdf, where: str) -> None:
             continue  # a radio button, listed as a field as well as a kid of its group
         name = str(field.T)
         if name in fields:
-            _merge(pdf, fields[name], field)
+            _merge(pdf, fields[name], field, where)
         else:
             fields[name] = _as_field(pdf, field)
     form.Fields = Array([fields[name] for name in fields])
@@ -105,24 +109,23 @@ def _as_field(pdf: pikepdf.Pdf, field: Any) -> Any:
     return field
 
 
-def _merge(pdf: pikepdf.Pdf, first: Any, other: Any) -> None:
-    """Make ``other`` (a field of the same name as ``first``) widgets of ``first``."""
+def _merge(pdf: pikepdf.Pdf, first: Any, other: Any, where: str) -> None:
+    """Make ``other`` (a field of the same name as ``first``) widgets of ``first``.
+
+    Raises:
+        BuildError: naming ``where`` and the field, when the two are different kinds of field
+            (a text field and a check box of one name cannot show one value).
+    """
+    if first.get("/FT") != other.get("/FT") or first.get("/Ff") != other.get("/Ff"):
+        raise BuildError(
+            f"{where}: two different form fields are named '{first.T}': each field's name "
+            "must be its own, or name the same field again"
+        )
     if "/Kids" not in first:
         # A field that is its own widget becomes a parent with that widget as its first kid.
         widget = pdf.make_indirect(Dictionary())
         for key in list(first.keys()):
-            if key in (
-                "/Type",
-                "/Subtype",
-                "/Rect",
-                "/P",
-                "/F",
-                "/AS",
-                "/AP",
-                "/MK",
-                "/Border",
-                "/StructParent",
-            ):
+            if key in _WIDGET_KEYS:
                 widget[key] = first[key]
                 del first[key]
         widget.Parent = first

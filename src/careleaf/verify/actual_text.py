@@ -24,6 +24,8 @@ import pikepdf
 from careleaf.verify.readback import UnreadableOutput, script_of
 from careleaf.verify.shaping import FontFacts, glyph_ids
 
+# The operators a marked run's text depends on (only these are parsed).
+_OPERATORS = "BDC BMC EMC Tf TJ Tj ' \" Do"
 # A run of Bengali letters and the joiners inside it: what HarfBuzz shapes as one piece.
 _BENGALI_RUN = re.compile("[\u0980-\u09ff\u200c\u200d]+")
 
@@ -66,7 +68,8 @@ def _runs(owner: Any, resources: Any, page: int, seen: set[tuple[int, int]]) -> 
     open_runs: list[MarkedRun | None] = []  # one entry per open marked-content sequence
     fonts = resources.get("/Font", {}) if resources is not None else {}
     font = ""
-    for operands, operator in pikepdf.parse_content_stream(owner):
+    for instruction in pikepdf.parse_content_stream(owner, _OPERATORS):
+        operands, operator = instruction.operands, instruction.operator
         op = str(operator)
         if op in ("BDC", "BMC"):
             actual = None
@@ -113,6 +116,7 @@ def untrue_runs(runs: list[MarkedRun], fonts: dict[str, FontFacts]) -> list[str]
         fonts: its fonts by name, checked (`careleaf.verify.shaping.pdf_fonts`).
     """
     problems = []
+    bengali_fonts = {name for name, facts in fonts.items() if _draws_bengali(facts)}
     for run in runs:
         bengali_font = None
         drawn: list[int] = []  # the Bengali glyphs drawn
@@ -120,20 +124,20 @@ def untrue_runs(runs: list[MarkedRun], fonts: dict[str, FontFacts]) -> list[str]
         for name, gid in run.glyphs:
             facts = fonts.get(name)
             text = facts.to_unicode.get(gid, "") if facts is not None else chr(gid)
-            if facts is not None and _draws_bengali(facts) and (not text or _bengali(text)):
+            if facts is not None and name in bengali_fonts and (not text or _bengali(text)):
                 bengali_font = bengali_font or facts
                 drawn.append(gid)
             else:
                 other += text
-        pieces = _BENGALI_RUN.findall(run.text)
         expected: list[int] | None = []
-        for piece in pieces:
+        for piece in _BENGALI_RUN.findall(run.text):
             shaped = glyph_ids(bengali_font, piece) if bengali_font else None
-            if shaped is None or expected is None:
-                expected = None
+            if shaped is None or expected is None or bengali_font is None:
+                expected = None  # Bengali, but no glyph of a Bengali font drawn
                 break
             # Glyphs that extract as whitespace are whitespace, left out on both sides.
-            expected += [g for g in shaped if _bengali(bengali_font.to_unicode.get(g) or "\u0980")]
+            to_unicode = bengali_font.to_unicode
+            expected += [g for g in shaped if _bengali(to_unicode.get(g) or "\u0980")]
         plain = "".join(_BENGALI_RUN.sub("", run.text).split())
         if expected != drawn or plain != "".join(other.split()):
             problems.append(
