@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,12 +137,12 @@ def test_a_changed_stylesheet_renders_every_handout_again(project: Path, tmp_pat
 
 
 def test_a_worker_error_names_handout_language_and_clinic(project: Path, tmp_path: Path) -> None:
-    edit(project / "handouts/aftercare.yml", "max_pages: 4", "max_pages: 1")
+    edit(project / "handouts/aftercare.yml", "max_pages: 5", "max_pages: 1")
     with pytest.raises(BuildError) as caught:
         render(project, Cache(tmp_path / "cache"), jobs=2)
     message = str(caught.value)
     assert "handout 'aftercare' (" in message and "clinic 'example')" in message
-    assert re.search(r"\d pages, but its definition allows at most 1", message)
+    assert " pages, but its definition allows at most 1" in message
     assert "Traceback" not in message
 
 

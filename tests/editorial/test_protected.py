@@ -27,8 +27,9 @@ from careleaf.render.blocks import render_handout
 from careleaf.site.engine import build_site
 
 PNEUMOTHORAX_DETAIL = (
-    "detail: This can happen after needling near the chest, upper back or shoulders, and it "
-    "needs emergency care."
+    "detail: >-\n"
+    "      It can happen after needling near the chest, upper back, shoulder blades or\n"
+    "      the back of the neck. It needs emergency care.\n"
 )
 
 
@@ -66,7 +67,13 @@ def test_one_key_format_and_a_reversible_anchor() -> None:
 def test_the_registry_protects_every_field_of_the_safety_blocks(project: Path) -> None:
     library = load_library(project)
     registry = library.project.protected
-    assert set(registry) == {"side-effects", "contraindications", "urgent-help"}
+    assert set(registry) == {
+        "side-effects",
+        "contraindications",
+        "precautions",
+        "urgent-help",
+        "electrical-stimulation",
+    }
     assert registry["side-effects"].intro and registry["urgent-help"].emergency
     for block_id, entry in registry.items():
         english = library.content["en"][block_id]
@@ -92,14 +99,14 @@ def test_the_registry_protects_every_field_of_the_safety_blocks(project: Path) -
         ),
         (
             PNEUMOTHORAX_DETAIL,
-            "detail: Never happens.",
-            "key items[5].detail",
+            "detail: Never happens.\n",
+            "key items[10].detail",
             "side-effects/pneumothorax/detail",
         ),
         (
             "frequency: Common. About 1 in 13 sessions.",
             "frequency: Never happens.",
-            "key items[1].frequency",
+            "key items[2].frequency",
             "side-effects/bruising/frequency",
         ),
     ],
@@ -261,7 +268,7 @@ def test_a_missing_or_bad_emergency_number_is_refused(project: Path) -> None:
 
 
 def test_the_emergency_instruction_must_hold_the_number(project: Path) -> None:
-    edit(project / "content/es/urgent-help.yml", "llame al {number}", "llame al 112")
+    edit(project / "content/es/urgent-help.yml", "Llame al {number}", "Llame al 112")
     refused(
         project,
         "content/es/urgent-help.yml:",

@@ -13,12 +13,19 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, edit
+from conftest import REPO, approve, edit
 
 from careleaf.cli.main import main
 from careleaf.content.blocks import Review
+from careleaf.content.load import load_library
 from careleaf.editorial.readability import ReadabilityCounts, plain_text, readability
-from careleaf.editorial.report import MAX_GRADE, MAX_SMOG, review_state
+from careleaf.editorial.report import (
+    MAX_GRADE,
+    MAX_PROTECTED_GRADE,
+    MAX_PROTECTED_SMOG,
+    MAX_SMOG,
+    review_state,
+)
 
 
 def report(project: Path, fmt: str = "json") -> str:
@@ -238,3 +245,39 @@ def test_counts_are_kept_for_the_next_build_which_counts_only_the_texts_that_cha
         refused = ReadabilityCounts()
         refused.load(saved)
         assert build_report(library, counts=refused) == second and len(counted) == everything
+
+
+def test_every_english_protected_block_reads_at_grade_6_and_smog_8(entries: list[dict]) -> None:
+    blocks = [e for e in entries if e["lang"] == "en" and e["kind"] == "block"]
+    assert sorted(e["name"] for e in blocks) == sorted(load_library(REPO).project.protected)
+    hard = [
+        (e["name"], e["grade"], e["smog"])
+        for e in blocks
+        if e["grade"] > MAX_PROTECTED_GRADE or e["smog"] > MAX_PROTECTED_SMOG
+    ]
+    assert hard == []
+
+
+def test_the_emergency_instruction_alone_reads_at_grade_6() -> None:
+    emergency = load_library(REPO).block("en", "urgent-help").emergency
+    _, grade, _, _ = readability(plain_text(emergency), "en")
+    assert grade is not None and grade <= MAX_PROTECTED_GRADE
+
+
+def test_a_protected_block_made_harder_is_flagged(project: Path) -> None:
+    edit(
+        project / "content/en/urgent-help.yml",
+        "  Tell the emergency doctor that you had dry needling, and where.\n",
+        "  Subsequently, inform the attending emergency physician regarding the anatomical\n"
+        "  localisation of the intramuscular stimulation you previously received.\n",
+    )
+    approve(project)
+    block = next(
+        e
+        for e in json.loads(report(project))
+        if (e["lang"], e["kind"], e["name"]) == ("en", "block", "urgent-help")
+    )
+    assert block["grade"] > MAX_PROTECTED_GRADE or block["smog"] > MAX_PROTECTED_SMOG
+    table = report(project, "table")
+    line = next(row for row in table.splitlines() if row.split()[1:3] == ["block", "urgent-help"])
+    assert "(above 6)" in line

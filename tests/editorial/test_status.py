@@ -326,9 +326,11 @@ def test_markdown_has_a_row_for_the_stale_item(root: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "### Español (es)" in result.output
     assert "| state | file | item | old English | new English |" in result.output
-    assert (
-        f"| **stale** | `content/es/side-effects.yml` | pneumothorax: text [safety] | {OLD} "
-        f"| {NEW} |" in result.output.splitlines()
+    row = f"| **stale** | `content/es/side-effects.yml` | pneumothorax: text [safety] | {OLD} "
+    # The row goes on with the notes for translators (the block's and the item's).
+    assert any(
+        line.startswith(f"{row}| {NEW} |") and "medical term in brackets" in line
+        for line in result.output.splitlines()
     )
 
 

@@ -187,18 +187,20 @@ def reading_order_problem(tagged: str, expected: list[str]) -> str | None:
 def content_order(library, handout_id: str, lang: str) -> list[str]:
     """The handout's title, then each block's title and items, in the definition's order.
 
-    A section of clinic items shows only the statements the clinic switches on.
+    A section of clinic items shows only the statements the clinic switches on; a section
+    the clinic does not switch on is left out; a section's heading label replaces its title.
     """
     clinic = library.clinics[library.project.default_clinic]
     texts = [library.handout_title(lang, handout_id).text]
-    for section in library.handouts[handout_id].sections:
+    for section in library.handouts[handout_id].sections_for(clinic.switches):
         block = library.block(lang, section.block)
         items = block.items
         if section.clinic_items:
-            items = tuple(i for i in items if i.id in clinic.consent_statements)
+            items = tuple(i for i in items if i.id in clinic.switches)
             if not items:
                 continue
-        texts += [block.title, *(item.text for item in items)]
+        title = library.label(lang, section.heading) if section.heading else block.title
+        texts += [title, *(item.text for item in items)]
     return texts
 
 

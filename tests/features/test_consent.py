@@ -49,18 +49,22 @@ def test_every_handout_holds_the_red_flags_and_the_emergency_number(real_site, l
         # Every warning sign and the instruction have their element (and named destination).
         assert {protected_anchor(k) for k in keys} <= set(seen.destinations), handout
         page = seen.destinations[protected_anchor("urgent-help/emergency")]
-        assert "999" in seen.page_texts[page], (lang, handout)
+        number = library.project.languages[lang].number("999")  # ৯৯৯ in Bengali
+        assert number in seen.page_texts[page], (lang, handout)
         # As pdfium extracts it (Bengali from its runs' /ActualText); lines may break anywhere.
         sign = library.safety_items(lang)["short-of-breath"].text
         assert "".join(normalise(sign).split()) in "".join(normalise(seen.text).split())
 
 
 def test_the_safety_page_shows_the_emergency_number(real_site) -> None:
-    _, site = real_site
-    for prefix in ("", "es/", "bn/"):
+    project, site = real_site
+    languages = load_library(project).project.languages
+    for lang, prefix in (("en", ""), ("es", "es/"), ("bn", "bn/")):
         page = BeautifulSoup((site / f"{prefix}is-it-safe/index.html").read_text(), "html.parser")
         instruction = page.select_one('[data-protected="urgent-help/emergency"]')
-        assert instruction is not None and "999" in instruction.get_text(), prefix
+        number = languages[lang].number("999")
+        assert instruction is not None and number in instruction.get_text(), prefix
+        assert instruction.select_one('a[href="tel:999"]').get_text() == number
 
 
 def test_another_clinic_shows_its_own_number(lakeside_form) -> None:
@@ -82,13 +86,32 @@ def test_the_consent_form_is_a_pdf_form_with_every_field(lakeside_form) -> None:
     _, reader = lakeside_form
     fields = reader.get_fields()
     library = load_library(Path(__file__).resolve().parents[2])
-    for block in ("contraindications", "precautions"):
-        for item in library.content["en"][block].items:
-            field = fields[f"screening-{block}-{item.id}"]
+    screening = {
+        block: [item.id for item in library.content["en"][block].items]
+        for block in ("contraindications", "precautions", "electrical-stimulation")
+    }
+    assert {"lymphoedema", "heart-valve"} <= set(screening["precautions"])
+    assert {"pacemaker", "epilepsy"} <= set(screening["electrical-stimulation"])
+    for block, ids in screening.items():
+        for item_id in ids:
+            field = fields[f"screening-{block}-{item_id}"]
             # A Yes/No pair: one radio group with two choices.
-            assert field["/FT"] == "/Btn" and len(field["/_States_"]) == 2, item.id
-    for name in ("patient-name", "date-of-birth", "current-medicines", "treatment-area"):
+            assert field["/FT"] == "/Btn" and len(field["/_States_"]) == 2, item_id
+    for name in (
+        "patient-name",
+        "date-of-birth",
+        "current-medicines",
+        "treatment-area",
+        "anything-else",
+    ):
         assert fields[name]["/FT"] == "/Tx", name
+    for who in ("patient", "clinician", "interpreter", "guardian"):
+        assert fields[f"{who}-date"]["/FT"] == "/Tx"  # the signature date
+        assert fields[f"{who}-signature"]["/FT"] == "/Sig"
+    consent = [f"consent-{item.id}" for item in library.content["en"]["consent"].items]
+    switched = ["written-consent", "not-acupuncture", "electrical-stimulation"]
+    for statement in [*consent, *(f"consent-statements-{s}" for s in switched)]:
+        assert fields[f"statement-{statement}"]["/FT"] == "/Btn", statement
     # Every field prints (the Print flag), so a filled-in form prints as it looks.
     widgets = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])]
     assert widgets and all(int(w["/F"]) & 4 for w in widgets if w.get("/Subtype") == "/Widget")
@@ -180,20 +203,37 @@ def test_blood_thinners_include_antiplatelets_in_every_language(project: Path) -
             assert word in detail, (lang, word)
 
 
-def test_one_word_for_rare_in_each_language(project: Path) -> None:
+# The EU convention's frequency words (BMC Med Inform Decis Mak 2014;14:76), one translation
+# each: Spanish as its medicine leaflets say them, Bengali as the content's own.
+FREQUENCY_WORDS = {
+    "es": {
+        "Very common": "Muy frecuente",
+        "Common": "Frecuente",
+        "Uncommon": "Poco frecuente",
+        "Rare": "Raro",
+        "Very rare": "Muy raro",
+    },
+    "bn": {
+        "Very common": "খুব প্রায়ই",
+        "Common": "প্রায়ই",
+        "Uncommon": "মাঝে মাঝে",
+        "Rare": "বিরল",
+        "Very rare": "খুব বিরল",
+    },
+}
+
+
+def test_the_same_frequency_words_in_each_language(project: Path) -> None:
     english = items(project, "en", "side-effects")
-    for lang, word in {"en": "Rare", "es": "Raro", "bn": "বিরল"}.items():
+    for lang, words in FREQUENCY_WORDS.items():
         translated = items(project, lang, "side-effects")
         for item_id, item in english.items():
-            if item.get("frequency", "").startswith("Rare"):
-                # "Rare." and "Rare to common." alike use the one word.
-                frequency = translated[item_id]["frequency"].lower()
-                assert word.lower() in frequency, (lang, item_id)
-    # "Poco frecuente" is the scale's word for uncommon, never for a rare side effect.
-    spanish = items(project, "es", "side-effects")
-    for item_id, item in english.items():
-        if item.get("frequency", "").startswith("Rare"):
-            assert "poco frecuente" not in spanish[item_id]["frequency"].lower(), item_id
+            frequency = item.get("frequency", "")
+            if not frequency:
+                continue
+            # The longest word the English starts with: "Very rare" before "Rare".
+            word = max((w for w in words if frequency.startswith(w)), key=len)
+            assert translated[item_id]["frequency"].startswith(words[word]), (lang, item_id)
 
 
 def test_fainting_and_allergic_reaction_are_covered_in_every_language(project: Path) -> None:

@@ -114,7 +114,8 @@ def test_editors_page_is_built_but_not_in_the_navigation(real_site) -> None:
     rows = html.select("table.careleaf-report tbody tr")
     languages = len(library.project.languages)
     english_pages = len(list((project / "docs/en").glob("*.md")))
-    assert len(rows) == languages * (english_pages + len(library.handouts))
+    units = english_pages + len(library.handouts) + len(library.project.protected)
+    assert len(rows) == languages * units  # every page, handout and protected block
     assert html.select_one(".careleaf-report-scroll")["tabindex"] == "0"
     home = soup(site / "index.html")
     assert not home.select('nav a[href$="editors/"]')

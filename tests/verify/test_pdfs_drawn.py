@@ -205,8 +205,10 @@ def test_each_pdf_damage_is_named_with_its_property(
     damage, words = DAMAGES[name]
     copy = tmp_path / "aftercare.pdf"
     shutil.copy2(handout, copy)
+    with DrawnPdf(copy, REPO) as drawn:
+        page = drawn.destinations[locate(ITEM)[1]][0]  # where the item is, not page 1
     with pikepdf.open(copy) as pdf:
-        stream = Stream(pdf)
+        stream = Stream(pdf, page)
         damage(stream)
         stream.save(tmp_path / "damaged.pdf")
     assert check(copy, ITEM, TEXT) == []

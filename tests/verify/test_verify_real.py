@@ -75,24 +75,25 @@ def test_cli_names_page_language_item_and_property(copied) -> None:
     )
     page.write_text(text.replace("</head>", style), "utf-8")
     pdf = site / "handouts" / "aftercare.pdf"
-    # Make the aftercare handout's text invisible (render mode 3) in its first text block.
+    # Make the aftercare handout's text invisible (render mode 3) in every text block.
     data = pdf.read_bytes()
     assert b"/Filter /FlateDecode" in data or b"/Filter/FlateDecode" in data
     import pikepdf
 
     with pikepdf.open(pdf, allow_overwriting_input=True) as document:
-        first = document.pages[0]
-        operators = list(pikepdf.parse_content_stream(first))
-        operators = [
-            item
-            for operator in operators
-            for item in (
-                [operator, ([3], pikepdf.Operator("Tr"))]
-                if str(operator[1]) == "BT"
-                else [operator]
-            )
-        ]
-        first.Contents = document.make_stream(pikepdf.unparse_content_stream(operators))
+        # Every page: which page holds the first protected item depends on the layout.
+        for sheet in document.pages:
+            operators = list(pikepdf.parse_content_stream(sheet))
+            operators = [
+                item
+                for operator in operators
+                for item in (
+                    [operator, ([3], pikepdf.Operator("Tr"))]
+                    if str(operator[1]) == "BT"
+                    else [operator]
+                )
+            ]
+            sheet.Contents = document.make_stream(pikepdf.unparse_content_stream(operators))
         document.save(pdf)
     rehash(site)
     result = CliRunner().invoke(main, ["--project", str(project), "verify", str(site)])
@@ -111,8 +112,7 @@ def test_cli_names_page_language_item_and_property(copied) -> None:
     ), result.output
     assert any(
         line.startswith(
-            "  - es/is-it-safe/index.html: precautions/pregnancy/text: in the browser, "
-            "font size"
+            "  - es/is-it-safe/index.html: precautions/pregnancy/text: in the browser, font size"
         )
         for line in lines
     ), result.output

@@ -93,6 +93,7 @@ REQUIRED_LABELS = (
     "not-found-help",
     "home",
     "page-address",
+    "sources",
 )
 
 

@@ -28,6 +28,15 @@ class Language(Strict):
     direction: Literal["ltr", "rtl"] = "ltr"
     published: Annotated[bool, StrictType()] = True
     status: Literal["draft", "reviewed"] = "draft"
+    digits: Annotated[str, StrictType(), StringConstraints(pattern=r"^\d{10}$")] | None = Field(
+        default=None,
+        description="The language's own digits, 0 to 9, for the numbers careleaf writes "
+        "into its text (the emergency number); default: 0123456789.",
+    )
+
+    def number(self, number: str) -> str:
+        """A number (of ASCII digits) written in this language's digits."""
+        return number.translate(str.maketrans("0123456789", self.digits)) if self.digits else number
 
 
 class ProtectedBlock(Strict):

@@ -64,7 +64,9 @@ def shown_field(
     text = translated or english
     if name == "emergency":
         clinic = clinic or library.clinics[library.project.default_clinic]
-        text = text.replace(NUMBER_PLACEHOLDER, clinic.emergency_number)
+        # In the language's own digits, so that Bengali text does not mix two sets of digits.
+        number = library.project.languages[lang].number(clinic.emergency_number)
+        text = text.replace(NUMBER_PLACEHOLDER, number)
     return Field(text, fallback=translated is None and lang != library.source_language)
 
 

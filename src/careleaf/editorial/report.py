@@ -19,22 +19,26 @@ from careleaf.content.model import Library
 from careleaf.editorial.readability import ReadabilityCounts
 from careleaf.editorial.status_pages import page_is_stale
 
-Kind = Literal["page", "handout"]
+Kind = Literal["page", "handout", "block"]
 FORMATS = ("table", "json", "markdown")
 # The targets for English patient information (issue 12): grade 8 at most.
 MAX_GRADE = 8.0
 MAX_SMOG = 9.0
+# Protected (safety) blocks are held to more (issue 28): the text a patient must act on,
+# the emergency instruction included, at grade 6 and SMOG 8 at most.
+MAX_PROTECTED_GRADE = 6.0
+MAX_PROTECTED_SMOG = 8.0
 MACRO_CALL = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One page or handout in one language.
+    """One page, handout or protected block in one language.
 
     Attributes:
         lang: the language code.
-        kind: "page" or "handout".
-        name: the page's path under docs/<lang>/, or the handout id.
+        kind: "page", "handout" or "block" (a protected block on its own).
+        name: the page's path under docs/<lang>/, the handout id or the block id.
         words: how many words a reader reads (the page's prose and its blocks).
         grade: Flesch–Kincaid grade (English only; None for other languages).
         smog: SMOG grade (English only).
@@ -58,17 +62,28 @@ class Entry:
     translation: str
 
     @property
+    def limits(self) -> tuple[float, float]:
+        """The highest Flesch–Kincaid grade and SMOG grade allowed for this entry's English."""
+        if self.kind == "block":
+            return MAX_PROTECTED_GRADE, MAX_PROTECTED_SMOG
+        return MAX_GRADE, MAX_SMOG
+
+    @property
     def too_hard(self) -> bool:
-        """English text above grade 8 (Flesch–Kincaid) or SMOG 9."""
-        return (self.grade or 0) > MAX_GRADE or (self.smog or 0) > MAX_SMOG
+        """English text above its `limits`: grade 8 (Flesch–Kincaid) or SMOG 9 for pages and
+        handouts, grade 6 or SMOG 8 for a protected block."""
+        grade, smog = self.limits
+        return (self.grade or 0) > grade or (self.smog or 0) > smog
 
 
 def block_text(block: Block) -> str:
-    """The Markdown a reader reads in a block: title, intro, body and every item."""
+    """The Markdown a reader reads in a block: title, intro, body, every item and the
+    emergency instruction."""
     parts = [f"# {block.title}", block.intro or "", block.body or ""]
     for item in block.items:
         parts.append(f"- {item.text}")
         parts += [f"  {extra}" for extra in (item.detail, item.frequency) if extra]
+    parts.append(block.emergency or "")
     return "\n\n".join(part for part in parts if part)
 
 
@@ -126,7 +141,8 @@ EDITORS_PAGE = "editors.md"
 
 
 def build_report(library: Library, counts: ReadabilityCounts | None = None) -> list[Entry]:
-    """One entry per page and per handout in every language of the project.
+    """One entry per page, per handout and per protected block in every language of the
+    project.
 
     A language without its own page gets an entry for the English page it falls back to.
 
@@ -168,6 +184,10 @@ def build_report(library: Library, counts: ReadabilityCounts | None = None) -> l
             entry = _entry(library, counts, lang, "handout", handout_id, prose, blocks)
             translation = _translation(library, lang, blocks, page_stale=False)
             entries.append(dataclasses.replace(entry, translation=translation))
+        for block_id in library.project.protected:
+            entry = _entry(library, counts, lang, "block", block_id, "", [block_id])
+            translation = _translation(library, lang, [block_id], page_stale=False)
+            entries.append(dataclasses.replace(entry, translation=translation))
     return entries
 
 
@@ -175,7 +195,7 @@ def _columns(entry: Entry) -> list[str]:
     def number(value: float | None) -> str:
         return "" if value is None else f"{value:g}"
 
-    grade = number(entry.grade) + (" (above 8)" if entry.too_hard else "")
+    grade = number(entry.grade) + (f" (above {entry.limits[0]:g})" if entry.too_hard else "")
     return [
         entry.lang,
         entry.kind,
@@ -238,9 +258,10 @@ def editors_page(entries: list[Entry], content_version: str) -> str:
     """
     hard = [e for e in entries if e.too_hard]
     summary = (
-        f"{len(hard)} English text{'s are' if len(hard) != 1 else ' is'} above grade 8."
+        f"{len(hard)} English text{'s are' if len(hard) != 1 else ' is'} harder than its target."
         if hard
-        else "Every English page and handout reads at grade 8 or below."
+        else "Every English page and handout reads at grade 8 or below (SMOG 9), and every "
+        "protected block at grade 6 or below (SMOG 8)."
     )
     table = markdown_lib.markdown(format_report(entries, "markdown"), extensions=["tables"])
     table = table.replace("<table>", '<table class="careleaf-report">', 1)
@@ -250,6 +271,7 @@ def editors_page(entries: list[Entry], content_version: str) -> str:
         "Reading grades use Flesch–Kincaid and SMOG for English and Fernández-Huerta reading "
         "ease for Spanish (higher is easier); other languages show word counts.\n\n"
         '<div class="careleaf-report-scroll" role="region" tabindex="0" '
-        'aria-label="Readability, review and translation of every page and handout">\n'
+        'aria-label="Readability, review and translation of every page, handout and '
+        'protected block">\n'
         f"{table}\n</div>\n"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 import segno
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from careleaf.content.blocks import Block
 from careleaf.content.clinic import Clinic
@@ -32,7 +32,22 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["markdown"] = lambda text: Markup(to_html(text))
+    env.filters["tel_links"] = tel_links
     return env
+
+
+def tel_links(text: str, number: tuple[str, str]) -> Markup:
+    """The text, escaped, with each occurrence of a phone number a ``tel:`` link (so that a
+    phone can call it with one tap).
+
+    Args:
+        text: the text that shows the number.
+        number: ``(shown, dialled)``: the number as the text writes it (in the language's
+            digits) and as a phone dials it (a clinic's validated short-dial number).
+    """
+    shown, dialled = number
+    link = Markup('<a class="careleaf-tel" href="tel:{}">{}</a>').format(dialled, shown)
+    return Markup(str(escape(text)).replace(str(escape(shown)), str(link)))
 
 
 def render_block(
@@ -46,6 +61,7 @@ def render_block(
     form: bool = False,
     only: Collection[str] | None = None,
     heading: str | None = None,
+    site: bool = False,
     anchors: bool = True,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
@@ -69,10 +85,14 @@ def render_block(
         only: the ids of the items to show (default: all).
         heading: a label id whose text heads the block instead of its title (a handout
             section's ``heading``).
+        site: for the website: the emergency number is a ``tel:`` link, and the block's
+            references (its sources) follow it.
         anchors: mark protected fields (False for a second showing of the block in the
             same document, whose ids would not be unique).
     """
     view = block_view(library, lang, block_id, clinic)
+    clinic = clinic or library.clinics[library.project.default_clinic]
+    review = library.block(library.source_language, block_id).review
     shown = [e for e in view.entries if only is None or e.item.id in only]
     keys = set(library.project.protected_keys(block_id))
 
@@ -96,6 +116,15 @@ def render_block(
         safety=block_id in library.project.protected,
         label=_labels(library, lang),
         mark=mark,
+        tel=(
+            (
+                library.project.languages[lang].number(clinic.emergency_number),
+                clinic.emergency_number,
+            )
+            if site
+            else None
+        ),
+        references=review.references if site and review else (),
     )
     return Markup(html.replace("\n\n", "\n"))
 

@@ -291,7 +291,13 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def macro_block(self, block_id: str, style: str = "default", level: int = 2) -> str:
         """A block as a Markdown heading (so it reaches the table of contents) and its HTML."""
         html = render_block(
-            self.library, self.lang, block_id, clinic=self.clinic, style=style, heading_level=0
+            self.library,
+            self.lang,
+            block_id,
+            clinic=self.clinic,
+            style=style,
+            heading_level=0,
+            site=True,
         )
         if not level:
             return str(html)
