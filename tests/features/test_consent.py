@@ -90,7 +90,8 @@ def test_the_consent_form_is_a_pdf_form_with_every_field(lakeside_form) -> None:
         block: [item.id for item in library.content["en"][block].items]
         for block in ("contraindications", "precautions", "electrical-stimulation")
     }
-    assert {"lymphoedema", "heart-valve"} <= set(screening["precautions"])
+    assert "lymphoedema" in screening["contraindications"]
+    assert "heart-valve" in screening["precautions"]
     assert {"pacemaker", "epilepsy"} <= set(screening["electrical-stimulation"])
     for block, ids in screening.items():
         for item_id in ids:
