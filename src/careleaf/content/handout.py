@@ -14,6 +14,16 @@ Signer = Literal["patient", "clinician", "interpreter", "guardian"]
 PatientField = Literal[
     "patient-name", "date-of-birth", "current-medicines", "treatment-area", "anything-else"
 ]
+# What each signer writes besides a name, a signature and a date (its label's id).
+SIGNER_DETAILS = {
+    "clinician": "clinician-registration",
+    "interpreter": "interpreter-language",
+    "guardian": "guardian-relationship",
+}
+# The labels a signed form needs for its dates (each date says its format).
+DATE_LABELS = ("date", "day", "month", "year")
+# The labels of a handout with a clinic copy and a patient copy.
+COPY_LABELS = ("clinic-copy", "patients-copy", "signed-copy", "consent-course")
 
 
 class Section(Strict):
@@ -24,6 +34,11 @@ class Section(Strict):
     clinic_items: Annotated[bool, StrictType()] = Field(
         default=False,
         description="Only the items the clinic switches on (`Clinic.switches`).",
+    )
+    part: Literal["clinic", "patient"] = Field(
+        default="clinic",
+        description="In a handout with copies, the copy that shows it (statements go with "
+        "the signatures; the patient copy repeats them, with what was filled in).",
     )
     heading: Id | None = Field(
         default=None,
@@ -57,8 +72,10 @@ class Handout(Strict):
     fillable: Annotated[bool, StrictType()] = Field(
         default=False, description="A PDF form: answers, statements and fields can be filled in."
     )
-    patient_copy: Annotated[bool, StrictType()] = Field(
-        default=False, description="Say that the patient keeps a copy of it."
+    copies: Annotated[bool, StrictType()] = Field(
+        default=False,
+        description="A clinic copy (answers, statements and signatures, kept in the record) "
+        "and a patient copy (the sections marked `part: patient`, then what was signed).",
     )
 
     def sections_for(self, switches: frozenset[str]) -> tuple[Section, ...]:
@@ -67,8 +84,16 @@ class Handout(Strict):
 
     def labels(self) -> list[str]:
         """The labels this handout's template needs beyond the required ones."""
-        needed = list(self.patient_fields) + (["patients-copy"] if self.patient_copy else [])
+        needed = list(self.patient_fields) + (list(COPY_LABELS) if self.copies else [])
         needed += [section.heading for section in self.sections if section.heading]
         for who in self.signatures:
             needed += [f"{who}-name", f"{who}-signature"]
+            needed += [SIGNER_DETAILS[who]] if who in SIGNER_DETAILS else []
+        if self.dated:
+            needed += [label for label in DATE_LABELS if label not in needed]
         return needed
+
+    @property
+    def dated(self) -> bool:
+        """Whether it asks for a date (a signature's, a date of birth), which shows its format."""
+        return bool(self.signatures) or "date-of-birth" in self.patient_fields

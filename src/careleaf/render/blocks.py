@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,7 @@ from markupsafe import Markup, escape
 
 from careleaf.content.blocks import Block
 from careleaf.content.clinic import Clinic
+from careleaf.content.handout import SIGNER_DETAILS, Section
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
 from careleaf.content.project import protected_anchor, protected_key
@@ -61,6 +63,7 @@ def render_block(
     preview: bool = False,
     heading: str | None = None,
     site: bool = False,
+    anchors: bool = True,
 ) -> Markup:
     """Render one block in one language, through the shared item partial.
 
@@ -77,7 +80,9 @@ def render_block(
             (yes/no questions) or "statements" (tick boxes before each statement).
         heading_level: 1-6 for the block's title as a heading; 0 to leave the title out.
         form: for a fillable PDF: each screening question gets Yes/No form fields and each
-            statement a check box (named ``screening-<id>`` and ``statement-<id>``).
+            statement a check box (named ``screening-<block>-<item>`` and
+            ``statement-<block>-<item>``: unique across blocks; a statement shown twice, in a
+            form's two copies, is one field).
         only: the ids of the items to show (default: all).
         preview: for a preview: a translation held back (`careleaf.content.shown.held_back`)
             is shown, marked, beside the text shown instead.
@@ -85,6 +90,8 @@ def render_block(
             section's ``heading``).
         site: for the website: the emergency number is a ``tel:`` link, and the block's
             references (its sources) follow it.
+        anchors: mark protected fields (False for a second showing of the block in the
+            same document, whose ids would not be unique).
     """
     view = block_view(library, lang, block_id, clinic)
     clinic = clinic or library.clinics[library.project.default_clinic]
@@ -94,7 +101,7 @@ def render_block(
 
     def mark(name: str, item_id: str | None = None) -> Markup:
         key = protected_key(block_id, name, item_id)
-        if key not in keys:
+        if key not in keys or not anchors:
             return Markup("")
         return Markup(' data-protected="{}" id="{}"').format(key, protected_anchor(key))
 
@@ -188,16 +195,16 @@ def render_handout(
         preview: a notice for the footer of every page of a preview (`careleaf serve`).
     """
     handout = library.handouts[handout_id]
-    source = [
-        library.block(library.source_language, s.block)
-        for s in handout.sections_for(clinic.switches)
-    ]
+    # A section is left out for a clinic that does not switch it on (`when`/`unless`).
+    shown = handout.sections_for(clinic.switches)
+    source = [library.block(library.source_language, s.block) for s in shown]
     draft = any(block.is_draft for block in source)
     # Draft content shows no review date: only approved content has been reviewed.
     dates = [b.review.reviewed_on for b in source if b.review and b.review.reviewed_on]
     label = _labels(library, lang)
-    sections = [
-        render_block(
+
+    def block(section: Section, anchors: bool = True) -> Markup:
+        return render_block(
             library,
             lang,
             section.block,
@@ -207,10 +214,16 @@ def render_handout(
             only=clinic.switches if section.clinic_items else None,
             heading=section.heading,
             preview=bool(preview),
+            anchors=anchors,
         )
-        # A section is left out for a clinic that does not switch it on (`when`/`unless`).
-        for section in handout.sections_for(clinic.switches)
-    ]
+
+    sections = [(section, block(section)) for section in shown]
+    # The patient copy of a form repeats what was confirmed, with the same fields.
+    signed_statements = (
+        [block(s, anchors=False) for s in shown if s.style == "statements" and s.part == "clinic"]
+        if handout.copies
+        else []
+    )
     template = environment().get_template("handout.html")
     return template.render(
         lang=lang,
@@ -219,9 +232,7 @@ def render_handout(
         title=library.handout_title(lang, handout_id),
         clinic=clinic,
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
-        keywords=[
-            block_title(library, lang, s.block) for s in handout.sections_for(clinic.switches)
-        ],
+        keywords=[block_title(library, lang, s.block) for s in shown],
         version=library.project.content_version,
         reviewed_on=min(dates).isoformat() if dates and not draft else "",
         draft=draft,
@@ -234,12 +245,22 @@ def render_handout(
         qr_svg=Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)),
         page_css=Markup(_page_css(clinic, label("page"), label("of"))),
         sections=sections,
+        signed_statements=signed_statements,
+        signer_details=SIGNER_DETAILS,
+        date_pattern=date_pattern(clinic, label) if handout.dated else "",
         label=label,
     )
 
 
 def _labels(library: Library, lang: str):  # noqa: ANN202 (a small closure)
     return lambda label_id: library.label(lang, label_id)
+
+
+def date_pattern(clinic: Clinic, label: Callable[[str], str]) -> str:
+    """How a date is written at the clinic, in the language of ``label`` ("DD/MM/YYYY",
+    "DD/MM/AAAA"...): what each date field of a form shows."""
+    parts = {"DD": label("day"), "MM": label("month"), "YYYY": label("year")}
+    return re.sub("DD|MM|YYYY", lambda match: parts[match.group(0)], clinic.date_format)
 
 
 def _page_css(clinic: Clinic, page_word: str, of_word: str) -> str:

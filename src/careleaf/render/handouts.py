@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import re
@@ -9,19 +10,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 import pypdfium2
 import weasyprint
 from lxml import html as lxml_html
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from careleaf.compat import mark_actual_text
 from careleaf.content.clinic import Clinic
 from careleaf.content.model import Library
 from careleaf.errors import BuildError, logged_messages
 from careleaf.options import BuildOptions
 from careleaf.render.blocks import render_handout
 from careleaf.render.fonts import uncovered
-from careleaf.verify.readback import PDFIUM
+from careleaf.render.form_fields import finish_form
+from careleaf.verify.readback import PDFIUM, complex_scripts
 
 THUMBNAIL_WIDTH = 300
 
@@ -53,10 +57,17 @@ class ConfinedFetcher(URLFetcher):
 # Handouts are PDF/UA; a fillable one is also a PDF form. Part of the cache key.
 PDF_VARIANT = "pdf/ua-1"
 # The project's stylesheets a handout uses; parsed once per renderer, not once per document.
-STYLESHEETS = ("fonts/fonts.css", "handouts/print.css")
+STYLESHEETS = ("fonts/fonts.css", "handouts/print.css", "handouts/form.css")
 # WeasyPrint loads a font face from its first source it can read. WOFF2 (for browsers) must be
 # decompressed on every load, about three times the cost of TrueType: print takes the TTF.
 _WOFF2_SOURCE = re.compile(r'url\("[^"]*\.woff2"\)\s*format\("woff2"\)\s*,\s*')
+
+
+def needs_actual_text(text: str) -> bool:
+    """Whether a run of text is written with its text as /ActualText: Bengali, which would
+    otherwise extract as its glyphs' ToUnicode map spells it, with letters out of order or
+    missing (`careleaf.compat.mark_actual_text`). Arabic extracts right as it is."""
+    return "Bengali" in complex_scripts(text)
 
 
 class Renderer:
@@ -69,6 +80,7 @@ class Renderer:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        mark_actual_text(needs_actual_text)
         self.font_config = FontConfiguration()
         self.stylesheets: list[weasyprint.CSS] = []
         # A stylesheet's warnings (an unknown property, a font not found) come while it is
@@ -127,8 +139,20 @@ class Renderer:
             )
         data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_forms=fillable)
         assert data is not None  # no target: WeasyPrint returns the bytes
+        if fillable:
+            data = _finished_form(data, where)
         anchors = sorted({name for page in document.pages for name in page.anchors})
         return Rendered(data, pages, tuple(anchors))
+
+
+def _finished_form(data: bytes, where: str) -> bytes:
+    """The PDF with its form finished (`careleaf.render.form_fields.finish_form`), written
+    again deterministically: the same bytes for the same input (the build caches by digest)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        finish_form(pdf, where)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

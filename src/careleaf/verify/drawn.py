@@ -181,16 +181,21 @@ class DrawnPdf:
         return None, _compare_key(spelled, text)[: len(normalise(text)) + 10]
 
     def targets(self, text: str, near: Sequence[Glyph]) -> set[str]:
-        """The forms an item's text may take in the text of the glyphs that draw it: in a
-        complex script, as shaped in the font that draws that script among the glyphs
-        ``near`` it (`careleaf.verify.shaping.shaped_text`)."""
-        if not complex_scripts(text):
-            return {normalise(text)}
-        # Shape each run of a complex script in the font that draws that script here.
-        fonts = [self.fonts[g.font] for g in near if g.font in self.fonts and script_of(g.char)]
+        """The forms an item's text may take in the text of the glyphs that draw it: Bengali
+        as it is (each run of it carries its text as /ActualText, which pdfium extracts, and
+        `careleaf.verify.actual_text` proves true to the glyphs); Arabic as shaped in the
+        font that draws it among the glyphs ``near`` it (`careleaf.verify.shaping.shaped_text`)."""
+        if not complex_scripts(text) - {"Bengali"}:
+            return {_compare_key(normalise(text), text)}
+        # Shape each run of Arabic in the font that draws that script here.
+        fonts = [
+            self.fonts[g.font]
+            for g in near
+            if g.font in self.fonts and script_of(g.char) not in (None, "Bengali")
+        ]
         shaped = []
         for run, is_complex in _runs(normalise(text)):
-            font = fonts[0] if is_complex and fonts else None
+            font = fonts[0] if is_complex and fonts and "Arabic" in complex_scripts(run) else None
             shaped.append(shaped_text(font, run) if font else run)
         forms = {"".join(shaped)}
         return {_compare_key(form, text) for form in forms}

@@ -103,11 +103,6 @@ def complex_scripts(text: str) -> set[str]:
     return {script for script in map(script_of, set(text)) if script}
 
 
-def has_complex_script(text: str) -> bool:
-    """True when the text holds any Bengali or Arabic character."""
-    return bool(complex_scripts(text))
-
-
 def plain_tokens(text: str) -> list[str]:
     """The runs of letters and digits of a text that are not in a complex script.
 
