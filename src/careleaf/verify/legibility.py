@@ -14,8 +14,10 @@ from careleaf.content.colour import contrast
 from careleaf.verify.glyphs import Glyph, text_objects
 from careleaf.verify.shaping import FontFacts
 
-# The smallest text a patient is expected to read, in points, and the contrast for body text.
-MIN_FONT_PT = 6.0
+# The smallest text a patient must read (protected text, in every edition), in points: the
+# clear-print floor (body text 12 pt or more, nothing a patient must read below 11 pt), and
+# the contrast for body text.
+MIN_FONT_PT = 11.0
 MIN_CONTRAST = 4.5
 # Pixels per point when an item's box is rasterised: a 10 pt stem is then more than 2 pixels
 # wide, so each glyph has pixels fully inside it.
