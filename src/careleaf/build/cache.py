@@ -22,6 +22,7 @@ from typing import Any
 import weasyprint
 
 from careleaf.content.model import Library
+from careleaf.render import fill as fill_module
 from careleaf.render import handouts as pdf_module
 from careleaf.render.handouts import PDF_VARIANT, STYLESHEETS, THUMBNAIL_WIDTH, HandoutJob, Rendered
 
@@ -57,6 +58,7 @@ def renderer_digest(root: Path) -> str:
         PDF_VARIANT,
         str(THUMBNAIL_WIDTH),
         Path(pdf_module.__file__).read_text(encoding="utf-8"),
+        Path(fill_module.__file__).read_text(encoding="utf-8"),
     ):
         digest.update(part.encode() + b"\0")
     root = Path(root)

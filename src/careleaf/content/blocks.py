@@ -93,6 +93,8 @@ REQUIRED_LABELS = (
     "not-found-help",
     "home",
     "page-address",
+    "large-print",
+    "call-the-clinic",
 )
 
 

@@ -13,10 +13,12 @@ from markupsafe import Markup
 
 from careleaf.content.blocks import Block
 from careleaf.content.clinic import Clinic
+from careleaf.content.handout import EDITIONS
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
 from careleaf.content.project import protected_anchor, protected_key
 from careleaf.content.shown import Entry, Field, entries, shown_fields
+from careleaf.render.fill import ContentArea, points
 
 
 @cache
@@ -63,6 +65,7 @@ def render_block(
         only: the ids of the items to show (default: all).
     """
     view = block_view(library, lang, block_id, clinic)
+    clinic = clinic or library.clinics[library.project.default_clinic]
     shown = [e for e in view.entries if only is None or e.item.id in only]
     keys = set(library.project.protected_keys(block_id))
 
@@ -85,6 +88,8 @@ def render_block(
         safety=block_id in library.project.protected,
         label=_labels(library, lang),
         mark=mark,
+        emergency_number=clinic.emergency_number,
+        phone=clinic.phone,
     )
     return Markup(html.replace("\n\n", "\n"))
 
@@ -124,6 +129,7 @@ def render_handout(
     url: str,
     created: str,
     *,
+    edition: str = EDITIONS[0],
     overdue: bool = False,
     preview: str = "",
 ) -> str:
@@ -136,6 +142,8 @@ def render_handout(
         clinic: the clinic whose brand, contact details and paper the handout carries.
         url: this handout's page on the clinic's website, for the QR code and its link.
         created: ISO 8601 date-time written as the PDF's creation and modification date.
+        edition: `careleaf.content.handout.EDITIONS`: the large-print edition is the same
+            document with the class ``edition-large-print`` on its root (handouts/print.css).
         overdue: its content is past its review date (published with --allow-overdue): the
             handout says so.
         preview: a notice for the footer of every page of a preview (`careleaf serve`).
@@ -146,6 +154,17 @@ def render_handout(
     # Draft content shows no review date: only approved content has been reviewed.
     dates = [b.review.reviewed_on for b in source if b.review and b.review.reviewed_on]
     label = _labels(library, lang)
+    shown = [
+        section
+        for section in handout.sections
+        # A section of the clinic's statements is left out when it switches none on.
+        if not (section.clinic_items and not clinic.consent_statements)
+    ]
+    # The leading sections whose blocks must be on page 1 come before the patient's fields.
+    prominence = library.project.placement.prominence
+    first = 0
+    while first < len(shown) and (rule := prominence.get(shown[first].block)) and rule.first_page:
+        first += 1
     sections = [
         render_block(
             library,
@@ -156,15 +175,14 @@ def render_handout(
             form=handout.fillable,
             only=clinic.consent_statements if section.clinic_items else None,
         )
-        for section in handout.sections
-        # A section of the clinic's statements is left out when it switches none on.
-        if not (section.clinic_items and not clinic.consent_statements)
+        for section in shown
     ]
     template = environment().get_template("handout.html")
     return template.render(
         lang=lang,
         direction=library.project.languages[lang].direction,
         handout=handout,
+        edition=edition,
         title=library.handout_title(lang, handout_id),
         clinic=clinic,
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
@@ -179,8 +197,9 @@ def render_handout(
         created=created,
         url=url,
         qr_svg=Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)),
-        page_css=Markup(_page_css(clinic, label("page"), label("of"))),
-        sections=sections,
+        page_css=Markup(_page_css(clinic, edition, label("page"), label("of"))),
+        first_sections=sections[:first],
+        sections=sections[first:],
         label=label,
     )
 
@@ -189,7 +208,19 @@ def _labels(library: Library, lang: str):  # noqa: ANN202 (a small closure)
     return lambda label_id: library.label(lang, label_id)
 
 
-def _page_css(clinic: Clinic, page_word: str, of_word: str) -> str:
+# The room below a page's content for the running footer, on top of the clinic's margin, in
+# each edition: four lines of its text (11pt; in large print 14.7pt).
+FOOTER_ROOM_MM = {"standard": 19, "large-print": 25}
+
+
+def content_area(clinic: Clinic, edition: str) -> ContentArea:
+    """The top and bottom margins of the clinic's handout pages in an edition (`_page_css`),
+    in points."""
+    margin = points(clinic.margin)
+    return ContentArea(margin, margin + points(f"{FOOTER_ROOM_MM[edition]}mm"))
+
+
+def _page_css(clinic: Clinic, edition: str, page_word: str, of_word: str) -> str:
     """Paper, margins, brand colours and the "Page N of M" words for one handout.
 
     Clinic values are validated (#rrggbb, A4/Letter, lengths); the words are CSS-escaped.
@@ -197,7 +228,7 @@ def _page_css(clinic: Clinic, page_word: str, of_word: str) -> str:
     return (
         f":root {{ --primary: {clinic.colors.primary}; --accent: {clinic.colors.accent}; }}\n"
         f"@page {{ size: {clinic.page_size}; margin: {clinic.margin} {clinic.margin} "
-        f"calc({clinic.margin} + 6mm);\n"
+        f"calc({clinic.margin} + {FOOTER_ROOM_MM[edition]}mm);\n"
         f"  @bottom-right {{ content: {css_string(page_word + ' ')} counter(page) "
         f"{css_string(' ' + of_word + ' ')} counter(pages); }} }}\n"
     )
