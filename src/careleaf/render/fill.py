@@ -65,7 +65,9 @@ def fits(pages: int, fill: float) -> list[float]:
     boxes, rules and gaps that do not scale make the change smaller, hence the margins)."""
     spread = max(pages - 1 + fill, 1.0)
     shrink, grow = fill / spread, max(MIN_LAST_PAGE_FILL - fill, 0.0) / spread
-    tries = [1 - 1.5 * shrink, 1 - 2.5 * shrink, 1 + 1.5 * grow, 1 + 2.5 * grow]
-    tries += [1 - 4 * shrink, 1 + 4 * grow]
+    tries = [1 - 1.5 * shrink, 1 - 2.5 * shrink]
+    # Growing moves whole lines and unbreakable boxes (a signature grid) onto the last page
+    # only once they no longer fit before it: larger steps, as far as the range allows.
+    tries += [1 + factor * grow for factor in (1.5, 3, 5, 8)] + [1 - 4 * shrink, FIT_RANGE[1]]
     low, high = FIT_RANGE
     return list(dict.fromkeys(round(fit, 3) for fit in tries if low <= fit <= high and fit != 1))
