@@ -17,6 +17,9 @@ MIN_LAST_PAGE_FILL = 0.4
 # last page's lines back onto the pages before; looser spacing spreads the text over the pages
 # it has. The type itself is never made smaller.
 FIT_RANGE = (0.9, 1.3)
+# The scales tried after those worked out from the last page, and how many layouts at most.
+SWEEP = (1.05, 1.1, 1.15, 1.2, 1.3, 0.95)
+MAX_FITS = 9
 # Points in each unit a clinic's margin may be given in (`careleaf.content.clinic.Length`).
 _POINTS = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
 
@@ -66,8 +69,10 @@ def fits(pages: int, fill: float) -> list[float]:
     spread = max(pages - 1 + fill, 1.0)
     shrink, grow = fill / spread, max(MIN_LAST_PAGE_FILL - fill, 0.0) / spread
     tries = [1 - 1.5 * shrink, 1 - 2.5 * shrink]
-    # Growing moves whole lines and unbreakable boxes (a signature grid) onto the last page
-    # only once they no longer fit before it: larger steps, as far as the range allows.
-    tries += [1 + factor * grow for factor in (1.5, 3, 5, 8)] + [1 - 4 * shrink, FIT_RANGE[1]]
+    # Growing moves whole lines and unbreakable boxes (an item, a signature grid) onto the last
+    # page only once they no longer fit before it: larger steps, then a sweep of the range.
+    tries += [1 + factor * grow for factor in (1.5, 3, 5)] + [1 - 4 * shrink]
+    tries += [*SWEEP]
     low, high = FIT_RANGE
-    return list(dict.fromkeys(round(fit, 3) for fit in tries if low <= fit <= high and fit != 1))
+    fitting = [round(fit, 3) for fit in tries if low <= fit <= high and round(fit, 3) != 1]
+    return list(dict.fromkeys(fitting))[:MAX_FITS]
