@@ -26,6 +26,15 @@ CLINICS = ("example", "lakeside")
 BODY = {"standard": 12.0, LARGE_PRINT: 16.0}
 
 
+def size_in_points(text: pypdfium2.PdfTextPage, index: int) -> float:
+    """A character's font size as drawn: in text space, scaled by its text object's matrix
+    (WeasyPrint draws in CSS pixels, which the matrix makes points)."""
+    matrix = raw.FS_MATRIX()
+    raw.FPDFPageObj_GetMatrix(raw.FPDFText_GetTextObject(text.raw, index), matrix)
+    scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+    return float(raw.FPDFText_GetFontSize(text.raw, index) * scale)
+
+
 def drawn(path: Path) -> tuple[list[list[tuple[str, float]]], dict[str, int]]:
     """Each page's characters with their font sizes, and each named destination's page."""
     document = pypdfium2.PdfDocument(str(path))
@@ -34,7 +43,7 @@ def drawn(path: Path) -> tuple[list[list[tuple[str, float]]], dict[str, int]]:
         text = page.get_textpage()
         pages.append(
             [
-                (chr(raw.FPDFText_GetUnicode(text.raw, i)), raw.FPDFText_GetFontSize(text.raw, i))
+                (chr(raw.FPDFText_GetUnicode(text.raw, i)), size_in_points(text, i))
                 for i in range(text.count_chars())
                 if not raw.FPDFText_IsGenerated(text.raw, i)
             ]
@@ -69,6 +78,7 @@ def test_warnings_first_in_clear_or_large_print(all_clinics: Path, clinic: str, 
             body = sizes.most_common(1)[0][0]
             assert body >= BODY[edition], where
             assert min(sizes) >= 11.0, f"{where}: text at {min(sizes)} pt"
+            assert max(sizes) < 40, f"{where}: text at {max(sizes)} pt: sizes not in points?"
             assert destinations[first_item] == 0 and destinations[emergency] == 0, where
             first = "".join(char for char, _size in pages[0])
             at = first.index(number)

@@ -60,7 +60,8 @@ def legibility_failures(
     if modes & _INVISIBLE_MODES:
         failures.append(f"drawn in an invisible text render mode ({min(modes)})")
     small = min(g.size for g in glyphs)
-    if small < MIN_FONT_PT:
+    # (A hundredth of a point spares the rounding of sizes drawn in pixels: 11pt is 14.67px.)
+    if small + 0.01 < MIN_FONT_PT:
         failures.append(f"font size {small:.1f} pt (at least {MIN_FONT_PT} pt)")
     alphas = {_fill_alpha(obj) for obj in objects}
     if min(alphas) < 255:
