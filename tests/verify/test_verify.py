@@ -710,6 +710,7 @@ def test_a_selection_bug_in_the_renderer_is_seen_by_the_verifier(
     site = tmp_path / "site"
     make_site(sample[0], site)
     assert failing(verify(site, sample[0])) == {
+        "bn/handouts/large-print/sheet.pdf": [PNEUMO],
         "bn/handouts/sheet.pdf": [PNEUMO],
         "bn/safety/index.html": [PNEUMO],
     }
@@ -735,7 +736,7 @@ def test_cli_lists_every_output(project: Path, site: Path) -> None:
         "duplicated",
     ]
     assert [line.split()[0] for line in lines[2:12]] == OUTPUTS
-    assert lines[-1] == ("OK: 8 outputs checked (6 pages, 2 PDFs) in 2 languages for clinic 'demo'")
+    assert lines[-1] == ("OK: 10 outputs checked (6 pages, 4 PDFs) in 2 languages for clinic 'demo'")
 
 
 def test_cli_json_and_exit_1(project: Path, site: Path) -> None:
@@ -743,14 +744,14 @@ def test_cli_json_and_exit_1(project: Path, site: Path) -> None:
     result = run(project, str(site), "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["ok"] is False and len(report["rows"]) == 8
+    assert report["ok"] is False and len(report["rows"]) == len(OUTPUTS)
     bad = [r for r in report["rows"] if not r["ok"]]
     assert [(r["output"], r["missing"], r["lang"], r["clinic"]) for r in bad] == [
         ("safety/index.html", [BRUISING_F, BRUISING], "en", CLINIC)
     ]
     table = format_table(verify(site, project))
     assert f"safety/index.html: {BRUISING}: not found" in table
-    assert table.splitlines()[-1].startswith("FAILED: 8 outputs checked")
+    assert table.splitlines()[-1].startswith("FAILED: 10 outputs checked")
 
 
 def test_cli_default_site_dir_is_site_in_the_working_directory(

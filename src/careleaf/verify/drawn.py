@@ -94,10 +94,6 @@ class DrawnPdf:
             return [failure]
         return ["not drawn at its named destination", *self._legibility(elsewhere)]
 
-    def pages(self) -> list[list[Glyph]]:
-        """The glyphs of every page (`glyphs`)."""
-        return [self.glyphs(index) for index in range(len(self.doc))]
-
     def glyphs(self, index: int) -> list[Glyph]:
         """The glyphs page ``index`` draws, in the order it draws them
         (`careleaf.verify.glyphs.page_glyphs`)."""

@@ -60,12 +60,13 @@ class PrintRules:
         return cls(BODY_MIN_PT[edition], tuple(first_page), emergency)
 
 
-def body_size(pages: Iterable[Sequence[Glyph]]) -> float:
-    """The body text size of a document, in points: the size most of its glyphs are drawn at
-    (to a tenth of a point; whitespace and generated characters aside)."""
+def body_size(texts: Iterable[Sequence[Glyph]]) -> float:
+    """The body text size of some texts' glyphs (a handout's protected items), in points: the
+    size most of them are drawn at (to a tenth of a point; whitespace and generated characters
+    aside)."""
     counts = Counter(
         round(glyph.size, 1)
-        for glyphs in pages
+        for glyphs in texts
         for glyph in glyphs
         if not glyph.generated and glyph.char.strip()
     )
