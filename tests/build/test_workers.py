@@ -53,9 +53,10 @@ def test_an_unchanged_handout_is_copied_and_a_changed_one_rendered_again(
     )
     library = load_library(project)
     showing = sorted(
-        f"example/es/{h}"
+        f"example/es/{folder}{h}"
         for h, handout in library.handouts.items()
         if any(s.block == "side-effects" for s in handout.sections)
+        for folder in ("", "large-print/")
     )
     assert showing
     entries, rendered = render(project, cache, jobs=1)
@@ -121,7 +122,7 @@ def test_each_handout_a_worker_renders_is_reported_while_this_process_is_busy(
             time.sleep(0.05)
         heard = rendered() > 0
     assert heard
-    assert rendered() == 3 * len(library.handouts)
+    assert rendered() == 3 * len(library.handouts) * 2  # two editions
 
 
 def test_a_changed_stylesheet_renders_every_handout_again(project: Path, tmp_path: Path) -> None:
