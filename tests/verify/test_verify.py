@@ -736,7 +736,9 @@ def test_cli_lists_every_output(project: Path, site: Path) -> None:
         "duplicated",
     ]
     assert [line.split()[0] for line in lines[2:12]] == OUTPUTS
-    assert lines[-1] == ("OK: 10 outputs checked (6 pages, 4 PDFs) in 2 languages for clinic 'demo'")
+    assert lines[-1] == (
+        "OK: 10 outputs checked (6 pages, 4 PDFs) in 2 languages for clinic 'demo'"
+    )
 
 
 def test_cli_json_and_exit_1(project: Path, site: Path) -> None:
