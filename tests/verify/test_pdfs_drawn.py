@@ -16,6 +16,7 @@ from conftest import REPO
 from careleaf.verify.actual_text import marked_runs, untrue_runs
 from careleaf.verify.drawn import DrawnPdf
 from careleaf.verify.readback import locate, normalise
+from careleaf.verify.readback_pdf import pdf_items
 from careleaf.verify.shaping import parse_to_unicode, pdf_fonts
 
 HANDOUT = "handouts/aftercare.pdf"
@@ -205,8 +206,8 @@ def test_each_pdf_damage_is_named_with_its_property(
     damage, words = DAMAGES[name]
     copy = tmp_path / "aftercare.pdf"
     shutil.copy2(handout, copy)
-    with DrawnPdf(copy, REPO) as drawn:
-        page = drawn.destinations[locate(ITEM)[1]][0]  # where the item is, not page 1
+    # The page the item is drawn on (the warning box, first, may push it off page 1).
+    page = pdf_items(copy).destinations[locate(ITEM)[1]]
     with pikepdf.open(copy) as pdf:
         stream = Stream(pdf, page)
         damage(stream)

@@ -23,6 +23,7 @@ import weasyprint
 
 from careleaf import compat
 from careleaf.content.model import Library
+from careleaf.render import fill as fill_module
 from careleaf.render import form_fields
 from careleaf.render import handouts as pdf_module
 from careleaf.render.handouts import PDF_VARIANT, STYLESHEETS, THUMBNAIL_WIDTH, HandoutJob, Rendered
@@ -59,10 +60,11 @@ def renderer_digest(root: Path) -> str:
         version("pikepdf"),  # writes the finished form
         PDF_VARIANT,
         str(THUMBNAIL_WIDTH),
-        # The renderer, the form it finishes and its hook into WeasyPrint's drawing.
+        # The renderer, its relayout to fill the last page, the form it finishes and its hook
+        # into WeasyPrint's drawing.
         *(
             Path(str(m.__file__)).read_text(encoding="utf-8")
-            for m in (pdf_module, form_fields, compat)
+            for m in (pdf_module, fill_module, form_fields, compat)
         ),
     ):
         digest.update(part.encode() + b"\0")

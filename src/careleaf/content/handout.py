@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -24,6 +25,12 @@ SIGNER_DETAILS = {
 DATE_LABELS = ("date", "day", "month", "year")
 # The labels of a handout with a clinic copy and a patient copy.
 COPY_LABELS = ("clinic-copy", "patients-copy", "signed-copy", "consent-course")
+# Every handout comes in each edition, from the same blocks: clear print (body text 12 pt or
+# more) and large print (16 pt or more), the latter in a folder of its own beside the first.
+EDITIONS = ("standard", "large-print")
+LARGE_PRINT = "large-print"
+# Where a language's handouts are published, inside its folder of the site.
+PUBLISHED_DIR = "handouts"
 
 
 class Section(Strict):
@@ -64,6 +71,12 @@ class Handout(Strict):
     id: Id
     path: str
     max_pages: Annotated[int, StrictType()] = Field(ge=1, le=20)
+    large_print_max_pages: Annotated[int, StrictType()] | None = Field(
+        default=None,
+        ge=1,
+        le=40,
+        description="The page limit of the large-print edition (default: twice max_pages).",
+    )
     sections: tuple[Section, ...] = Field(min_length=1)
     signatures: tuple[Signer, ...] = ()
     patient_fields: tuple[PatientField, ...] = Field(
@@ -82,6 +95,12 @@ class Handout(Strict):
         """The sections a clinic with these switches on shows (`Section.shown_for`)."""
         return tuple(s for s in self.sections if s.shown_for(switches))
 
+    def page_limit(self, edition: str) -> int:
+        """How many pages the handout may have in an edition (`EDITIONS`)."""
+        if edition == LARGE_PRINT:
+            return self.large_print_max_pages or 2 * self.max_pages
+        return self.max_pages
+
     def labels(self) -> list[str]:
         """The labels this handout's template needs beyond the required ones."""
         needed = list(self.patient_fields) + (list(COPY_LABELS) if self.copies else [])
@@ -97,3 +116,13 @@ class Handout(Strict):
     def dated(self) -> bool:
         """Whether it asks for a date (a signature's, a date of birth), which shows its format."""
         return bool(self.signatures) or "date-of-birth" in self.patient_fields
+
+
+def handout_path(handout_id: str, edition: str, suffix: str = ".pdf") -> str:
+    """Where a handout's edition goes inside its language's folder: ``handouts/<id>.pdf``, the
+    large-print edition ``handouts/large-print/<id>.pdf`` (``suffix``: ``.png`` for its
+    thumbnail)."""
+    folder = PurePosixPath(PUBLISHED_DIR)
+    if edition != EDITIONS[0]:
+        folder /= edition
+    return (folder / f"{handout_id}{suffix}").as_posix()

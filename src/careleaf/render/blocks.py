@@ -14,11 +14,20 @@ from markupsafe import Markup, escape
 
 from careleaf.content.blocks import Block
 from careleaf.content.clinic import Clinic
-from careleaf.content.handout import SIGNER_DETAILS, Section
+from careleaf.content.handout import EDITIONS, SIGNER_DETAILS, Section
 from careleaf.content.markup import to_html
 from careleaf.content.model import Library
 from careleaf.content.project import protected_anchor, protected_key
-from careleaf.content.shown import DRAFT_MARK, Entry, Field, entries, shown_field, shown_fields
+from careleaf.content.shown import (
+    DRAFT_MARK,
+    Entry,
+    Field,
+    emergency_number,
+    entries,
+    shown_field,
+    shown_fields,
+)
+from careleaf.render.fill import ContentArea, points
 
 
 @cache
@@ -96,6 +105,7 @@ def render_block(
     view = block_view(library, lang, block_id, clinic)
     clinic = clinic or library.clinics[library.project.default_clinic]
     review = library.block(library.source_language, block_id).review
+    number = emergency_number(library, lang, block_id, clinic)  # in the language's digits
     shown = [e for e in view.entries if only is None or e.item.id in only]
     keys = set(library.project.protected_keys(block_id))
 
@@ -121,14 +131,9 @@ def render_block(
         mark=mark,
         preview=preview,
         draft_mark=DRAFT_MARK,
-        tel=(
-            (
-                library.project.languages[lang].number(clinic.emergency_number),
-                clinic.emergency_number,
-            )
-            if site
-            else None
-        ),
+        emergency_number=number,
+        tel=(number, clinic.emergency_number) if site else None,
+        phone=clinic.phone,
         references=review.references if site and review else (),
     )
     return Markup(html.replace("\n\n", "\n"))
@@ -178,6 +183,7 @@ def render_handout(
     url: str,
     created: str,
     *,
+    edition: str = EDITIONS[0],
     overdue: bool = False,
     preview: str = "",
 ) -> str:
@@ -190,6 +196,8 @@ def render_handout(
         clinic: the clinic whose brand, contact details and paper the handout carries.
         url: this handout's page on the clinic's website, for the QR code and its link.
         created: ISO 8601 date-time written as the PDF's creation and modification date.
+        edition: `careleaf.content.handout.EDITIONS`: the large-print edition is the same
+            document with the class ``edition-large-print`` on its root (handouts/print.css).
         overdue: its content is past its review date (published with --allow-overdue): the
             handout says so.
         preview: a notice for the footer of every page of a preview (`careleaf serve`).
@@ -218,6 +226,18 @@ def render_handout(
         )
 
     sections = [(section, block(section)) for section in shown]
+    # The leading sections whose blocks must be on page 1 (careleaf.yml: placement.prominence)
+    # come first: before the patient's fields, and in a form in copies at the top of the
+    # patient copy (which comes first: handout.html), before its heading.
+    prominence = library.project.placement.prominence
+    first: list[tuple[Section, Markup]] = []
+    for section, html in sections:
+        if handout.copies and section.part != "patient":
+            continue
+        rule = prominence.get(section.block)
+        if not (rule and rule.first_page):
+            break
+        first.append((section, html))
     # The patient copy of a form repeats what was confirmed, with the same fields.
     signed_statements = (
         [block(s, anchors=False) for s in shown if s.style == "statements" and s.part == "clinic"]
@@ -229,6 +249,7 @@ def render_handout(
         lang=lang,
         direction=library.project.languages[lang].direction,
         handout=handout,
+        edition=edition,
         title=library.handout_title(lang, handout_id),
         clinic=clinic,
         logo=f"{Path(clinic.path).parent.as_posix()}/{clinic.logo}",
@@ -243,8 +264,9 @@ def render_handout(
         created=created,
         url=url,
         qr_svg=Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)),
-        page_css=Markup(_page_css(clinic, label("page"), label("of"))),
-        sections=sections,
+        page_css=Markup(_page_css(clinic, edition, label("page"), label("of"))),
+        first_sections=[html for _, html in first],
+        sections=[pair for pair in sections if pair not in first],
         signed_statements=signed_statements,
         signer_details=SIGNER_DETAILS,
         date_pattern=date_pattern(clinic, label) if handout.dated else "",
@@ -263,7 +285,19 @@ def date_pattern(clinic: Clinic, label: Callable[[str], str]) -> str:
     return re.sub("DD|MM|YYYY", lambda match: parts[match.group(0)], clinic.date_format)
 
 
-def _page_css(clinic: Clinic, page_word: str, of_word: str) -> str:
+# The room below a page's content for the running footer, on top of the clinic's margin, in
+# each edition: four lines of its text (11pt; in large print 14.7pt).
+FOOTER_ROOM_MM = {"standard": 19, "large-print": 25}
+
+
+def content_area(clinic: Clinic, edition: str) -> ContentArea:
+    """The top and bottom margins of the clinic's handout pages in an edition (`_page_css`),
+    in points."""
+    margin = points(clinic.margin)
+    return ContentArea(margin, margin + points(f"{FOOTER_ROOM_MM[edition]}mm"))
+
+
+def _page_css(clinic: Clinic, edition: str, page_word: str, of_word: str) -> str:
     """Paper, margins, brand colours and the "Page N of M" words for one handout.
 
     Clinic values are validated (#rrggbb, A4/Letter, lengths); the words are CSS-escaped.
@@ -271,7 +305,7 @@ def _page_css(clinic: Clinic, page_word: str, of_word: str) -> str:
     return (
         f":root {{ --primary: {clinic.colors.primary}; --accent: {clinic.colors.accent}; }}\n"
         f"@page {{ size: {clinic.page_size}; margin: {clinic.margin} {clinic.margin} "
-        f"calc({clinic.margin} + 6mm);\n"
+        f"calc({clinic.margin} + {FOOTER_ROOM_MM[edition]}mm);\n"
         f"  @bottom-right {{ content: {css_string(page_word + ' ')} counter(page) "
         f"{css_string(' ' + of_word + ' ')} counter(pages); }} }}\n"
     )

@@ -19,10 +19,12 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from careleaf.compat import mark_actual_text
 from careleaf.content.clinic import Clinic
+from careleaf.content.handout import EDITIONS
 from careleaf.content.model import Library
 from careleaf.errors import BuildError, logged_messages
 from careleaf.options import BuildOptions
-from careleaf.render.blocks import render_handout
+from careleaf.render.blocks import content_area, render_handout
+from careleaf.render.fill import MIN_LAST_PAGE_FILL, ContentArea, fits, last_page_fill
 from careleaf.render.fonts import uncovered
 from careleaf.render.form_fields import finish_form
 from careleaf.verify.readback import PDFIUM, complex_scripts
@@ -108,14 +110,48 @@ class Renderer:
             )
 
     def render(
-        self, html: str, allowed: list[Path], *, fillable: bool, max_pages: int, where: str
+        self,
+        html: str,
+        allowed: list[Path],
+        *,
+        fillable: bool,
+        max_pages: int,
+        where: str,
+        area: ContentArea | None = None,
     ) -> Rendered:
         """Render one handout document.
 
+        With ``area`` (its pages' margins), a handout of more than one page whose last page
+        is less than `careleaf.render.fill.MIN_LAST_PAGE_FILL` full is laid out again with
+        its line spacing scaled (`careleaf.render.fill.fits`; the type keeps its size), and
+        the first layout whose last page is full enough is kept.
+
         Raises:
-            BuildError: naming ``where``, when WeasyPrint warns, a file is refused, or the
-                handout has more pages than ``max_pages``.
+            BuildError: naming ``where``, when WeasyPrint warns, a file is refused, the
+                handout has more pages than ``max_pages``, or no layout fills its last page
+                enough (saying how full it is).
         """
+        rendered, fill = self._render(html, allowed, fillable, where, area)
+        problem = _layout_problem(rendered.pages, fill, max_pages, where)
+        if problem and area is not None:
+            for fit in fits(rendered.pages, fill):
+                fitted = _fitted(html, fit)
+                again, fill_again = self._render(fitted, allowed, fillable, where, area)
+                if not _layout_problem(again.pages, fill_again, max_pages, where):
+                    return again
+        if problem:
+            raise BuildError(problem)
+        return rendered
+
+    def _render(
+        self,
+        html: str,
+        allowed: list[Path],
+        fillable: bool,
+        where: str,
+        area: ContentArea | None,
+    ) -> tuple[Rendered, float]:
+        """One layout of a handout, and how full its last page is (1.0 without ``area``)."""
         with logged_messages("weasyprint", logging.WARNING) as warnings:
             try:
                 document = weasyprint.HTML(
@@ -132,17 +168,32 @@ class Renderer:
                 raise BuildError(f"{where}: {error}") from None
         if self.css_warnings or warnings:
             raise BuildError(f"{where}: WeasyPrint: " + "; ".join(self.css_warnings + warnings))
-        pages = len(document.pages)
-        if pages > max_pages:
-            raise BuildError(
-                f"{where}: {pages} pages, but its definition allows at most {max_pages}"
-            )
         data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_forms=fillable)
         assert data is not None  # no target: WeasyPrint returns the bytes
         if fillable:
             data = _finished_form(data, where)
         anchors = sorted({name for page in document.pages for name in page.anchors})
-        return Rendered(data, pages, tuple(anchors))
+        fill = last_page_fill(data, area)[1] if area is not None else 1.0
+        return Rendered(data, len(document.pages), tuple(anchors)), fill
+
+
+def _layout_problem(pages: int, fill: float, max_pages: int, where: str) -> str:
+    """What is wrong with a handout's layout: too many pages, or a last page too empty."""
+    if pages > max_pages:
+        return f"{where}: {pages} pages, but its definition allows at most {max_pages}"
+    if pages > 1 and fill < MIN_LAST_PAGE_FILL:
+        return (
+            f"{where}: its last page (page {pages}) is {fill:.0%} full, at least "
+            f"{MIN_LAST_PAGE_FILL:.0%} is needed: tighten the layout or the text (not the type "
+            "size)"
+        )
+    return ""
+
+
+def _fitted(html: str, fit: float) -> str:
+    """A handout's HTML with its line spacing scaled by ``fit`` (the CSS variable --fit on its
+    root element, whose tag opens the document: handout.html)."""
+    return html.replace("<html ", f'<html style="--fit: {fit}" ', 1)
 
 
 def _finished_form(data: bytes, where: str) -> bytes:
@@ -174,6 +225,7 @@ class HandoutJob:
     fillable: bool
     max_pages: int
     where: str
+    area: ContentArea
 
 
 def handout_job(
@@ -184,20 +236,22 @@ def handout_job(
     url: str,
     created: str,
     *,
+    edition: str = EDITIONS[0],
     overdue: bool = False,
     preview: str = "",
 ) -> HandoutJob:
-    """The handout's HTML dated ``created``, checked for characters no shipped font can draw.
+    """The handout's HTML in ``edition`` dated ``created``, checked for characters no shipped
+    font can draw.
 
     Raises:
         BuildError: naming the handout, the language and the clinic, when a character has no
             glyph in the shipped fonts.
     """
-    where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}')"
+    print_edition = "" if edition == EDITIONS[0] else f", {edition}"
+    where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}'{print_edition})"
     root = library.root
-    html = render_handout(
-        library, handout_id, lang, clinic, url, created, overdue=overdue, preview=preview
-    )
+    what = (library, handout_id, lang, clinic, url, created)
+    html = render_handout(*what, edition=edition, overdue=overdue, preview=preview)
     text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
     missing = uncovered(text, root)
     if missing:
@@ -210,15 +264,21 @@ def handout_job(
         allowed=(root / "fonts", root / "handouts", root / Path(clinic.path).parent),
         # A fillable handout is a PDF form (WeasyPrint's form support: `appearance: auto`).
         fillable=definition.fillable,
-        max_pages=definition.max_pages,
+        max_pages=definition.page_limit(edition),
         where=where,
+        area=content_area(clinic, edition),
     )
 
 
 def render_job(renderer: Renderer, job: HandoutJob) -> Rendered:
     """Render a prepared handout with a renderer."""
     return renderer.render(
-        job.html, list(job.allowed), fillable=job.fillable, max_pages=job.max_pages, where=job.where
+        job.html,
+        list(job.allowed),
+        fillable=job.fillable,
+        max_pages=job.max_pages,
+        where=job.where,
+        area=job.area,
     )
 
 
@@ -230,10 +290,12 @@ def handout_pdf(
     url: str,
     target: Path,
     *,
+    edition: str = EDITIONS[0],
     overdue: bool = False,
     preview: str = "",
 ) -> int:
-    """Render one handout to a tagged PDF at ``target``; returns its page count.
+    """Render one handout, in ``edition``, to a tagged PDF at ``target``; returns its page
+    count.
 
     ``overdue`` and ``preview`` mark every page (see `render_handout`).
 
@@ -243,9 +305,8 @@ def handout_pdf(
             has more pages than its definition allows.
     """
     created = BuildOptions().created_date()
-    job = handout_job(
-        library, handout_id, lang, clinic, url, created, overdue=overdue, preview=preview
-    )
+    what = (library, handout_id, lang, clinic, url, created)
+    job = handout_job(*what, edition=edition, overdue=overdue, preview=preview)
     rendered = render_job(Renderer(library.root), job)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(rendered.data)

@@ -30,6 +30,7 @@ from careleaf.build.events import Event
 from careleaf.content.checks import check_project
 from careleaf.content.clinic import Clinic
 from careleaf.content.colour import require_readable
+from careleaf.content.handout import EDITIONS, handout_path
 from careleaf.content.load import load_library
 from careleaf.content.markup import markdown_text, template_free
 from careleaf.content.model import Library
@@ -352,7 +353,7 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     def macro_handout_link(self, handout_id: str, page: Page) -> str:
         """A download link to one handout's PDF, relative to the page."""
         title = self.library.handout_title(self.lang, handout_id)
-        href = get_relative_url(f"handouts/{handout_id}.pdf", page.url)
+        href = get_relative_url(handout_path(handout_id, EDITIONS[0]), page.url)
         label = self.library.label(self.lang, "download-pdf")
         return str(
             Markup(
@@ -366,22 +367,29 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
         rows = []
         for handout_id in self.library.handouts:
             title = self.library.handout_title(self.lang, handout_id)
-            pdf = get_relative_url(f"handouts/{handout_id}.pdf", page.url)
-            png = get_relative_url(f"handouts/{handout_id}.png", page.url)
+            pdf, large = (
+                get_relative_url(handout_path(handout_id, edition), page.url)
+                for edition in EDITIONS
+            )
+            png = get_relative_url(handout_path(handout_id, EDITIONS[0], ".png"), page.url)
             rows.append(
                 Markup(
                     '<div class="careleaf-handout" data-handout="{id}">'
                     '<a href="{pdf}"><img class="careleaf-thumb" src="{png}" alt="{title}" '
                     'width="150"></a><div><h2>{title}</h2><p>{detail}</p>'
-                    '<a class="md-button md-button--primary" href="{pdf}" download>{label}</a>'
+                    '<a class="md-button md-button--primary" href="{pdf}" download>{label}</a> '
+                    '<a class="md-button careleaf-large-print" href="{large}" download>'
+                    "{label}: {large_label}</a>"
                     "</div></div>"
                 ).format(
                     id=handout_id,
                     pdf=pdf,
+                    large=large,
                     png=png,
                     title=title.text,
                     detail=title.detail or "",
                     label=self.library.label(self.lang, "download"),
+                    large_label=self.library.label(self.lang, "large-print"),
                 )
             )
         return '<div class="careleaf-handouts">' + "".join(rows) + "</div>\n"

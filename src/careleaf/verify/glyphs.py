@@ -18,7 +18,7 @@ class Glyph:
     char: str
     box: tuple[float, float, float, float]  # left, bottom, right, top in points
     origin: tuple[float, float]  # where the glyph is drawn from (on its baseline)
-    size: float
+    size: float  # as drawn, in points: the font size times its text object's scale
     generated: bool
     obj: Any
     font: str
@@ -52,7 +52,8 @@ def page_glyphs(page: Any, text_page: Any, index: int) -> list[Glyph]:
         found.append(
             (
                 (order.get(address, len(order)), i),
-                chr(code) if code else "",
+                # pdfium's mark for a hyphen that ends a line (`readback.normalise`).
+                "-" if code == 2 else chr(code) if code else "",
                 (left.value, bottom.value, right.value, top.value),
                 (x.value, y.value),
                 raw.FPDFText_GetFontSize(text_page.raw, i),
@@ -64,9 +65,14 @@ def page_glyphs(page: Any, text_page: Any, index: int) -> list[Glyph]:
     _spread_marked_runs(page.raw, found)
     glyphs: list[Glyph] = []
     names: dict[int, str] = {}  # each text object's font, read once
-    for _order, char, box, origin, size, obj, address in found:
+    scales: dict[int, float] = {}  # and the scale its matrix draws it at
+    for _order, char, box, origin, font_size, obj, address in found:
         if address not in names:
             names[address] = _font_name(obj)
+            scales[address] = _scale(obj)
+        # pdfium gives the size in text space: WeasyPrint draws in CSS pixels, scaled to
+        # points by the matrix (0.75), so 12pt text has a text-space size of 16.
+        size = font_size * scales[address]
         if glyphs and not glyphs[-1].generated and abs(glyphs[-1].origin[1] - origin[1]) > 1:
             last = glyphs[-1]
             glyphs.append(
@@ -191,6 +197,15 @@ def _drawing_order(page: Any) -> dict[int, int]:
 
     walk(raw.FPDFPage_CountObjects(page), lambda i: raw.FPDFPage_GetObject(page, i))
     return order
+
+
+def _scale(obj: Any) -> float:
+    """How much a text object's matrix (with the page's transformations before it) scales
+    what it draws: the square root of its determinant's magnitude."""
+    matrix = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, matrix):
+        return 1.0
+    return float(abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5)
 
 
 def _font_name(obj: Any) -> str:

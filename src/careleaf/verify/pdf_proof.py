@@ -12,6 +12,7 @@ from careleaf.verify.actual_text import marked_runs, untrue_runs
 from careleaf.verify.drawn import DrawnPdf
 from careleaf.verify.expected import expected_items, known_items, same_language
 from careleaf.verify.manifest import Output, sha256
+from careleaf.verify.print_proof import PrintRules, body_size, print_failures
 from careleaf.verify.proofs import Proofs
 from careleaf.verify.readback import (
     PDFIUM,
@@ -30,13 +31,15 @@ from careleaf.verify.shaping import GlyphComparisons
 @dataclass(frozen=True)
 class PdfProof:
     """What proving a handout PDF checks it against, whatever its bytes: its language, the
-    handout's page limit and the protected items it must show. Plain data, so that a build's
-    worker process can prove a handout it has just rendered (`prove_pdf`)."""
+    handout's page limit, the protected items it must show and its print rules (body size,
+    what goes on page 1, the emergency number's size). Plain data, so that a build's worker
+    process can prove a handout it has just rendered (`prove_pdf`)."""
 
     lang: str
     max_pages: int | None
     expected: dict[str, str]
     known: tuple[str, ...]
+    rules: PrintRules
 
     @classmethod
     def of(
@@ -44,18 +47,22 @@ class PdfProof:
     ) -> PdfProof:
         """The proof of a PDF output (``expected``: its `expected_items`, if known)."""
         handout = library.handouts.get(output.handout or "")
+        edition = output.edition or "standard"
         if expected is None:
             expected = expected_items(library, output)[0]
         return cls(
             output.lang,
-            handout.max_pages if handout is not None else None,
+            handout.page_limit(edition) if handout is not None else None,
             expected,
             tuple(sorted(known_items(library, output.lang))),
+            PrintRules.of(library, output.clinic, edition, expected, output.lang),
         )
 
     def key(self, digest: str) -> str:
         """The memo key of this proof over a PDF of SHA-256 ``digest`` (`proofs`)."""
-        return Proofs.key("pdf", digest, self.lang, self.max_pages, self.expected, self.known)
+        return Proofs.key(
+            "pdf", digest, self.lang, self.max_pages, self.expected, self.known, repr(self.rules)
+        )
 
 
 def prove_pdf(
@@ -142,11 +149,20 @@ def _check_pdf(
     with PDFIUM, DrawnPdf(path, root, compared) as drawn:
         # Bengali is read from its runs' /ActualText: each must be what its glyphs draw.
         row.problems += untrue_runs(marked_runs(path), drawn.fonts)
-        for item_id, text in sorted(expected.items()):
-            failures = drawn.check(item_id, text, locate(item_id)[1])
-            if failures and item_id not in row.missing:
-                row.missing.append(item_id)
-            row.notes += [f"{item_id}: as drawn, {failure}" for failure in failures]
+        failures = {
+            item_id: drawn.check(item_id, text, locate(item_id)[1])
+            for item_id, text in sorted(expected.items())
+        }
+        # The body size is that of the safety content: the bulk of a handout's text, where
+        # the size of a short handout's furniture (header, footer, contacts) could outnumber it.
+        body = body_size(glyphs for glyphs in drawn.found.values() if glyphs)
+        problems, placed = print_failures(proof.rules, body, drawn.found)
+    row.problems += problems
+    for item_id, item_failures in sorted(failures.items()):
+        item_failures += placed.get(item_id, [])
+        if item_failures and item_id not in row.missing:
+            row.missing.append(item_id)
+        row.notes += [f"{item_id}: as drawn, {failure}" for failure in item_failures]
     row.missing.sort()
     if stood_in:
         row.check = SCRIPT_CHECK
