@@ -314,7 +314,7 @@ def test_check_refuses_a_stale_safety_item_as_the_build_does(project: Path) -> N
     output = refused(
         project,
         "content/es/side-effects.yml:",
-        "key items[1].source.frequency: item 'side-effects/bruising/frequency': Español (es): "
+        "key items[2].source.frequency: item 'side-effects/bruising/frequency': Español (es): "
         "safety item is stale: English changed from 'Common. About 1 in 13 sessions.' to "
         "'Common. About 1 in 3 sessions.'",
     )
