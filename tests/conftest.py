@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 # What every project needs besides its own content: the macros module, the theme overrides
 # and the fonts. Sample projects take them from the repository.
 SHARED = ("fonts", "macros", "overrides")
-SHARED_FILES = ("handouts/print.css",)
+SHARED_FILES = ("handouts/print.css", "handouts/form.css")
 # The protected safety items of the real project: they must reach every output.
 SIDE_EFFECTS = (
     "soreness",

@@ -68,3 +68,30 @@ def test_material_still_ships_one_search_worker_and_names_it_in_its_pages() -> N
     assert (templates / "base.html").read_text(encoding="utf-8").count(f'"{worker}"') == 1
     with pytest.raises(BuildError, match="not in the theme"):
         compat.material_search_worker((str(templates / "partials"),))
+
+
+def test_weasyprint_still_draws_text_with_draw_text_inside_a_marked_span() -> None:
+    import inspect
+
+    from weasyprint import draw
+    from weasyprint.pdf.stream import Stream
+
+    assert callable(draw.draw_text)
+    # Each text box is drawn inside `stream.marked(box, "Span")`, whose property list the
+    # hook adds /ActualText to.
+    assert "with stream.marked(child, 'Span'):" in inspect.getsource(draw.draw_inline_level)
+    assert "begin_marked_content" in inspect.getsource(Stream.marked)
+
+
+def test_marking_actual_text_wraps_weasyprint_once() -> None:
+    from weasyprint import draw
+
+    from careleaf.render.handouts import needs_actual_text
+
+    compat.mark_actual_text(needs_actual_text)
+    wrapped = draw.draw_text
+    compat.mark_actual_text(needs_actual_text)
+    assert draw.draw_text is wrapped and wrapped.careleaf_actual_text is needs_actual_text
+    # Another choice of runs would change every handout the process renders: refused.
+    with pytest.raises(ValueError, match="already marks /ActualText"):
+        compat.mark_actual_text(lambda text: True)

@@ -122,3 +122,44 @@ def replace_search_worker(html: str, material: str, careleaf: str) -> str:
             "search cannot replace it"
         )
     return html.replace(named, f'{careleaf}"')
+
+
+def mark_actual_text(marked: Callable[[str], bool]) -> None:
+    """Have WeasyPrint write the text of each run of text ``marked`` picks as the run's
+    ``/ActualText`` (PDF 32000-1, 14.9.4), so that copying, searching and screen readers get
+    that text in logical order, not what the glyphs' ToUnicode map spells (in Bengali, a
+    conjunct's glyph maps to one letter of its cluster, a vowel sign drawn first comes first).
+
+    WeasyPrint draws each text box (one line of an inline box) with the private
+    ``weasyprint.draw.draw_text``, inside the ``/Span <</MCID n>> BDC`` of its structure
+    element when the PDF is tagged: the box's text goes into that property list, or, untagged,
+    into a ``/Span`` of its own around the run. Installed once per process (the build's
+    workers are forked with it), for one ``marked``: installing another raises ValueError,
+    since every handout of the process would change. The same document gives the same bytes.
+    """
+    import pydyf
+    from weasyprint import draw
+
+    installed = getattr(draw.draw_text, "careleaf_actual_text", None)
+    if installed is not None:
+        if installed is not marked:
+            raise ValueError("WeasyPrint already marks /ActualText for other runs of text")
+        return
+    original = draw.draw_text
+
+    def draw_text(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
+        text = textbox.text
+        if not text.strip() or not marked(text):
+            return original(stream, textbox, *args, **kwargs)
+        ops = stream.stream
+        if len(ops) >= 3 and ops[-1] == b"BDC" and isinstance(ops[-2], pydyf.Dictionary):
+            ops[-2]["ActualText"] = pydyf.String(text)
+            return original(stream, textbox, *args, **kwargs)
+        stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(text)}))
+        try:
+            return original(stream, textbox, *args, **kwargs)
+        finally:
+            stream.end_marked_content()
+
+    draw_text.careleaf_actual_text = marked  # type: ignore[attr-defined]
+    draw.draw_text = draw_text

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from careleaf.build.plan import plan
+from careleaf.content.handout import EDITIONS
 from careleaf.content.load import load_library
 from careleaf.options import BuildOptions
 
@@ -14,7 +15,8 @@ from careleaf.options import BuildOptions
 def test_plan_has_every_clinic_language_and_handout_once(project: Path) -> None:
     library = load_library(project)
     units = plan(library, sorted(library.clinics))
-    assert len(units) == len(set(units)) == len(library.clinics) * 3 * len(library.handouts)
+    every = len(library.clinics) * 3 * len(library.handouts) * len(EDITIONS)
+    assert len(units) == len(set(units)) == every
     assert {u.lang for u in units} == {"en", "es", "bn"}
 
 

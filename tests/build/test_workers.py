@@ -38,7 +38,7 @@ def test_an_unchanged_handout_is_copied_and_a_changed_one_rendered_again(
     cache = Cache(tmp_path / "cache")
     # In worker processes first: every handout of every language is rendered.
     entries, rendered = render(project, cache, jobs=2)
-    assert len(rendered) == 9
+    assert len(rendered) == 18
     pooled = {unit.name: entry.pdf.read_bytes() for unit, entry in entries.items()}
 
     # Nothing changed: nothing is rendered.
@@ -53,9 +53,10 @@ def test_an_unchanged_handout_is_copied_and_a_changed_one_rendered_again(
     )
     library = load_library(project)
     showing = sorted(
-        f"example/es/{h}"
+        f"example/es/{folder}{h}"
         for h, handout in library.handouts.items()
         if any(s.block == "side-effects" for s in handout.sections)
+        for folder in ("", "large-print/")
     )
     assert showing
     entries, rendered = render(project, cache, jobs=1)
@@ -121,7 +122,7 @@ def test_each_handout_a_worker_renders_is_reported_while_this_process_is_busy(
             time.sleep(0.05)
         heard = rendered() > 0
     assert heard
-    assert rendered() == 3 * len(library.handouts)
+    assert rendered() == 3 * len(library.handouts) * 2  # two editions
 
 
 def test_a_changed_stylesheet_renders_every_handout_again(project: Path, tmp_path: Path) -> None:
@@ -159,10 +160,15 @@ def test_a_rendered_handout_is_proven_by_its_worker(project: Path, tmp_path: Pat
     entries = render_handouts(
         library, plan(library, ["example"]), Cache(tmp_path / "cache"), jobs=2, proofs=proofs
     )
-    assert len(proofs.fresh) == len(entries) == 9
+    assert len(proofs.fresh) == len(entries) == 18
     for unit, entry in entries.items():
         output = Output(
-            handout_file(library, unit), "pdf", unit.lang, unit.clinic, handout=unit.handout
+            handout_file(library, unit),
+            "pdf",
+            unit.lang,
+            unit.clinic,
+            handout=unit.handout,
+            edition=unit.edition,
         )
         key = PdfProof.of(library, output).key(sha256(entry.pdf))
         assert key in proofs.fresh and proofs.known(key) is not None, unit.name
@@ -236,7 +242,7 @@ def test_the_fork_server_is_stopped_once_the_handouts_are_rendered(
         stop_fork_server()
         assert fork_servers() == []
         # A later pool starts a server of its own.
-        assert len(render(project, Cache(tmp_path / "second"), jobs=2)[1]) == 9
+        assert len(render(project, Cache(tmp_path / "second"), jobs=2)[1]) == 18
         stop_fork_server()
 
 

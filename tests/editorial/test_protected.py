@@ -228,6 +228,26 @@ def test_a_placement_rule_must_name_what_exists(project: Path) -> None:
     )
 
 
+def test_a_prominence_rule_must_name_a_protected_block_with_what_it_asks_for(
+    project: Path,
+) -> None:
+    edit(
+        project / "careleaf.yml",
+        "  prominence:\n",
+        "  prominence:\n    aftercare: {first_page: true}\n"
+        "    side-effects: {emergency_scale: 2}\n",
+    )
+    refused(
+        project,
+        "careleaf.yml: key placement.prominence.aftercare: item 'aftercare': a prominence rule "
+        "names a block that is not protected",
+        "careleaf.yml: key placement.prominence.side-effects.emergency_scale: item "
+        "'side-effects': emergency_scale needs a block with an emergency instruction",
+    )
+    edit(project / "careleaf.yml", "emergency_scale: 2}", "emergency_scale: 0.5}")
+    assert check(project)[0] != 0
+
+
 def test_the_build_refuses_a_page_without_its_block(mini: Path) -> None:
     edit(mini / "docs/en/safety.md", '{{ block("contraindications") }}', "")
     with pytest.raises(BuildError) as caught:

@@ -29,7 +29,16 @@ def form(library, clinic: Clinic, lang: str = "en") -> BeautifulSoup:
 
 
 def fields(soup: BeautifulSoup) -> set[str]:
-    return {field["name"] for field in soup.select("input[name]")}
+    # Form fields are named `screening-<block>-<item>` and `statement-<block>-<item>`; long
+    # answers are text areas.
+    return {field["name"] for field in soup.select("input[name], textarea[name]")}
+
+
+# The screening questions of the electrical-stimulation block, as form fields.
+STIMULATION_SCREENING = {
+    "screening-electrical-stimulation-pacemaker",
+    "screening-electrical-stimulation-epilepsy",
+}
 
 
 def switched(library, **changes) -> Clinic:
@@ -40,9 +49,9 @@ def switched(library, **changes) -> Clinic:
 def test_electrical_stimulation_on_asks_consent_and_screens(library, lang: str) -> None:
     soup = form(library, switched(library, electrical_stimulation=True), lang)
     names = fields(soup)
-    assert {"screening-pacemaker", "screening-epilepsy"} <= names
-    assert "statement-electrical-stimulation" in names
-    assert "statement-no-electrical-stimulation" not in names
+    assert STIMULATION_SCREENING <= names
+    assert "statement-consent-statements-electrical-stimulation" in names
+    assert "statement-consent-statements-no-electrical-stimulation" not in names
     assert soup.select_one('[data-block="electrical-stimulation"]') is not None
 
 
@@ -50,9 +59,9 @@ def test_electrical_stimulation_on_asks_consent_and_screens(library, lang: str) 
 def test_electrical_stimulation_off_says_it_is_not_used(library, lang: str) -> None:
     soup = form(library, switched(library, electrical_stimulation=False), lang)
     names = fields(soup)
-    assert "statement-no-electrical-stimulation" in names
-    assert not {"screening-pacemaker", "screening-epilepsy"} & names
-    assert "statement-electrical-stimulation" not in names
+    assert "statement-consent-statements-no-electrical-stimulation" in names
+    assert not STIMULATION_SCREENING & names
+    assert "statement-consent-statements-electrical-stimulation" not in names
     assert soup.select_one('[data-block="electrical-stimulation"]') is None
     text = library.block(lang, "consent-statements").item("no-electrical-stimulation").text
     assert text in soup.get_text(" ")
@@ -62,11 +71,11 @@ def test_not_acupuncture_and_the_comparison_only_where_the_clinic_switches_them_
     library,
 ) -> None:
     off = form(library, switched(library, consent_statements=("written-consent",)))
-    assert "statement-not-acupuncture" not in fields(off)
+    assert "statement-consent-statements-not-acupuncture" not in fields(off)
     assert off.select_one('[data-block="dry-needling-vs-acupuncture"]') is None
     assert "not acupuncture" not in off.get_text(" ")
     on = form(library, switched(library, consent_statements=("written-consent", "not-acupuncture")))
-    assert "statement-not-acupuncture" in fields(on)
+    assert "statement-consent-statements-not-acupuncture" in fields(on)
     assert on.select_one('[data-block="dry-needling-vs-acupuncture"]') is not None
 
 
@@ -93,7 +102,7 @@ def test_the_screening_lists_drive_the_form(library) -> None:
     names = fields(form(library, library.clinics["example"]))
     for block in ("contraindications", "precautions"):
         for item in library.block("en", block).items:
-            assert f"screening-{item.id}" in names, item.id
+            assert f"screening-{block}-{item.id}" in names, item.id
     assert "anything-else" in names  # the free-text field
 
 

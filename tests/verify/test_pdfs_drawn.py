@@ -13,9 +13,11 @@ import pytest
 import weasyprint
 from conftest import REPO
 
+from careleaf.verify.actual_text import marked_runs, untrue_runs
 from careleaf.verify.drawn import DrawnPdf
 from careleaf.verify.readback import locate, normalise
-from careleaf.verify.shaping import parse_to_unicode
+from careleaf.verify.readback_pdf import pdf_items
+from careleaf.verify.shaping import parse_to_unicode, pdf_fonts
 
 HANDOUT = "handouts/aftercare.pdf"
 ITEM = "side-effects/pneumothorax/text"
@@ -204,8 +206,8 @@ def test_each_pdf_damage_is_named_with_its_property(
     damage, words = DAMAGES[name]
     copy = tmp_path / "aftercare.pdf"
     shutil.copy2(handout, copy)
-    with DrawnPdf(copy, REPO) as drawn:
-        page = drawn.destinations[locate(ITEM)[1]][0]  # where the item is, not page 1
+    # The page the item is drawn on (the warning box, first, may push it off page 1).
+    page = pdf_items(copy).destinations[locate(ITEM)[1]]
     with pikepdf.open(copy) as pdf:
         stream = Stream(pdf, page)
         damage(stream)
@@ -229,25 +231,29 @@ def test_a_changed_bengali_word_fails(real_site, tmp_path: Path) -> None:
     text = expected_text(project, "bn", BENGALI_ITEM)
     source = site / BENGALI_HANDOUT
     assert check(source, BENGALI_ITEM, text) == []
+    assert untrue_runs(marked_runs(source), pdf_fonts(source, REPO)) == []
     with DrawnPdf(source, REPO) as drawn:
         page = drawn.destinations[locate(BENGALI_ITEM)[1]][0]
-        target = next(iter(drawn.targets(text, drawn.glyphs(page))))
     with pikepdf.open(source) as pdf:
         stream = Stream(pdf, page)
-        start = stream.blocks(text, target)[0]
-        # Draw two glyphs of the item's first run the other way round: another word.
-        for j in range(start, stream.text_of(start)[1]):
-            operands, op = stream.ops[j]
-            if str(op) == "TJ":
-                parts = list(operands[0])
-                glyphs = [k for k, p in enumerate(parts) if isinstance(p, pikepdf.String)]
-                first, second = glyphs[0], glyphs[1]
-                parts[first], parts[second] = parts[second], parts[first]
-                stream.ops[j] = ([pikepdf.Array(parts)], op)
-                break
+        # The item's run carries its text as /ActualText, which pdfium reads instead of the
+        # glyphs: draw two of its glyphs the other way round (another word) under it.
+        start = next(
+            i
+            for i, (operands, op) in enumerate(stream.ops)
+            if str(op) == "BDC"
+            and "/ActualText" in operands[1]
+            and normalise(str(operands[1].ActualText)) == normalise(text)
+        )
+        j = next(j for j in range(start, len(stream.ops)) if str(stream.ops[j][1]) == "TJ")
+        parts = list(stream.ops[j][0][0])
+        glyphs = [k for k, p in enumerate(parts) if isinstance(p, pikepdf.String)]
+        first, second = glyphs[0], glyphs[1]
+        parts[first], parts[second] = parts[second], parts[first]
+        stream.ops[j] = ([pikepdf.Array(parts)], stream.ops[j][1])
         stream.save(tmp_path / "bn.pdf")
-    failures = check(tmp_path / "bn.pdf", BENGALI_ITEM, text)
-    assert any("text drawn" in failure for failure in failures), failures
+    problems = untrue_runs(marked_runs(tmp_path / "bn.pdf"), pdf_fonts(source, REPO))
+    assert len(problems) == 1 and "does not draw that text" in problems[0], problems
 
 
 def test_a_different_bengali_text_fails(real_site) -> None:

@@ -14,6 +14,7 @@ from conftest import REPO, copy_project, edit
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
+from careleaf import compat
 from careleaf.build.csp_pages import apply_policy, template_scripts, theme_templates
 from careleaf.cli.main import main
 from careleaf.content.load import load_library
@@ -21,6 +22,7 @@ from careleaf.content.pages import check_page
 from careleaf.content.shown import Entry, entries
 from careleaf.render import blocks as render_blocks
 from careleaf.render.blocks import render_block
+from careleaf.render.handouts import needs_actual_text
 from careleaf.site.engine import build_site
 from careleaf.verify.expected import expected_items
 from careleaf.verify.manifest import (
@@ -65,7 +67,7 @@ PRINT = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>Sheet</title><style>
 @font-face {{ font-family: "Noto Sans"; src: url("NotoSans-Regular.ttf"); }}
 @font-face {{ font-family: "Noto Sans Bengali"; src: url("NotoSansBengali-Regular.ttf"); }}
-body {{ font-family: "Noto Sans", "Noto Sans Bengali"; font-size: 10pt; }}
+body {{ font-family: "Noto Sans", "Noto Sans Bengali"; font-size: {size}pt; }}
 {css}
 </style></head><body>{body}</body></html>
 """
@@ -74,10 +76,12 @@ SITE_CSS = (
 )
 OUTPUTS = [
     "bn/handouts/index.html",
+    "bn/handouts/large-print/sheet.pdf",
     "bn/handouts/sheet.pdf",
     "bn/index.html",
     "bn/safety/index.html",
     "handouts/index.html",
+    "handouts/large-print/sheet.pdf",
     "handouts/sheet.pdf",
     "index.html",
     "safety/index.html",
@@ -106,10 +110,13 @@ def add_bengali(project: Path) -> None:
     shutil.copytree(project / "docs" / "en", project / "docs" / "bn")
 
 
-def write_pdf(target: Path, lang: str, body: str, css: str = "") -> None:
-    """A handout-like PDF by WeasyPrint, holding the given item markup."""
+def write_pdf(target: Path, lang: str, body: str, css: str = "", size: float = 12) -> None:
+    """A handout-like PDF by WeasyPrint, holding the given item markup, its body text at
+    ``size`` points (each run of Bengali with its text as /ActualText, as careleaf's renderer
+    writes it)."""
+    compat.mark_actual_text(needs_actual_text)
     target.parent.mkdir(parents=True, exist_ok=True)
-    html = PRINT.format(lang=lang, body=body, css=css)
+    html = PRINT.format(lang=lang, body=body, css=css, size=size)
     weasyprint.HTML(string=html, base_url=f"{FONTS.as_uri()}/").write_pdf(target=target)
 
 
@@ -133,7 +140,8 @@ def make_site(project: Path, site: Path) -> None:
         target = site / output.path
         target.parent.mkdir(parents=True, exist_ok=True)
         if output.kind == "pdf":
-            write_pdf(target, output.lang, handout_body(library, output.lang, "sheet"))
+            size = 16 if output.edition == "large-print" else 12
+            write_pdf(target, output.lang, handout_body(library, output.lang, "sheet"), size=size)
             continue
         markdown = (project / str(output.page)).read_text(encoding="utf-8")
         blocks = check_page(markdown, str(output.page), library, output.lang).blocks
@@ -390,10 +398,13 @@ def test_check_pdf_item_text_and_complex_script() -> None:
         "anchor+script",
         "c: no Arabic text on page 2",
     )
+    # Bengali is compared as text (its runs carry it as /ActualText), without whitespace.
     assert check_pdf_item(seen, "b", "আপনি গর্ভবতী") == (
-        "anchor+script",
-        "b: no Bengali text on page 1",
+        "text",
+        "b: text 'আপনি গর্ভবতী' not found on page 1",
     )
+    bengali = PdfSeen(destinations={"p-b": 0}, page_texts=["১২ আপনি\nগর্ভ বতী"])
+    assert check_pdf_item(bengali, "b", "আপনি গর্ভবতী") == ("text", None)
     assert check_pdf_item(seen, "gone", "আপনি গর্ভবতী")[1] == (
         "gone: not found (no named destination p-gone)"
     )
@@ -413,17 +424,20 @@ def test_page_html() -> None:
 def test_collect_outputs(project: Path, site: Path) -> None:
     outputs = collect_outputs(site, load_library(project), ["en", "bn"], CLINIC)
     assert [output.path for output in outputs] == OUTPUTS
-    assert outputs[3] == Output(
+    assert outputs[4] == Output(
         "bn/safety/index.html", "page", "bn", CLINIC, page="docs/bn/safety.md"
     )
-    assert outputs[5] == Output("handouts/sheet.pdf", "pdf", "en", CLINIC, handout="sheet")
+    assert outputs[7] == Output(
+        "handouts/sheet.pdf", "pdf", "en", CLINIC, handout="sheet", edition="standard"
+    )
+    assert outputs[6].edition == "large-print" and outputs[6].handout == "sheet"
 
 
 def test_manifest_is_complete_and_deterministic(project: Path, site: Path) -> None:
     text = (site / MANIFEST_NAME).read_text(encoding="utf-8")
     manifest = json.loads(text)
     assert text.endswith("}\n") and manifest == read_manifest(site)
-    assert manifest["careleaf_manifest"] == 2 and manifest["clinic"] == CLINIC
+    assert manifest["careleaf_manifest"] == 3 and manifest["clinic"] == CLINIC
     assert manifest["content_version"] == "9.9.9"
     assert manifest["blocks"]["bn"]["contraindications"] == {
         "status": "approved",
@@ -472,7 +486,7 @@ def test_good_outputs_pass(project: Path, site: Path) -> None:
     assert report.ok and report.problems == []
     assert [r.output for r in report.rows] == OUTPUTS and all(r.ok for r in report.rows)
     assert row(report, "handouts/sheet.pdf").check == "text"
-    assert row(report, "bn/handouts/sheet.pdf").check == "anchor+script"
+    assert row(report, "bn/handouts/sheet.pdf").check == "text"  # Bengali: as /ActualText
     assert row(report, "bn/safety/index.html").check == "text"
 
 
@@ -711,6 +725,7 @@ def test_a_selection_bug_in_the_renderer_is_seen_by_the_verifier(
     site = tmp_path / "site"
     make_site(sample[0], site)
     assert failing(verify(site, sample[0])) == {
+        "bn/handouts/large-print/sheet.pdf": [PNEUMO],
         "bn/handouts/sheet.pdf": [PNEUMO],
         "bn/safety/index.html": [PNEUMO],
     }
@@ -735,8 +750,10 @@ def test_cli_lists_every_output(project: Path, site: Path) -> None:
         "unexpected",
         "duplicated",
     ]
-    assert [line.split()[0] for line in lines[2:10]] == OUTPUTS
-    assert lines[-1] == ("OK: 8 outputs checked (6 pages, 2 PDFs) in 2 languages for clinic 'demo'")
+    assert [line.split()[0] for line in lines[2:12]] == OUTPUTS
+    assert lines[-1] == (
+        "OK: 10 outputs checked (6 pages, 4 PDFs) in 2 languages for clinic 'demo'"
+    )
 
 
 def test_cli_json_and_exit_1(project: Path, site: Path) -> None:
@@ -744,14 +761,14 @@ def test_cli_json_and_exit_1(project: Path, site: Path) -> None:
     result = run(project, str(site), "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["ok"] is False and len(report["rows"]) == 8
+    assert report["ok"] is False and len(report["rows"]) == len(OUTPUTS)
     bad = [r for r in report["rows"] if not r["ok"]]
     assert [(r["output"], r["missing"], r["lang"], r["clinic"]) for r in bad] == [
         ("safety/index.html", [BRUISING_F, BRUISING], "en", CLINIC)
     ]
     table = format_table(verify(site, project))
     assert f"safety/index.html: {BRUISING}: not found" in table
-    assert table.splitlines()[-1].startswith("FAILED: 8 outputs checked")
+    assert table.splitlines()[-1].startswith("FAILED: 10 outputs checked")
 
 
 def test_cli_default_site_dir_is_site_in_the_working_directory(
@@ -794,6 +811,7 @@ def test_a_built_site_verifies(tmp_path: Path) -> None:
     assert report.ok, format_table(report)
     assert [r.output for r in report.rows] == [
         "handouts/index.html",
+        "handouts/large-print/sheet.pdf",
         "handouts/sheet.pdf",
         "index.html",
         "safety/index.html",

@@ -21,7 +21,10 @@ from typing import Any
 
 import weasyprint
 
+from careleaf import compat
 from careleaf.content.model import Library
+from careleaf.render import fill as fill_module
+from careleaf.render import form_fields
 from careleaf.render import handouts as pdf_module
 from careleaf.render.handouts import PDF_VARIANT, STYLESHEETS, THUMBNAIL_WIDTH, HandoutJob, Rendered
 
@@ -54,9 +57,15 @@ def renderer_digest(root: Path) -> str:
     for part in (
         weasyprint.__version__,
         version("pypdfium2"),
+        version("pikepdf"),  # writes the finished form
         PDF_VARIANT,
         str(THUMBNAIL_WIDTH),
-        Path(pdf_module.__file__).read_text(encoding="utf-8"),
+        # The renderer, its relayout to fill the last page, the form it finishes and its hook
+        # into WeasyPrint's drawing.
+        *(
+            Path(str(m.__file__)).read_text(encoding="utf-8")
+            for m in (pdf_module, fill_module, form_fields, compat)
+        ),
     ):
         digest.update(part.encode() + b"\0")
     root = Path(root)

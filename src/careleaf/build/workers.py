@@ -210,6 +210,7 @@ class Workers:
                 unit.lang,
                 unit.clinic,
                 handout=unit.handout,
+                edition=unit.edition,
             )
             proving = (PdfProof.of(self.library, output), self.proofs)
         self.waiting.append((unit, job, entry, proving))

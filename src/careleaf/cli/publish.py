@@ -368,11 +368,18 @@ def _serve_language(
     default=None,
     help="The PDF to write (default: <handout>-<clinic>-<lang>.pdf).",
 )
+@click.option("--large-print", is_flag=True, help="The large-print edition (body text 16 pt).")
 @pass_project
 def handout(
-    project: Project, handout_id: str, clinic_id: str | None, lang: str | None, output: Path | None
+    project: Project,
+    handout_id: str,
+    clinic_id: str | None,
+    lang: str | None,
+    output: Path | None,
+    large_print: bool,
 ) -> None:
     """Render one handout to a PDF, for printing."""
+    from careleaf.content.handout import EDITIONS, LARGE_PRINT, handout_path
     from careleaf.render.handouts import handout_pdf
 
     library = project.library
@@ -383,8 +390,9 @@ def handout(
     clinic = library.clinics[cid]
     require_readable(clinic)
     target = output or Path(f"{handout_id}-{cid}-{lang}.pdf")
-    url = library.url(clinic, lang, f"handouts/{handout_id}.pdf")
-    pages = handout_pdf(library, handout_id, lang, clinic, url, target)
+    edition = LARGE_PRINT if large_print else EDITIONS[0]
+    url = library.url(clinic, lang, handout_path(handout_id, edition))
+    pages = handout_pdf(library, handout_id, lang, clinic, url, target, edition=edition)
     click.echo(f"wrote {target} ({pages} page{'s' if pages != 1 else ''})")
 
 

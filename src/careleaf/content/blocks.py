@@ -93,6 +93,8 @@ REQUIRED_LABELS = (
     "home",
     "page-address",
     "sources",
+    "large-print",
+    "call-the-clinic",
 )
 
 

@@ -49,6 +49,11 @@ class Clinic(Strict):
         default=(),
         description="Items of the consent-statements block the clinic's jurisdiction requires.",
     )
+    date_format: Literal["DD/MM/YYYY", "MM/DD/YYYY", "YYYY-MM-DD"] = Field(
+        default="DD/MM/YYYY",
+        description="How dates are written where the clinic is: each date field of a form "
+        "shows it (in the form's language: DD, MM and YYYY are labels).",
+    )
     electrical_stimulation: Annotated[bool, StrictType()] = Field(
         default=False,
         description="Whether the clinic passes an electric current through the needles.",

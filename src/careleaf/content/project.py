@@ -54,14 +54,37 @@ class ProtectedBlock(Strict):
         return {name: getattr(self, name) for name in BLOCK_FIELDS if getattr(self, name)}
 
 
+class Prominence(Strict):
+    """Where a protected block must be drawn on every handout that carries it, and how
+    prominently: what the verifier proves on the drawn PDF (`careleaf.verify.print_proof`)."""
+
+    first_page: Annotated[bool, StrictType()] = Field(
+        default=False,
+        description="The block's emergency instruction and every field of its items are drawn "
+        "on page 1 of the handout (its intro and body may go on to page 2).",
+    )
+    emergency_scale: Annotated[float, StrictType()] | None = Field(
+        default=None,
+        ge=1.0,
+        le=4.0,
+        description="The clinic's emergency number, in the block's emergency instruction, is "
+        "drawn at least this many times the handout's body text size.",
+    )
+
+
 class Placement(Strict):
-    """Which protected blocks each page and each handout must carry."""
+    """Which protected blocks each page and each handout must carry, and where and how
+    prominently a block must be drawn on a handout."""
 
     pages: dict[PagePath, tuple[Id, ...]] = Field(
         default={}, description="Page path inside docs/<lang>/ -> protected block ids."
     )
     handouts: dict[Id, tuple[Id, ...]] = Field(
         default={}, description="Handout id -> protected block ids."
+    )
+    prominence: dict[Id, Prominence] = Field(
+        default={},
+        description="Protected block id -> where and how prominently every handout draws it.",
     )
 
 

@@ -86,6 +86,18 @@ def shown_field(
     return Field(text, translated is None and lang != library.source_language, draft)
 
 
+def emergency_number(
+    library: Library, lang: str, block_id: str, clinic: Clinic | None = None
+) -> str:
+    """The clinic's emergency number as the block's emergency instruction shows it in ``lang``
+    (`shown_field`): in the language's digits, or in the source language's where the
+    instruction is shown in the source language."""
+    clinic = clinic or library.clinics[library.project.default_clinic]
+    field = shown_field(library, lang, block_id, "emergency", clinic)
+    digits = library.source_language if field is None or field.fallback else lang
+    return library.project.languages[digits].number(clinic.emergency_number)
+
+
 def shown_fields(
     library: Library, lang: str, block_id: str, clinic: Clinic | None = None
 ) -> dict[str, Field]:

@@ -134,6 +134,30 @@ def placement_problems(library: Library) -> list[Problem]:
                             item=block_id,
                         )
                     )
+    source = library.content[library.source_language]
+    for block_id, rule in placement.prominence.items():
+        where = f"placement.prominence.{block_id}"
+        if block_id not in protected:
+            problems.append(
+                Problem(
+                    PROJECT_FILE,
+                    "a prominence rule names a block that is not protected",
+                    key=where,
+                    item=block_id,
+                )
+            )
+        elif rule.emergency_scale is not None and (
+            block_id not in source or source[block_id].emergency is None
+        ):
+            problems.append(
+                Problem(
+                    PROJECT_FILE,
+                    "emergency_scale needs a block with an emergency instruction "
+                    "(an 'emergency' field holding {number})",
+                    key=f"{where}.emergency_scale",
+                    item=block_id,
+                )
+            )
     for name, blocks in placement.pages.items():
         if library.page(library.source_language, name) is None:
             problems.append(

@@ -27,6 +27,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from careleaf.content.handout import EDITIONS, handout_path
 from careleaf.content.markup import markdown_text
 from careleaf.content.model import Clinic, Library
 from careleaf.content.pages import FRONT_MATTER
@@ -121,7 +122,7 @@ def handout_link(library: Library, lang: str, handout_id: str, url: str) -> str:
         Markup(
             '<p class="careleaf-handout-link"><a class="md-button" href="{}" '
             "download>{}: {}</a></p>\n"
-        ).format(relative_url(f"handouts/{handout_id}.pdf", url), label, title.text)
+        ).format(relative_url(handout_path(handout_id, EDITIONS[0]), url), label, title.text)
     )
 
 
@@ -131,20 +132,26 @@ def handout_cards(library: Library, lang: str, url: str) -> str:
     rows = []
     for handout_id in library.handouts:
         title = library.handout_title(lang, handout_id)
+        # The standard edition, and the large-print one linked beside it.
+        pdf, large = (relative_url(handout_path(handout_id, e), url) for e in EDITIONS)
         rows.append(
             Markup(
                 '<div class="careleaf-handout" data-handout="{id}">'
                 '<a href="{pdf}"><img class="careleaf-thumb" src="{png}" alt="{title}" '
                 'width="150"></a><div><h2>{title}</h2><p>{detail}</p>'
-                '<a class="md-button md-button--primary" href="{pdf}" download>{label}</a>'
+                '<a class="md-button md-button--primary" href="{pdf}" download>{label}</a> '
+                '<a class="md-button careleaf-large-print" href="{large}" download>'
+                "{label}: {large_label}</a>"
                 "</div></div>"
             ).format(
                 id=handout_id,
-                pdf=relative_url(f"handouts/{handout_id}.pdf", url),
-                png=relative_url(f"handouts/{handout_id}.png", url),
+                pdf=pdf,
+                large=large,
+                png=relative_url(handout_path(handout_id, EDITIONS[0], ".png"), url),
                 title=title.text,
                 detail=title.detail or "",
                 label=library.label(lang, "download"),
+                large_label=library.label(lang, "large-print"),
             )
         )
     return '<div class="careleaf-handouts">' + "".join(rows) + "</div>\n"

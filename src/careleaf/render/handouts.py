@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import re
@@ -9,19 +10,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 import pypdfium2
 import weasyprint
 from lxml import html as lxml_html
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from careleaf.compat import mark_actual_text
 from careleaf.content.clinic import Clinic
+from careleaf.content.handout import EDITIONS
 from careleaf.content.model import Library
 from careleaf.errors import BuildError, logged_messages
 from careleaf.options import BuildOptions
-from careleaf.render.blocks import render_handout
+from careleaf.render.blocks import content_area, render_handout
+from careleaf.render.fill import MIN_LAST_PAGE_FILL, ContentArea, fits, last_page_fill
 from careleaf.render.fonts import uncovered
-from careleaf.verify.readback import PDFIUM
+from careleaf.render.form_fields import finish_form
+from careleaf.verify.readback import PDFIUM, complex_scripts
 
 THUMBNAIL_WIDTH = 300
 
@@ -53,10 +59,17 @@ class ConfinedFetcher(URLFetcher):
 # Handouts are PDF/UA; a fillable one is also a PDF form. Part of the cache key.
 PDF_VARIANT = "pdf/ua-1"
 # The project's stylesheets a handout uses; parsed once per renderer, not once per document.
-STYLESHEETS = ("fonts/fonts.css", "handouts/print.css")
+STYLESHEETS = ("fonts/fonts.css", "handouts/print.css", "handouts/form.css")
 # WeasyPrint loads a font face from its first source it can read. WOFF2 (for browsers) must be
 # decompressed on every load, about three times the cost of TrueType: print takes the TTF.
 _WOFF2_SOURCE = re.compile(r'url\("[^"]*\.woff2"\)\s*format\("woff2"\)\s*,\s*')
+
+
+def needs_actual_text(text: str) -> bool:
+    """Whether a run of text is written with its text as /ActualText: Bengali, which would
+    otherwise extract as its glyphs' ToUnicode map spells it, with letters out of order or
+    missing (`careleaf.compat.mark_actual_text`). Arabic extracts right as it is."""
+    return "Bengali" in complex_scripts(text)
 
 
 class Renderer:
@@ -69,6 +82,7 @@ class Renderer:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        mark_actual_text(needs_actual_text)
         self.font_config = FontConfiguration()
         self.stylesheets: list[weasyprint.CSS] = []
         # A stylesheet's warnings (an unknown property, a font not found) come while it is
@@ -96,14 +110,48 @@ class Renderer:
             )
 
     def render(
-        self, html: str, allowed: list[Path], *, fillable: bool, max_pages: int, where: str
+        self,
+        html: str,
+        allowed: list[Path],
+        *,
+        fillable: bool,
+        max_pages: int,
+        where: str,
+        area: ContentArea | None = None,
     ) -> Rendered:
         """Render one handout document.
 
+        With ``area`` (its pages' margins), a handout of more than one page whose last page
+        is less than `careleaf.render.fill.MIN_LAST_PAGE_FILL` full is laid out again with
+        its line spacing scaled (`careleaf.render.fill.fits`; the type keeps its size), and
+        the first layout whose last page is full enough is kept.
+
         Raises:
-            BuildError: naming ``where``, when WeasyPrint warns, a file is refused, or the
-                handout has more pages than ``max_pages``.
+            BuildError: naming ``where``, when WeasyPrint warns, a file is refused, the
+                handout has more pages than ``max_pages``, or no layout fills its last page
+                enough (saying how full it is).
         """
+        rendered, fill = self._render(html, allowed, fillable, where, area)
+        problem = _layout_problem(rendered.pages, fill, max_pages, where)
+        if problem and area is not None:
+            for fit in fits(rendered.pages, fill):
+                fitted = _fitted(html, fit)
+                again, fill_again = self._render(fitted, allowed, fillable, where, area)
+                if not _layout_problem(again.pages, fill_again, max_pages, where):
+                    return again
+        if problem:
+            raise BuildError(problem)
+        return rendered
+
+    def _render(
+        self,
+        html: str,
+        allowed: list[Path],
+        fillable: bool,
+        where: str,
+        area: ContentArea | None,
+    ) -> tuple[Rendered, float]:
+        """One layout of a handout, and how full its last page is (1.0 without ``area``)."""
         with logged_messages("weasyprint", logging.WARNING) as warnings:
             try:
                 document = weasyprint.HTML(
@@ -120,15 +168,42 @@ class Renderer:
                 raise BuildError(f"{where}: {error}") from None
         if self.css_warnings or warnings:
             raise BuildError(f"{where}: WeasyPrint: " + "; ".join(self.css_warnings + warnings))
-        pages = len(document.pages)
-        if pages > max_pages:
-            raise BuildError(
-                f"{where}: {pages} pages, but its definition allows at most {max_pages}"
-            )
         data = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_forms=fillable)
         assert data is not None  # no target: WeasyPrint returns the bytes
+        if fillable:
+            data = _finished_form(data, where)
         anchors = sorted({name for page in document.pages for name in page.anchors})
-        return Rendered(data, pages, tuple(anchors))
+        fill = last_page_fill(data, area)[1] if area is not None else 1.0
+        return Rendered(data, len(document.pages), tuple(anchors)), fill
+
+
+def _layout_problem(pages: int, fill: float, max_pages: int, where: str) -> str:
+    """What is wrong with a handout's layout: too many pages, or a last page too empty."""
+    if pages > max_pages:
+        return f"{where}: {pages} pages, but its definition allows at most {max_pages}"
+    if pages > 1 and fill < MIN_LAST_PAGE_FILL:
+        return (
+            f"{where}: its last page (page {pages}) is {fill:.0%} full, at least "
+            f"{MIN_LAST_PAGE_FILL:.0%} is needed: tighten the layout or the text (not the type "
+            "size)"
+        )
+    return ""
+
+
+def _fitted(html: str, fit: float) -> str:
+    """A handout's HTML with its line spacing scaled by ``fit`` (the CSS variable --fit on its
+    root element, whose tag opens the document: handout.html)."""
+    return html.replace("<html ", f'<html style="--fit: {fit}" ', 1)
+
+
+def _finished_form(data: bytes, where: str) -> bytes:
+    """The PDF with its form finished (`careleaf.render.form_fields.finish_form`), written
+    again deterministically: the same bytes for the same input (the build caches by digest)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        finish_form(pdf, where)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -150,6 +225,7 @@ class HandoutJob:
     fillable: bool
     max_pages: int
     where: str
+    area: ContentArea
 
 
 def handout_job(
@@ -160,20 +236,22 @@ def handout_job(
     url: str,
     created: str,
     *,
+    edition: str = EDITIONS[0],
     overdue: bool = False,
     preview: str = "",
 ) -> HandoutJob:
-    """The handout's HTML dated ``created``, checked for characters no shipped font can draw.
+    """The handout's HTML in ``edition`` dated ``created``, checked for characters no shipped
+    font can draw.
 
     Raises:
         BuildError: naming the handout, the language and the clinic, when a character has no
             glyph in the shipped fonts.
     """
-    where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}')"
+    print_edition = "" if edition == EDITIONS[0] else f", {edition}"
+    where = f"handout '{handout_id}' ({lang}, clinic '{clinic.id}'{print_edition})"
     root = library.root
-    html = render_handout(
-        library, handout_id, lang, clinic, url, created, overdue=overdue, preview=preview
-    )
+    what = (library, handout_id, lang, clinic, url, created)
+    html = render_handout(*what, edition=edition, overdue=overdue, preview=preview)
     text = lxml_html.document_fromstring(html.encode("utf-8")).text_content()
     missing = uncovered(text, root)
     if missing:
@@ -186,15 +264,21 @@ def handout_job(
         allowed=(root / "fonts", root / "handouts", root / Path(clinic.path).parent),
         # A fillable handout is a PDF form (WeasyPrint's form support: `appearance: auto`).
         fillable=definition.fillable,
-        max_pages=definition.max_pages,
+        max_pages=definition.page_limit(edition),
         where=where,
+        area=content_area(clinic, edition),
     )
 
 
 def render_job(renderer: Renderer, job: HandoutJob) -> Rendered:
     """Render a prepared handout with a renderer."""
     return renderer.render(
-        job.html, list(job.allowed), fillable=job.fillable, max_pages=job.max_pages, where=job.where
+        job.html,
+        list(job.allowed),
+        fillable=job.fillable,
+        max_pages=job.max_pages,
+        where=job.where,
+        area=job.area,
     )
 
 
@@ -206,10 +290,12 @@ def handout_pdf(
     url: str,
     target: Path,
     *,
+    edition: str = EDITIONS[0],
     overdue: bool = False,
     preview: str = "",
 ) -> int:
-    """Render one handout to a tagged PDF at ``target``; returns its page count.
+    """Render one handout, in ``edition``, to a tagged PDF at ``target``; returns its page
+    count.
 
     ``overdue`` and ``preview`` mark every page (see `render_handout`).
 
@@ -219,9 +305,8 @@ def handout_pdf(
             has more pages than its definition allows.
     """
     created = BuildOptions().created_date()
-    job = handout_job(
-        library, handout_id, lang, clinic, url, created, overdue=overdue, preview=preview
-    )
+    what = (library, handout_id, lang, clinic, url, created)
+    job = handout_job(*what, edition=edition, overdue=overdue, preview=preview)
     rendered = render_job(Renderer(library.root), job)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(rendered.data)

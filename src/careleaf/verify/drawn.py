@@ -33,6 +33,8 @@ class DrawnPdf:
         fonts: its fonts by name, checked (`careleaf.verify.shaping.pdf_fonts`).
         destinations: each named destination: the 0-based page it points to (-1 for none)
             and the point on that page (`careleaf.verify.readback_pdf.named_destinations`).
+        found: each item `check` was asked about -> the glyphs that draw it (at its
+            destination, or elsewhere on its page), or None when it found none.
     """
 
     def __init__(self, path: Path, root: Path, compared: GlyphComparisons | None = None) -> None:
@@ -51,6 +53,7 @@ class DrawnPdf:
         self._pages: dict[int, tuple[Any, Any, list[Glyph]]] = {}
         # Each page's drawn glyphs by height (their baselines' y), to find an item's lines.
         self._heights: dict[int, tuple[list[float], list[Glyph]]] = {}
+        self.found: dict[str, list[Glyph] | None] = {}
 
     def __enter__(self) -> DrawnPdf:
         return self
@@ -81,11 +84,12 @@ class DrawnPdf:
         if not 0 <= page_index < len(self.doc):
             return ["its named destination points to no page"]
         glyphs, drawn = self._match(page_index, x, y, text)
+        self.found[key] = glyphs
         if glyphs is not None:
             return self._legibility(glyphs)
         failure = f"the text drawn at its destination is {drawn!r}, expected {normalise(text)!r}"
         # Drawn elsewhere on the page (moved off it, say): say what else is wrong with it.
-        elsewhere = self._find_anywhere(page_index, text)
+        elsewhere = self.found[key] = self._find_anywhere(page_index, text)
         if elsewhere is None:
             return [failure]
         return ["not drawn at its named destination", *self._legibility(elsewhere)]
@@ -181,16 +185,21 @@ class DrawnPdf:
         return None, _compare_key(spelled, text)[: len(normalise(text)) + 10]
 
     def targets(self, text: str, near: Sequence[Glyph]) -> set[str]:
-        """The forms an item's text may take in the text of the glyphs that draw it: in a
-        complex script, as shaped in the font that draws that script among the glyphs
-        ``near`` it (`careleaf.verify.shaping.shaped_text`)."""
-        if not complex_scripts(text):
-            return {normalise(text)}
-        # Shape each run of a complex script in the font that draws that script here.
-        fonts = [self.fonts[g.font] for g in near if g.font in self.fonts and script_of(g.char)]
+        """The forms an item's text may take in the text of the glyphs that draw it: Bengali
+        as it is (each run of it carries its text as /ActualText, which pdfium extracts, and
+        `careleaf.verify.actual_text` proves true to the glyphs); Arabic as shaped in the
+        font that draws it among the glyphs ``near`` it (`careleaf.verify.shaping.shaped_text`)."""
+        if not complex_scripts(text) - {"Bengali"}:
+            return {_compare_key(normalise(text), text)}
+        # Shape each run of Arabic in the font that draws that script here.
+        fonts = [
+            self.fonts[g.font]
+            for g in near
+            if g.font in self.fonts and script_of(g.char) not in (None, "Bengali")
+        ]
         shaped = []
         for run, is_complex in _runs(normalise(text)):
-            font = fonts[0] if is_complex and fonts else None
+            font = fonts[0] if is_complex and fonts and "Arabic" in complex_scripts(run) else None
             shaped.append(shaped_text(font, run) if font else run)
         forms = {"".join(shaped)}
         return {_compare_key(form, text) for form in forms}

@@ -18,7 +18,7 @@ class Glyph:
     char: str
     box: tuple[float, float, float, float]  # left, bottom, right, top in points
     origin: tuple[float, float]  # where the glyph is drawn from (on its baseline)
-    size: float
+    size: float  # as drawn, in points: the font size times its text object's scale
     generated: bool
     obj: Any
     font: str
@@ -52,7 +52,8 @@ def page_glyphs(page: Any, text_page: Any, index: int) -> list[Glyph]:
         found.append(
             (
                 (order.get(address, len(order)), i),
-                chr(code) if code else "",
+                # pdfium's mark for a hyphen that ends a line (`readback.normalise`).
+                "-" if code == 2 else chr(code) if code else "",
                 (left.value, bottom.value, right.value, top.value),
                 (x.value, y.value),
                 raw.FPDFText_GetFontSize(text_page.raw, i),
@@ -61,11 +62,17 @@ def page_glyphs(page: Any, text_page: Any, index: int) -> list[Glyph]:
             )
         )
     found.sort(key=lambda entry: entry[0])
+    _spread_marked_runs(page.raw, found)
     glyphs: list[Glyph] = []
     names: dict[int, str] = {}  # each text object's font, read once
-    for _order, char, box, origin, size, obj, address in found:
+    scales: dict[int, float] = {}  # and the scale its matrix draws it at
+    for _order, char, box, origin, font_size, obj, address in found:
         if address not in names:
             names[address] = _font_name(obj)
+            scales[address] = _scale(obj)
+        # pdfium gives the size in text space: WeasyPrint draws in CSS pixels, scaled to
+        # points by the matrix (0.75), so 12pt text has a text-space size of 16.
+        size = font_size * scales[address]
         if glyphs and not glyphs[-1].generated and abs(glyphs[-1].origin[1] - origin[1]) > 1:
             last = glyphs[-1]
             glyphs.append(
@@ -85,6 +92,81 @@ def page_glyphs(page: Any, text_page: Any, index: int) -> list[Glyph]:
             Glyph(len(glyphs), char, box, origin, size, False, obj, names[address], index)
         )
     return glyphs
+
+
+def _spread_marked_runs(page: Any, found: list[Any]) -> None:
+    """Put the characters of each run marked with /ActualText on the text objects that draw
+    it, in place.
+
+    pdfium reads such a run (Bengali, see `careleaf.compat.mark_actual_text`) as its
+    /ActualText, every character of it on the run's first text object, with a slice of that
+    object's box; the run's other text objects (WeasyPrint starts one at each raised or
+    lowered mark) give no characters. So that every text object of the run is measured, its
+    characters are shared out among them in drawing order, each with its object's box.
+    """
+    runs = _marked_runs(page)
+    start = 0
+    while start < len(found):
+        address = found[start][6]
+        end = start + 1
+        while end < len(found) and found[end][6] == address:
+            end += 1
+        objects = runs.get(address)
+        if objects:
+            count = end - start
+            for offset in range(count):
+                obj = objects[offset * len(objects) // count]
+                left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+                raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+                box = (left.value, bottom.value, right.value, top.value)
+                entry = found[start + offset]
+                address_of = ctypes.cast(obj, ctypes.c_void_p).value or 0
+                found[start + offset] = (
+                    entry[0],
+                    entry[1],
+                    box,
+                    entry[3],
+                    entry[4],
+                    obj,
+                    address_of,
+                )
+        start = end
+
+
+def _marked_runs(page: Any) -> dict[int, list[Any]]:
+    """The first text object of each run marked with /ActualText (by address) -> the run's
+    text objects, in drawing order. A run's objects share pdfium's content mark."""
+    runs: dict[int, list[Any]] = {}
+    first_of: dict[int, int] = {}  # a mark's address -> the address of its run's first object
+
+    def walk(count: int, get: Any) -> None:
+        for i in range(count):
+            obj = get(i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                walk(
+                    raw.FPDFFormObj_CountObjects(obj),
+                    lambda j, form=obj: raw.FPDFFormObj_GetObject(form, j),
+                )
+            elif kind == raw.FPDF_PAGEOBJ_TEXT:
+                mark = _actual_text_mark(obj)
+                if mark is None:
+                    continue
+                address = ctypes.cast(obj, ctypes.c_void_p).value or 0
+                first = first_of.setdefault(mark, address)
+                runs.setdefault(first, []).append(obj)
+
+    walk(raw.FPDFPage_CountObjects(page), lambda i: raw.FPDFPage_GetObject(page, i))
+    return runs
+
+
+def _actual_text_mark(obj: Any) -> int | None:
+    """The address of the innermost content mark of a page object that has /ActualText."""
+    for index in reversed(range(raw.FPDFPageObj_CountMarks(obj))):
+        mark = raw.FPDFPageObj_GetMark(obj, index)
+        if raw.FPDFPageObjMark_GetParamValueType(mark, b"ActualText") != raw.FPDF_OBJECT_UNKNOWN:
+            return ctypes.cast(mark, ctypes.c_void_p).value
+    return None
 
 
 def text_objects(glyphs: Sequence[Glyph]) -> dict[int | None, Any]:
@@ -115,6 +197,15 @@ def _drawing_order(page: Any) -> dict[int, int]:
 
     walk(raw.FPDFPage_CountObjects(page), lambda i: raw.FPDFPage_GetObject(page, i))
     return order
+
+
+def _scale(obj: Any) -> float:
+    """How much a text object's matrix (with the page's transformations before it) scales
+    what it draws: the square root of its determinant's magnitude."""
+    matrix = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, matrix):
+        return 1.0
+    return float(abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5)
 
 
 def _font_name(obj: Any) -> str:

@@ -14,8 +14,10 @@ from careleaf.content.colour import contrast
 from careleaf.verify.glyphs import Glyph, text_objects
 from careleaf.verify.shaping import FontFacts
 
-# The smallest text a patient is expected to read, in points, and the contrast for body text.
-MIN_FONT_PT = 6.0
+# The smallest text a patient must read (protected text, in every edition), in points: the
+# clear-print floor (body text 12 pt or more, nothing a patient must read below 11 pt), and
+# the contrast for body text.
+MIN_FONT_PT = 11.0
 MIN_CONTRAST = 4.5
 # Pixels per point when an item's box is rasterised: a 10 pt stem is then more than 2 pixels
 # wide, so each glyph has pixels fully inside it.
@@ -58,7 +60,8 @@ def legibility_failures(
     if modes & _INVISIBLE_MODES:
         failures.append(f"drawn in an invisible text render mode ({min(modes)})")
     small = min(g.size for g in glyphs)
-    if small < MIN_FONT_PT:
+    # (A hundredth of a point spares the rounding of sizes drawn in pixels: 11pt is 14.67px.)
+    if small + 0.01 < MIN_FONT_PT:
         failures.append(f"font size {small:.1f} pt (at least {MIN_FONT_PT} pt)")
     alphas = {_fill_alpha(obj) for obj in objects}
     if min(alphas) < 255:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from careleaf.content.handout import EDITIONS, handout_path
 from careleaf.content.model import Library
 from careleaf.content.project import anchor_key
 from careleaf.fingerprint import source_paths
@@ -18,11 +19,10 @@ from careleaf.verify.readback_html import SeenPages
 from careleaf.verify.readback_pdf import pdf_items
 
 MANIFEST_NAME = "careleaf-manifest.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 # The engine's own templates shape a build too: the manifest lists them as
 # "careleaf/templates/..." beside the project's sources (`careleaf.fingerprint`).
 TEMPLATES = Path(__file__).parents[1] / "render" / "templates"
-HANDOUTS_DIR = "handouts"
 KINDS = ("page", "pdf")
 # The keys of one output entry, and what each must hold.
 OUTPUT_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -31,6 +31,7 @@ OUTPUT_KEYS: dict[str, type | tuple[type, ...]] = {
     "lang": str,
     "clinic": str,
     "handout": (str, type(None)),
+    "edition": (str, type(None)),
     "page": (str, type(None)),
     "sha256": str,
     "items": list,
@@ -48,6 +49,7 @@ class Output:
         clinic: the clinic it is branded for.
         page: for a page, its source (``docs/es/safety.md``); None for a PDF.
         handout: for a PDF, the handout id; None for a page.
+        edition: for a PDF, its edition (`careleaf.content.handout.EDITIONS`); None for a page.
     """
 
     path: str
@@ -56,6 +58,7 @@ class Output:
     clinic: str
     page: str | None = None
     handout: str | None = None
+    edition: str | None = None
 
 
 def output_languages(library: Library) -> list[str]:
@@ -76,7 +79,8 @@ def collect_outputs(
     The source language is at the site's root, every other language under ``<lang>/``. Each
     page ``docs/<lang>/**/*.md`` becomes ``[<lang>/]<path>/index.html`` (``index.md`` ->
     ``index.html``, ``x.md`` -> ``x/index.html``, as MkDocs does with directory URLs) and each
-    handout ``[<lang>/]handouts/<id>.pdf``. A page of the source language that a language
+    handout ``[<lang>/]handouts/<id>.pdf`` in each edition (large print:
+    ``[<lang>/]handouts/large-print/<id>.pdf``). A page of the source language that a language
     has not translated yet is built from the source page (``page`` names it). The list comes
     from the sources, not from the folder: whether the files exist is for `build_manifest` and
     the verifier to find out.
@@ -105,8 +109,13 @@ def collect_outputs(
             built = prefix / page_html(uri)
             outputs.append(Output(built.as_posix(), "page", lang, clinic_id, page=source))
         for handout_id in library.handouts:
-            pdf = prefix / HANDOUTS_DIR / f"{handout_id}.pdf"
-            outputs.append(Output(pdf.as_posix(), "pdf", lang, clinic_id, handout=handout_id))
+            for edition in EDITIONS:
+                pdf = prefix / handout_path(handout_id, edition)
+                outputs.append(
+                    Output(
+                        pdf.as_posix(), "pdf", lang, clinic_id, handout=handout_id, edition=edition
+                    )
+                )
     return sorted(outputs)
 
 
@@ -181,6 +190,7 @@ def build_manifest(
                 "lang": output.lang,
                 "clinic": output.clinic,
                 "handout": output.handout,
+                "edition": output.edition,
                 "page": output.page,
                 "sha256": sha256(path),
                 "items": sorted(ids),

@@ -8,14 +8,15 @@ from pathlib import Path
 
 from careleaf.content.model import Library
 from careleaf.content.project import protected_anchor
+from careleaf.verify.actual_text import marked_runs, untrue_runs
 from careleaf.verify.drawn import DrawnPdf
 from careleaf.verify.expected import expected_items, known_items, same_language
 from careleaf.verify.manifest import Output, sha256
+from careleaf.verify.print_proof import PrintRules, body_size, print_failures
 from careleaf.verify.proofs import Proofs
 from careleaf.verify.readback import (
     PDFIUM,
     complex_scripts,
-    has_complex_script,
     locate,
     normalise,
     plain_tokens,
@@ -30,13 +31,15 @@ from careleaf.verify.shaping import GlyphComparisons
 @dataclass(frozen=True)
 class PdfProof:
     """What proving a handout PDF checks it against, whatever its bytes: its language, the
-    handout's page limit and the protected items it must show. Plain data, so that a build's
-    worker process can prove a handout it has just rendered (`prove_pdf`)."""
+    handout's page limit, the protected items it must show and its print rules (body size,
+    what goes on page 1, the emergency number's size). Plain data, so that a build's worker
+    process can prove a handout it has just rendered (`prove_pdf`)."""
 
     lang: str
     max_pages: int | None
     expected: dict[str, str]
     known: tuple[str, ...]
+    rules: PrintRules
 
     @classmethod
     def of(
@@ -44,18 +47,22 @@ class PdfProof:
     ) -> PdfProof:
         """The proof of a PDF output (``expected``: its `expected_items`, if known)."""
         handout = library.handouts.get(output.handout or "")
+        edition = output.edition or "standard"
         if expected is None:
             expected = expected_items(library, output)[0]
         return cls(
             output.lang,
-            handout.max_pages if handout is not None else None,
+            handout.page_limit(edition) if handout is not None else None,
             expected,
             tuple(sorted(known_items(library, output.lang))),
+            PrintRules.of(library, output.clinic, edition, expected, output.lang),
         )
 
     def key(self, digest: str) -> str:
         """The memo key of this proof over a PDF of SHA-256 ``digest`` (`proofs`)."""
-        return Proofs.key("pdf", digest, self.lang, self.max_pages, self.expected, self.known)
+        return Proofs.key(
+            "pdf", digest, self.lang, self.max_pages, self.expected, self.known, repr(self.rules)
+        )
 
 
 def prove_pdf(
@@ -140,16 +147,27 @@ def _check_pdf(
             row.missing.append(item_id)
             row.notes.append(note)
     with PDFIUM, DrawnPdf(path, root, compared) as drawn:
-        for item_id, text in sorted(expected.items()):
-            failures = drawn.check(item_id, text, locate(item_id)[1])
-            if failures and item_id not in row.missing:
-                row.missing.append(item_id)
-            row.notes += [f"{item_id}: as drawn, {failure}" for failure in failures]
+        # Bengali is read from its runs' /ActualText: each must be what its glyphs draw.
+        row.problems += untrue_runs(marked_runs(path), drawn.fonts)
+        failures = {
+            item_id: drawn.check(item_id, text, locate(item_id)[1])
+            for item_id, text in sorted(expected.items())
+        }
+        # The body size is that of the safety content: the bulk of a handout's text, where
+        # the size of a short handout's furniture (header, footer, contacts) could outnumber it.
+        body = body_size(glyphs for glyphs in drawn.found.values() if glyphs)
+        problems, placed = print_failures(proof.rules, body, drawn.found)
+    row.problems += problems
+    for item_id, item_failures in sorted(failures.items()):
+        item_failures += placed.get(item_id, [])
+        if item_failures and item_id not in row.missing:
+            row.missing.append(item_id)
+        row.notes += [f"{item_id}: as drawn, {failure}" for failure in item_failures]
     row.missing.sort()
     if stood_in:
         row.check = SCRIPT_CHECK
         row.notes.append(
-            f"{stood_in} item{'s' if stood_in != 1 else ''} in a complex script: extracted "
+            f"{stood_in} item{'s' if stood_in != 1 else ''} in Arabic: extracted "
             f"text checked by {SCRIPT_CHECK}, drawn glyphs against the text shaped by HarfBuzz"
         )
 
@@ -163,23 +181,23 @@ def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | N
     text of the page it points to (or of that page and the next, for an item split by a page
     break).
 
-    The ``"anchor+script"`` check stands in for it when the item's text holds Bengali or
-    Arabic: complex-script shaping reorders, joins and ligates glyphs, so the text extracted
-    from a PDF does not round-trip (extractors return Arabic in visual order and break Bengali
-    clusters apart) and comparing text would fail on correct PDFs. Instead: the named
-    destination exists, the page it points to has text in that script, and every run of
-    letters or digits outside the complex script (Latin words, Western digits) is in that
-    page's text. That the glyphs themselves are right is the build's glyph-level check: the
-    shipped fonts must cover every character of the content, and a WeasyPrint missing-glyph
-    warning fails the build. This check cannot see a changed word; the exact text of these
-    items is still checked on the site's pages, which the same partial renders from the same
-    content.
+    Bengali is compared the same way, without whitespace (a line may break between any two
+    clusters): the renderer marks each run of it with its text as /ActualText, which pdfium
+    extracts instead of the glyphs' ToUnicode text (which breaks clusters apart), and
+    `careleaf.verify.actual_text` proves each such text true to the glyphs drawn.
+
+    The ``"anchor+script"`` check stands in for it when the item's text holds Arabic, which
+    extractors return in visual order: the named destination exists, the page it points to
+    has text in that script, and every run of letters or digits outside it (Latin words,
+    Western digits) is in that page's text. That the glyphs are right is the drawn-glyph
+    check (`careleaf.verify.drawn`), which compares them with the text shaped by HarfBuzz.
 
     Returns:
         The check used (``"text"`` or ``"anchor+script"``) and, when the item counts as
         missing, a note saying why (else None).
     """
-    script = has_complex_script(text)
+    scripts = complex_scripts(text)
+    script = bool(scripts - {"Bengali"})
     check = SCRIPT_CHECK if script else TEXT_CHECK
     anchor = protected_anchor(item_id)
     page = seen.destinations.get(anchor)
@@ -193,10 +211,12 @@ def check_pdf_item(seen: PdfSeen, item_id: str, text: str) -> tuple[str, str | N
     variants = {variant for candidate in texts for variant in text_variants(candidate)}
     if not script:
         needle = normalise(text)
+        if scripts:  # Bengali: a line may break between any two clusters
+            needle = "".join(needle.split())
+            variants = {"".join(variant.split()) for variant in variants}
         if any(needle in variant for variant in variants):
             return check, None
         return check, f"{item_id}: text {text!r} not found on page {page + 1}"
-    scripts = complex_scripts(text)
     if not any(scripts <= complex_scripts(variant) for variant in variants):
         wanted = " and ".join(sorted(scripts))
         return check, f"{item_id}: no {wanted} text on page {page + 1}"

@@ -28,6 +28,10 @@ COMPLEX_SCRIPTS = (
 # WeasyPrint draws where it breaks at a soft hyphen or hyphenates automatically.
 _LINE_END_HYPHEN = re.compile(r"([-\u2010\u00ad])[^\S\n]*\n\s*(\w)")
 _WHITESPACE = re.compile(r"\s+")
+# What pdfium extracts for a hyphen that ends a line of a run it reads from /ActualText
+# (Bengali: "এক-দুই" broken after its hyphen): U+0002 character by character, U+FFFE in a
+# page's text. Each stands for the hyphen.
+PDFIUM_LINE_END_HYPHEN = str.maketrans(dict.fromkeys("\x02\ufffe", "-"))
 
 # Held around all work with pdfium: it is not thread-safe, not even on different documents
 # (pypdfium2's documentation), and a build verifies two clinics at once, in threads.
@@ -64,7 +68,7 @@ def normalise(text: str, *, join_hyphens: str = "-\u2010\u00ad") -> str:
             of it keeps its place and only the line break goes: ``"pre-\\nexisting"`` ->
             ``"pre-existing"`` with ``join_hyphens="\\u2010\\u00ad"``.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).translate(PDFIUM_LINE_END_HYPHEN)
 
     def join(match: re.Match[str]) -> str:
         hyphen, letter = match.group(1), match.group(2)
@@ -101,11 +105,6 @@ def is_complex(char: str) -> bool:
 def complex_scripts(text: str) -> set[str]:
     """The complex scripts ("Bengali", "Arabic") the text has characters of."""
     return {script for script in map(script_of, set(text)) if script}
-
-
-def has_complex_script(text: str) -> bool:
-    """True when the text holds any Bengali or Arabic character."""
-    return bool(complex_scripts(text))
 
 
 def plain_tokens(text: str) -> list[str]:

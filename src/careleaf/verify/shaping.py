@@ -254,6 +254,12 @@ def _shaper_of(data: bytes) -> Any:
     return shape
 
 
+def glyph_ids(facts: FontFacts, text: str) -> tuple[int, ...] | None:
+    """The glyph ids HarfBuzz shapes ``text`` into in the project font ``facts`` was subset
+    from, in drawing order; None without that font (the text cannot be shaped)."""
+    return _shaper(str(facts.source))(text) if facts.source else None
+
+
 def shaped_text(facts: FontFacts, text: str) -> str:
     """The text a PDF extracts for ``text`` shaped in this font: each glyph's ToUnicode text,
     in the order HarfBuzz draws the glyphs (visual order).
@@ -262,9 +268,9 @@ def shaped_text(facts: FontFacts, text: str) -> str:
     the shaped one, through the font's (checked) ToUnicode map. Without the project font it
     was subset from the text cannot be shaped, and comes back unchanged (so it fails).
     """
-    shape = _shaper(str(facts.source)) if facts.source else None
-    if shape is None:
+    shaped = glyph_ids(facts, text)
+    if shaped is None:
         return text
     # A glyph the map leaves out (WeasyPrint maps a cluster's text to one of its glyphs)
     # extracts, in pdfium, as the character of its code.
-    return "".join(facts.to_unicode.get(gid) or chr(gid) for gid in shape(text))
+    return "".join(facts.to_unicode.get(gid) or chr(gid) for gid in shaped)

@@ -143,6 +143,7 @@ def verify(
                 entry["clinic"],
                 page=entry["page"],
                 handout=entry["handout"],
+                edition=entry["edition"],
             )
             output = expected.get(path)
             entry_problems = []
@@ -153,7 +154,7 @@ def verify(
                     "language makes it"
                 )
             elif described != output:
-                for key in ("kind", "lang", "clinic", "page", "handout"):
+                for key in ("kind", "lang", "clinic", "page", "handout", "edition"):
                     if getattr(described, key) != getattr(output, key):
                         entry_problems.append(
                             f"the manifest gives {key} {getattr(described, key)!r}, "
