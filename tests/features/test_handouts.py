@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pypdf
 import pypdfium2
@@ -117,8 +118,9 @@ def test_handouts_page_shows_each_handout_with_a_thumbnail(real_site) -> None:
     page = BeautifulSoup((site / "handouts" / "index.html").read_text(), "html.parser")
     for handout in HANDOUTS:
         card = page.select_one(f'[data-handout="{handout}"]')
-        assert card.select_one("img")["src"] == f"{handout}.png"
-        assert card.select_one("a[download]")["href"] == f"{handout}.pdf"
+        here = "https://clinic.example/handouts/"  # the page's address
+        assert urljoin(here, card.select_one("img")["src"]) == f"{here}{handout}.png"
+        assert urljoin(here, card.select_one("a[download]")["href"]) == f"{here}{handout}.pdf"
         png = site / "handouts" / f"{handout}.png"
         assert png.read_bytes().startswith(b"\x89PNG")
 
