@@ -115,6 +115,15 @@ def succeeds(build: subprocess.Popen[str]) -> str:
     return err
 
 
+def waits(build: subprocess.Popen[str], events: Path) -> None:
+    """Wait until a build's events file says it waits for another build's lock."""
+    deadline = time.monotonic() + 120
+    while '"Waiting"' not in (events.read_text() if events.exists() else ""):
+        assert build.poll() is None, "the build ended without waiting"
+        assert time.monotonic() < deadline, "the build did not wait within 120 s"
+        time.sleep(0.05)
+
+
 def verified(project: Path, site: Path) -> None:
     """`careleaf verify` passes on ``site``."""
     result = CliRunner().invoke(main, ["--project", str(project), "verify", str(site)])
@@ -172,11 +181,15 @@ def test_two_builds_a_second_apart_both_end_well_one_waiting(
     succeeds(start(mini))
     with watched(site) as (problems, trees):
         with output_lock([site], wait=False, progress=lambda event: None):
-            first = start(mini)
-            time.sleep(1)
-            second = start(mini)
-            time.sleep(1)
-        said = [succeeds(first), succeeds(second)]
+            # The lock is let go once both builds wait for it: on a busy machine a build can
+            # take seconds to get as far as the lock.
+            builds = []
+            for number in (1, 2):
+                events = mini.parent / f"events-{number}.jsonl"
+                builds.append(start(mini, "--events", str(events)))
+                waits(builds[-1], events)
+                time.sleep(1)
+        said = [succeeds(build) for build in builds]
     # Each waited (for the test, or for the other build that took the lock before it).
     assert all("careleaf: waiting for pid " in words for words in said)
     assert any(f"waiting for pid {os.getpid()} (" in words for words in said)
@@ -194,8 +207,11 @@ def test_a_damaged_cache_entry_is_rendered_again(
     site = mini / "site"
     result = CliRunner().invoke(main, ["--project", str(mini), "build", "-q"])
     assert result.exit_code == 0, result.output
-    (pdf,) = (mini / ".careleaf-cache").glob("??/*.pdf")
-    pdf.write_bytes(pdf.read_bytes()[:-300] + b"\0" * 300)
+    # The mini project's one handout, in its standard and large-print editions: both damaged.
+    pdfs = sorted((mini / ".careleaf-cache").glob("??/*.pdf"))
+    assert len(pdfs) == 2
+    for pdf in pdfs:
+        pdf.write_bytes(pdf.read_bytes()[:-300] + b"\0" * 300)
     # A page edit: the site is built again, the handout (same key) is taken from the cache.
     index = mini / "docs" / "en" / "index.md"
     index.write_text(index.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")

@@ -20,6 +20,7 @@ from careleaf.build.events import (
 )
 from careleaf.build.plan import Unit
 from careleaf.build.records import BuildRecords, Published, tree_hashes
+from careleaf.content.handout import EDITIONS
 from careleaf.content.load import load_library
 from careleaf.content.model import Library
 from careleaf.options import BuildOptions
@@ -92,10 +93,12 @@ def test_a_translation_edit_rebuilds_its_language_and_equals_a_fresh_build(
     # Only the Spanish handouts are prepared again. The others read nothing that changed (the
     # English ones read English content only, unlike the English site): taken from the cache
     # by the keys the build recorded, without their documents being prepared again.
+    # Each handout in both editions: the standard one and the large-print one.
     handouts = sorted(load_library(project).handouts)
-    assert sorted(prepared) == [f"example/es/{h}" for h in handouts]
+    editions = [*handouts, *(f"{EDITIONS[1]}/{h}" for h in handouts)]
+    assert sorted(prepared) == sorted(f"example/es/{h}" for h in editions)
     assert all(
-        HandoutCached(f"example/{lang}/{h}") in steps for lang in ("en", "bn") for h in handouts
+        HandoutCached(f"example/{lang}/{h}") in steps for lang in ("en", "bn") for h in editions
     )
     # Byte for byte what a build from nothing makes.
     build(tmp_path / "fresh", tmp_path / "fresh-cache")

@@ -186,23 +186,35 @@ def reading_order_problem(tagged: str, expected: list[str]) -> str | None:
 
 
 def content_order(library, handout_id: str, lang: str) -> list[str]:
-    """The handout's title, then each block's title and items, in the definition's order.
+    """The handout's title, then each block's title and items, in the order a reader meets them.
 
     A section of clinic items shows only the statements the clinic switches on; a section
     the clinic does not switch on is left out; a section's heading label replaces its title.
+    A form in copies reads as its two copies: the patient copy (its sections, then the
+    statements that were signed), then the clinic copy (the screening questions, then the
+    statements with the signatures).
     """
     clinic = library.clinics[library.project.default_clinic]
-    texts = [library.handout_title(lang, handout_id).text]
-    for section in library.handouts[handout_id].sections_for(clinic.switches):
+    handout = library.handouts[handout_id]
+
+    def texts(section) -> list[str]:
         block = library.block(lang, section.block)
         items = block.items
         if section.clinic_items:
             items = tuple(i for i in items if i.id in clinic.switches)
             if not items:
-                continue
+                return []
         title = library.label(lang, section.heading) if section.heading else block.title
-        texts += [title, *(item.text for item in items)]
-    return texts
+        return [title, *(item.text for item in items)]
+
+    shown = list(handout.sections_for(clinic.switches))
+    if handout.copies:
+        statements = [s for s in shown if s.part == "clinic" and s.style == "statements"]
+        screening = [s for s in shown if s.part == "clinic" and s.style != "statements"]
+        shown = [s for s in shown if s.part == "patient"] + statements + screening + statements
+    return [library.handout_title(lang, handout_id).text] + [
+        text for section in shown for text in texts(section)
+    ]
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "bn"])
