@@ -19,7 +19,7 @@ from conftest import REPO, copy_project
 from pypdf import PdfReader
 
 from careleaf.cli.main import main
-from careleaf.cli.publish import PREVIEW_DIR
+from careleaf.cli.preview import PREVIEW_DIR
 
 CARELEAF = Path(sys.executable).parent / "careleaf"
 

@@ -1,7 +1,7 @@
 """The `careleaf` command: a thin layer over the core and the site adapter.
 
 The group makes the `Project` every command works on; the commands live by role in
-`careleaf.cli.publish` and `careleaf.cli.editorial`.
+`careleaf.cli.publish`, `careleaf.cli.preview` and `careleaf.cli.editorial`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from careleaf.cli.editorial import (
     status,
     translate,
 )
+from careleaf.cli.preview import serve
 from careleaf.cli.project import Project
-from careleaf.cli.publish import build, check, handout, merge, serve, verify_command
+from careleaf.cli.publish import build, check, handout, merge, verify_command
 
 
 @click.group(
