@@ -61,6 +61,11 @@ def qr_codes(path: Path) -> list[str]:
     return [code.text for code in zxingcpp.read_barcodes(image)]
 
 
+# The PDFs are rendered apart from any site engine (the same bytes with either, copied into
+# each engine's site): the tests of the PDFs read one engine's build; those of the pages that
+# show them read each engine's.
+
+
 @pytest.mark.parametrize("handout", HANDOUTS)
 def test_every_item_and_the_clinic_are_in_each_pdf(real_site, handout: str) -> None:
     project, site = real_site
@@ -113,8 +118,8 @@ def test_consent_form_has_screening_boxes_and_signature_lines(real_site) -> None
     assert "stop the treatment at any time" in text
 
 
-def test_handouts_page_shows_each_handout_with_a_thumbnail(real_site) -> None:
-    _, site = real_site
+def test_handouts_page_shows_each_handout_with_a_thumbnail(engine_built) -> None:
+    _, site = engine_built
     page = BeautifulSoup((site / "handouts" / "index.html").read_text(), "html.parser")
     for handout in HANDOUTS:
         card = page.select_one(f'[data-handout="{handout}"]')
@@ -125,8 +130,8 @@ def test_handouts_page_shows_each_handout_with_a_thumbnail(real_site) -> None:
         assert png.read_bytes().startswith(b"\x89PNG")
 
 
-def test_information_pages_link_their_handout(real_site) -> None:
-    _, site = real_site
+def test_information_pages_link_their_handout(engine_built) -> None:
+    _, site = engine_built
     page = BeautifulSoup((site / "is-it-safe" / "index.html").read_text(), "html.parser")
     assert (
         page.select_one(".careleaf-handout-link a")["href"] == "../handouts/about-dry-needling.pdf"
