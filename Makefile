@@ -82,8 +82,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests macros
-	$(BIN)/ruff format --check src tests macros
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 clean:

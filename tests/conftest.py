@@ -6,6 +6,7 @@ import fcntl
 import functools
 import hashlib
 import http.server
+import json
 import os
 import shutil
 import threading
@@ -17,9 +18,9 @@ import pytest
 from careleaf.verify.browser import CHROMIUM, QUIET_ARGS
 
 REPO = Path(__file__).resolve().parents[1]
-# What every project needs besides its own content: the macros module, the theme overrides
-# and the fonts. Sample projects take them from the repository.
-SHARED = ("fonts", "macros", "overrides")
+# What every project needs besides its own content: the theme overrides and the fonts.
+# Sample projects take them from the repository.
+SHARED = ("fonts", "overrides")
 SHARED_FILES = ("handouts/print.css", "handouts/form.css")
 # The protected safety items of the real project: they must reach every output.
 SIDE_EFFECTS = (
@@ -156,6 +157,21 @@ def arabic_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
+def arabic_zensical_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`arabic_site` with Zensical as its site engine, once for the whole run: (project,
+    site). Read it, never edit."""
+    from careleaf.options import BuildOptions
+    from careleaf.site.engine import build_site
+
+    def make(folder: Path) -> None:
+        project = copy_project(REPO / "tests" / "projects" / "arabic", folder / "project")
+        build_site(project, "demo", project / "site", BuildOptions(engine="zensical"))
+
+    project = built_once(tmp_path_factory, "arabic-zensical", make) / "project"
+    return project, project / "site"
+
+
+@pytest.fixture(scope="session")
 def all_clinics(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real project built for every clinic, as `careleaf build --clinic all` builds it
     (``SOURCE_DATE_EPOCH=1700000000``), once for the whole run: its ``dist/`` folder, one
@@ -174,6 +190,16 @@ def all_clinics(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert result.exit_code == 0, result.output
 
     return built_once(tmp_path_factory, "all-clinics", make) / "project" / "dist"
+
+
+def search_index(folder: Path) -> tuple[dict, list[dict]]:
+    """One language's search index in a built site's ``folder``, from either engine: (its
+    config, its entries, each with ``location``, ``title`` and ``text``). MkDocs writes
+    ``search/search_index.json`` (entries under ``docs``), Zensical ``search.json`` (``items``)."""
+    mkdocs = folder / "search" / "search_index.json"
+    path = mkdocs if mkdocs.is_file() else folder / "search.json"
+    index = json.loads(path.read_text(encoding="utf-8"))
+    return index["config"], index["docs" if path == mkdocs else "items"]
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -269,16 +295,46 @@ def serve(
     return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
-@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
-def engine_site(request: pytest.FixtureRequest) -> Iterator[tuple[str, Path, Path]]:
-    """The real project's site as each site engine built it, served: (base URL, project,
-    site folder). A test that takes it runs once per engine."""
-    built = "real_site" if request.param == "mkdocs" else "zensical_site"
-    project, site = request.getfixturevalue(built)
-    url, server = serve(site)
-    yield url, project, site
+# careleaf's site engines (`careleaf.site.engine.ENGINES`): a test of what any engine's site
+# must show takes `engine_built`, `engine_url` or `engine_site`, and runs once per engine.
+ENGINES = ("mkdocs", "zensical")
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_built(request: pytest.FixtureRequest) -> tuple[Path, Path]:
+    """The real project's site as each site engine built it, once per engine for the whole run
+    (`real_site`, `zensical_site`): (project, site). Read it, never edit."""
+    return request.getfixturevalue("real_site" if request.param == "mkdocs" else "zensical_site")
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def arabic_engine_built(request: pytest.FixtureRequest) -> tuple[Path, Path]:
+    """tests/projects/arabic as each site engine built it (`arabic_site`,
+    `arabic_zensical_site`): (project, site). Read it, never edit."""
+    name = "arabic_site" if request.param == "mkdocs" else "arabic_zensical_site"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def engine_name(request: pytest.FixtureRequest, engine_built: tuple[Path, Path]) -> str:
+    """The site engine that built `engine_built` for this test: "mkdocs" or "zensical"."""
+    return request.node.callspec.params["engine_built"]
+
+
+@pytest.fixture(scope="session")
+def engine_url(engine_built: tuple[Path, Path]) -> Iterator[str]:
+    """`engine_built`'s site served over HTTP: its base URL."""
+    url, server = serve(engine_built[1])
+    yield url
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def engine_site(engine_built: tuple[Path, Path], engine_url: str) -> tuple[str, Path, Path]:
+    """The real project's site as each site engine built it, served: (base URL, project,
+    site folder). A test that takes it runs once per engine."""
+    return engine_url, *engine_built
 
 
 @pytest.fixture(scope="session")

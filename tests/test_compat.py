@@ -19,22 +19,6 @@ def test_multiprocessing_forkserver_still_has_its_stop_method() -> None:
     assert callable(forkserver._forkserver._stop)
 
 
-def test_mkdocs_macros_still_has_get_git_info() -> None:
-    from mkdocs_macros import context
-
-    assert callable(context.get_git_info)
-
-
-def test_remembering_git_info_wraps_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mkdocs_macros import context
-
-    monkeypatch.setattr(context, "get_git_info", lambda: {"short_commit": "x"})
-    compat.remember_git_info(context)
-    wrapped = context.get_git_info
-    compat.remember_git_info(context)
-    assert context.get_git_info is wrapped and hasattr(wrapped, "cache_info")
-
-
 def test_mkdocs_livereload_server_still_has_the_attributes_the_preview_uses(
     tmp_path: Path,
 ) -> None:

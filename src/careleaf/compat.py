@@ -32,18 +32,6 @@ def stop_fork_server() -> None:
         stop()
 
 
-def remember_git_info(macros_context: Any) -> None:
-    """Keep mkdocs-macros' answer from git for the process (``macros_context``: its
-    ``mkdocs_macros.context`` module, whose ``get_git_info`` is replaced in place).
-
-    On every build mkdocs-macros runs git a dozen times (each run a fork of this process) for
-    a `git` variable that no careleaf page can use: `macros/` declares the only names a page
-    may call, and offers no variables.
-    """
-    if not hasattr(macros_context.get_git_info, "cache_info"):
-        macros_context.get_git_info = functools.cache(macros_context.get_git_info)
-
-
 def watch_path(server: Any, path: Path, handler: Any) -> None:
     """Have MkDocs' live-reload ``server`` watch ``path`` with a watchdog ``handler`` of our
     own (its ``watch`` rebuilds everything on any change; ours records which file changed).

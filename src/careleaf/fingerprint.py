@@ -28,13 +28,12 @@ SOURCE_PARTS = (
     "handouts",
     "clinics",
     "overrides",
-    "macros",
     "fonts",
 )
 # careleaf's own files (code and templates): a build reads them too.
 PACKAGE = Path(__file__).parent
 # The engines' versions shape the outputs too.
-ENGINES = ("careleaf", "mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "weasyprint")
+ENGINES = ("careleaf", "mkdocs", "mkdocs-material", "weasyprint")
 
 
 def file_sha256(path: Path) -> str:

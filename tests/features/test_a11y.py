@@ -69,6 +69,7 @@ def test_axe_finds_nothing_serious_on_any_page(width_page: Page, engine_site) ->
     assert not found, "\n".join(f"{page}: {v}" for page, vs in found.items() for v in vs)
 
 
+# The check's own proof (Material's faults of issue 12, put back): one engine is enough.
 def test_axe_check_fails_on_a_damaged_page(width_page: Page, site_url: str) -> None:
     # The two faults of issue 12, put back: Material's footer grey and an unnamed search dialog.
     width_page.goto(site_url + "/es/is-it-safe/")
@@ -217,6 +218,7 @@ def content_order(library, handout_id: str, lang: str) -> list[str]:
     ]
 
 
+# The PDFs are rendered apart from any site engine (the same with either): one engine's build.
 @pytest.mark.parametrize("lang", ["en", "es", "bn"])
 def test_handouts_are_tagged_and_read_in_content_order(real_site, lang: str) -> None:
     project, site = real_site

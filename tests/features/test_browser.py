@@ -4,14 +4,12 @@ and not one request to another host."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import REPO, copy_project, serve
+from conftest import serve
 from playwright.sync_api import Browser, Page
-
-from careleaf.site.engine import build_site
+from search_box import found
 
 
 @pytest.fixture
@@ -26,60 +24,48 @@ def page(browser: Browser) -> Iterator[Page]:
     assert hosts == {"127.0.0.1"}, f"requests to another host: {hosts}"
 
 
-def search(page: Page, term: str) -> list[str]:
-    box = page.locator("input[data-md-component=search-query]")
-    box.click()
-    box.press_sequentially(term, delay=20)
-    page.keyboard.press("End")  # Material reads the query on key up
-    page.wait_for_selector(".md-search-result__item", timeout=10_000)
-    links = page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
-    return [urlsplit(link).path for link in links]
-
-
-def test_switcher_keeps_the_page(page: Page, site_url: str) -> None:
-    page.goto(f"{site_url}/es/is-it-safe/")
+def test_switcher_keeps_the_page(page: Page, engine_url: str) -> None:
+    page.goto(f"{engine_url}/es/is-it-safe/")
     page.hover(".md-header__option .md-select")
     page.click('a.careleaf-alternate[hreflang="bn"]')
-    page.wait_for_url(f"{site_url}/bn/is-it-safe/")
+    page.wait_for_url(f"{engine_url}/bn/is-it-safe/")
     assert page.get_attribute("html", "lang") == "bn"
     page.hover(".md-header__option .md-select")
     page.click('a.careleaf-alternate[hreflang="en"]')
-    page.wait_for_url(f"{site_url}/is-it-safe/")
+    page.wait_for_url(f"{engine_url}/is-it-safe/")
     assert page.get_attribute("html", "lang") == "en"
 
 
-def test_spanish_search_finds_the_spanish_safety_page_only(page: Page, site_url: str) -> None:
-    page.goto(f"{site_url}/es/")
-    paths = search(page, "neumotórax")
+def test_spanish_search_finds_the_spanish_safety_page_only(page: Page, engine_url: str) -> None:
+    page.goto(f"{engine_url}/es/")
+    paths = found(page, "neumotórax")
     assert "/es/is-it-safe/" in paths
     assert all(path.startswith("/es/") for path in paths), paths
 
 
-def test_bengali_search_finds_the_bengali_page(page: Page, site_url: str) -> None:
-    page.goto(f"{site_url}/bn/")
-    paths = search(page, "নিউমোথোরাক্স")
+def test_bengali_search_finds_the_bengali_page(page: Page, engine_url: str) -> None:
+    page.goto(f"{engine_url}/bn/")
+    paths = found(page, "নিউমোথোরাক্স")
     assert "/bn/is-it-safe/" in paths
     assert all(path.startswith("/bn/") for path in paths), paths
 
 
-def test_english_search_stays_in_english(page: Page, site_url: str) -> None:
-    page.goto(f"{site_url}/")
-    paths = search(page, "pneumothorax")
+def test_english_search_stays_in_english(page: Page, engine_url: str) -> None:
+    page.goto(f"{engine_url}/")
+    paths = found(page, "pneumothorax")
     assert "/is-it-safe/" in paths
     assert not any(path.startswith(("/es/", "/bn/")) for path in paths), paths
 
 
-def test_every_page_loads_only_from_this_site(page: Page, site_url: str, real_site) -> None:
-    site = real_site[1]
+def test_every_page_loads_only_from_this_site(page: Page, engine_url: str, engine_built) -> None:
+    site = engine_built[1]
     for html in sorted(site.rglob("index.html")):
-        page.goto(f"{site_url}/{html.parent.relative_to(site).as_posix()}/".replace("/./", "/"))
+        page.goto(f"{engine_url}/{html.parent.relative_to(site).as_posix()}/".replace("/./", "/"))
         page.wait_for_load_state("networkidle")
 
 
-def test_arabic_page_lays_out_right_to_left(browser: Browser, tmp_path: Path) -> None:
-    project = copy_project(REPO / "tests/projects/arabic", tmp_path / "arabic")
-    build_site(project, "demo", project / "site")
-    url, server = serve(project / "site")
+def test_arabic_page_lays_out_right_to_left(browser: Browser, arabic_engine_built) -> None:
+    url, server = serve(arabic_engine_built[1])
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(f"{url}/")

@@ -61,6 +61,11 @@ def qr_codes(path: Path) -> list[str]:
     return [code.text for code in zxingcpp.read_barcodes(image)]
 
 
+# The PDFs are rendered apart from any site engine (the same bytes with either, copied into
+# each engine's site): the tests of the PDFs read one engine's build; those of the pages that
+# show them read each engine's.
+
+
 @pytest.mark.parametrize("handout", HANDOUTS)
 def test_every_item_and_the_clinic_are_in_each_pdf(real_site, handout: str) -> None:
     project, site = real_site
@@ -113,24 +118,29 @@ def test_consent_form_has_screening_boxes_and_signature_lines(real_site) -> None
     assert "stop the treatment at any time" in text
 
 
-def test_handouts_page_shows_each_handout_with_a_thumbnail(real_site) -> None:
-    _, site = real_site
-    page = BeautifulSoup((site / "handouts" / "index.html").read_text(), "html.parser")
+@pytest.mark.parametrize("root", ["", "es/"])
+def test_handouts_page_shows_each_handout_with_a_thumbnail(engine_built, root: str) -> None:
+    _, site = engine_built
+    page = BeautifulSoup((site / root / "handouts" / "index.html").read_text(), "html.parser")
     for handout in HANDOUTS:
         card = page.select_one(f'[data-handout="{handout}"]')
-        here = "https://clinic.example/handouts/"  # the page's address
+        # The page's address: each link leads to its own language's files.
+        here = f"https://clinic.example/{root}handouts/"
         assert urljoin(here, card.select_one("img")["src"]) == f"{here}{handout}.png"
         assert urljoin(here, card.select_one("a[download]")["href"]) == f"{here}{handout}.pdf"
-        png = site / "handouts" / f"{handout}.png"
+        png = site / root / "handouts" / f"{handout}.png"
         assert png.read_bytes().startswith(b"\x89PNG")
 
 
-def test_information_pages_link_their_handout(real_site) -> None:
-    _, site = real_site
-    page = BeautifulSoup((site / "is-it-safe" / "index.html").read_text(), "html.parser")
-    assert (
-        page.select_one(".careleaf-handout-link a")["href"] == "../handouts/about-dry-needling.pdf"
-    )
+@pytest.mark.parametrize("root", ["", "es/"])
+def test_information_pages_link_their_handout(engine_built, root: str) -> None:
+    _, site = engine_built
+    page = BeautifulSoup((site / root / "is-it-safe" / "index.html").read_text(), "html.parser")
+    # Each engine's page links its own language's PDF (Zensical rewrites raw HTML's links
+    # as written from the page's file: careleaf writes them from there for it).
+    here = f"https://clinic.example/{root}is-it-safe/"
+    href = page.select_one(".careleaf-handout-link a")["href"]
+    assert urljoin(here, href) == f"https://clinic.example/{root}handouts/about-dry-needling.pdf"
 
 
 def test_dates_come_from_source_date_epoch(mini: Path, monkeypatch) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pypdf
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, anchors, approve, copy_project, edit, marked, shown
+from conftest import REPO, anchors, approve, copy_project, edit, marked, search_index, shown
 
 from careleaf.content.load import load_library
 from careleaf.content.project import protected_anchor
@@ -37,8 +36,8 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 @pytest.mark.parametrize("lang", ["es", "bn"])
-def test_every_page_and_handout_in_each_language(real_site, lang: str) -> None:
-    project, site = real_site
+def test_every_page_and_handout_in_each_language(engine_built, lang: str) -> None:
+    project, site = engine_built
     library = load_library(project)
     for page in PAGES:
         html = soup(site / lang / page)
@@ -58,8 +57,8 @@ def test_every_page_and_handout_in_each_language(real_site, lang: str) -> None:
     assert "".join(normalise(library.label(lang, "translation-draft")).split()) in text
 
 
-def test_switcher_keeps_the_reader_on_the_same_page(real_site) -> None:
-    _, site = real_site
+def test_switcher_keeps_the_reader_on_the_same_page(engine_built) -> None:
+    _, site = engine_built
     for lang, prefix in (("", ""), ("es/", "../"), ("bn/", "../")):
         page = soup(site / lang / "is-it-safe" / "index.html")
         links = {a["hreflang"]: a["href"] for a in page.select("a.careleaf-alternate")}
@@ -73,19 +72,23 @@ def test_switcher_keeps_the_reader_on_the_same_page(real_site) -> None:
             assert (site / lang / "is-it-safe" / href / "index.html").resolve().is_file()
 
 
-def test_each_language_has_its_own_search_index(real_site) -> None:
-    project, site = real_site
+def test_each_language_has_its_own_search_index(engine_built) -> None:
+    project, site = engine_built
     library = load_library(project)
-    spanish = json.loads((site / "es" / "search" / "search_index.json").read_text())
-    assert spanish["config"]["lang"] == ["es"]
-    text = " ".join(doc["text"] for doc in spanish["docs"])
+    config, spanish = search_index(site / "es")
+    assert config["lang"] == ["es"]
+    text = " ".join(doc["title"] + " " + doc["text"] for doc in spanish)
     assert "neumotórax" in text
-    assert library.safety_items("en")["pneumothorax"].text not in text
-    assert all(not doc["location"].startswith("..") for doc in spanish["docs"])
-    bengali = json.loads((site / "bn" / "search" / "search_index.json").read_text())
-    assert "নিউমোথোরাক্স" in " ".join(doc["text"] for doc in bengali["docs"])
-    english = json.loads((site / "search" / "search_index.json").read_text())
-    assert not any(doc["location"].startswith(("es/", "bn/")) for doc in english["docs"])
+    # Spanish only: no English safety item, no English title of a block.
+    for item in library.safety_items("en").values():
+        assert item.text not in text, item.text
+    assert library.block("en", "side-effects").title not in text
+    assert library.block("es", "side-effects").title in text
+    assert all(not doc["location"].startswith("..") for doc in spanish)
+    _, bengali = search_index(site / "bn")
+    assert "নিউমোথোরাক্স" in " ".join(doc["text"] for doc in bengali)
+    _, english = search_index(site)
+    assert not any(doc["location"].startswith(("es/", "bn/")) for doc in english)
 
 
 def test_stale_safety_item_refuses_the_build_and_allow_stale_shows_english(project: Path) -> None:

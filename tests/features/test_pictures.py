@@ -71,7 +71,7 @@ def clinic(real_site):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_screenshots_show_the_logo_and_primary_colour(
-    browser: Browser, site_url: str, clinic, width: int
+    browser: Browser, engine_url: str, engine_name: str, clinic, width: int
 ) -> None:
     clinic_profile, logo_colours = clinic
     folder = ARTIFACTS / "screenshots"
@@ -82,9 +82,9 @@ def test_screenshots_show_the_logo_and_primary_colour(
     try:
         for lang in LANGS:
             for name, path in PAGES.items():
-                tab.goto(f"{site_url}/{'' if lang == 'en' else lang + '/'}{path}")
+                tab.goto(f"{engine_url}/{'' if lang == 'en' else lang + '/'}{path}")
                 tab.wait_for_load_state("networkidle")
-                png = folder / f"{lang}-{name}-{width}.png"
+                png = folder / f"{engine_name}-{lang}-{name}-{width}.png"
                 tab.screenshot(path=str(png))
                 box = tab.locator(".md-header__button.md-logo img").bounding_box()
                 assert box, f"{png.name}: no logo in the header"
@@ -105,6 +105,8 @@ def test_screenshots_show_the_logo_and_primary_colour(
     assert not found, found
 
 
+# The handouts are rendered apart from any site engine (the same PDFs with either): one
+# engine's build is enough.
 def test_handout_first_pages_show_the_logo_and_primary_colour(real_site, clinic) -> None:
     clinic_profile, logo_colours = clinic
     project, site = real_site

@@ -108,8 +108,8 @@ def test_a_preview_never_touches_the_published_site(served: tuple[Path, str]) ->
         assert all("PREVIEW: not published" in text for text in texts), pdf
 
 
-def test_a_normal_build_is_not_a_preview(real_site: tuple[Path, Path]) -> None:
-    _, site = real_site
+def test_a_normal_build_is_not_a_preview(engine_built: tuple[Path, Path]) -> None:
+    _, site = engine_built
     for page in (site / "index.html", site / "es" / "is-it-safe" / "index.html"):
         assert "data-careleaf-preview" not in page.read_text(encoding="utf-8")
     for pdf in (site / "handouts" / "aftercare.pdf", site / "es" / "handouts" / "aftercare.pdf"):

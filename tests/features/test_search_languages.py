@@ -8,12 +8,12 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from conftest import serve
 from playwright.sync_api import Browser, Page
+from search_box import found
 
 from careleaf.content.load import load_library
 
@@ -25,49 +25,6 @@ def tab(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
-
-
-def found(page: Page, term: str) -> set[str]:
-    """The paths of the pages the search box lists for ``term``, once the list has settled."""
-    if page.locator(".md-search__button").count():
-        return found_in_zensical(page, term)
-    box = page.locator("input[data-md-component=search-query]")
-    box.click()
-    box.fill("")
-    box.press_sequentially(term, delay=10)
-    page.keyboard.press("End")  # Material reads the query on key up
-    meta = page.locator(".md-search-result__meta")
-    listed = "els => els.map(e => e.href)"
-    before: list[str] | None = None
-    for _ in range(40):  # the worker answers each key; keep the last answer that stays
-        page.wait_for_timeout(150)
-        if not meta.is_visible():
-            continue
-        now = [meta.inner_text(), *page.eval_on_selector_all(".md-search-result__link", listed)]
-        if now == before:
-            return {urlsplit(link).path for link in now[1:]}
-        before = now
-    raise AssertionError(f"the search for {term!r} did not settle")
-
-
-def found_in_zensical(page: Page, term: str) -> set[str]:
-    """`found` in a site Zensical built: its search is a dialog of its own, in a shadow root
-    (Playwright's locators pierce it), opened by the header's search button."""
-    box = page.locator("input[aria-autocomplete=list]")
-    if not box.is_visible():
-        page.locator(".md-search__button").first.click()
-    box.fill("")
-    box.press_sequentially(term, delay=10)
-    page.wait_for_timeout(300)  # an empty list before the first answer is not an answer
-    results = page.locator(f"#{box.get_attribute('aria-controls')} a")
-    before: list[str] | None = None
-    for _ in range(40):  # the worker answers each key; keep the last answer that stays
-        page.wait_for_timeout(150)
-        now = [link.get_attribute("href") or "" for link in results.all()]
-        if now == before:
-            return {urlsplit(page.url).path if not link else urlsplit(link).path for link in now}
-        before = now
-    raise AssertionError(f"the search for {term!r} did not settle")
 
 
 def longest_words(library, lang: str) -> list[str]:  # noqa: ANN001 (a Library)
@@ -114,10 +71,10 @@ def test_a_word_of_each_safety_item_finds_the_safety_page(
     ],
 )
 def test_bengali_words_find_the_safety_page_and_only_pages_that_hold_them(
-    tab: Page, site_url: str, real_site, term: str
+    tab: Page, engine_url: str, engine_built, term: str
 ) -> None:
-    site = real_site[1]
-    tab.goto(f"{site_url}/bn/")
+    site = engine_built[1]
+    tab.goto(f"{engine_url}/bn/")
     paths = found(tab, term)
     assert "/bn/is-it-safe/" in paths
     for path in paths:
@@ -125,8 +82,8 @@ def test_bengali_words_find_the_safety_page_and_only_pages_that_hold_them(
         assert term in text, path
 
 
-def test_spanish_search_without_accents_finds_the_accented_word(tab: Page, site_url: str) -> None:
-    tab.goto(f"{site_url}/es/")
+def test_spanish_search_without_accents_finds_the_accented_word(tab: Page, engine_url: str) -> None:
+    tab.goto(f"{engine_url}/es/")
     with_accent = found(tab, "neumotórax")
     assert "/es/is-it-safe/" in with_accent
     assert found(tab, "neumotorax") == with_accent
@@ -143,9 +100,9 @@ def test_spanish_search_without_accents_finds_the_accented_word(tab: Page, site_
     ],
 )
 def test_arabic_search_finds_the_page_as_people_type(
-    browser: Browser, arabic_site, term: str
+    browser: Browser, arabic_engine_built, term: str
 ) -> None:
-    url, server = serve(arabic_site[1])
+    url, server = serve(arabic_engine_built[1])
     page = browser.new_page()
     try:
         page.goto(f"{url}/")
@@ -156,11 +113,13 @@ def test_arabic_search_finds_the_page_as_people_type(
         server.server_close()
 
 
-def test_a_word_from_no_page_finds_nothing(tab: Page, site_url: str) -> None:
-    tab.goto(f"{site_url}/es/")
+def test_a_word_from_no_page_finds_nothing(tab: Page, engine_url: str) -> None:
+    tab.goto(f"{engine_url}/es/")
     assert found(tab, "zzqxj") == set()
 
 
+# MkDocs only: careleaf's search worker wraps Material's (`careleaf.site.search`); Zensical's
+# search is its own, and careleaf sets only its language and separator.
 def test_every_page_runs_careleafs_worker_a_file_of_the_site(real_site) -> None:
     site = real_site[1]
     pages = [*site.rglob("index.html"), *site.rglob("404.html")]

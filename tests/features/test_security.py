@@ -371,8 +371,8 @@ def test_hostile_text_is_inert_everywhere_it_is_printed(mini: Path) -> None:
         encoding="utf-8",
     )
     edit(mini / "docs/en/safety.md", "# ", "# Safety `</title><script>alert(4)</script>` ")
-    # Text that a page shows through careleaf: a notice (inserted before mkdocs-macros renders
-    # the page as a template) and a block title (rendered as a Markdown heading).
+    # Text that a page shows through careleaf: a notice (put in the composed page, which no
+    # engine renders as a template) and a block title (rendered as a Markdown heading).
     edit(
         mini / "content/en/labels.yml",
         "text: This information is a draft. A clinician has not yet reviewed it.",
@@ -437,6 +437,18 @@ def test_a_python_tag_in_mkdocs_yml_is_refused_and_never_run(mini: Path) -> None
     assert not marker.exists() and not (mini / "site").exists()
 
 
+def test_an_old_projects_macros_plugin_is_refused_with_what_to_do(mini: Path) -> None:
+    edit(
+        mini / "mkdocs.yml",
+        "  - careleaf\n",
+        "  - macros:\n      module_name: macros\n  - careleaf\n",
+    )
+    with pytest.raises(CareleafError, match="the macros plugin is no longer used"):
+        build_site(mini, "demo", mini / "site")
+    assert "remove its entry" in check(mini)
+    assert not (mini / "site").exists()
+
+
 def test_slugify_keeps_every_script_readable() -> None:
     assert slugify("কখন সঙ্গে সঙ্গে সাহায্য নেবেন") == "কখন-সঙ্গে-সঙ্গে-সাহায্য-নেবেন"
     assert slugify("متى تطلب المساعدة فوراً؟") == "متى-تطلب-المساعدة-فوراً"
@@ -444,8 +456,8 @@ def test_slugify_keeps_every_script_readable() -> None:
     assert slugify("Côte d'Ivoire — ¿Qué?") == "côte-divoire-qué"
 
 
-def test_bengali_heading_anchor_is_readable_in_the_built_site(real_site) -> None:
-    _, site = real_site
+def test_bengali_heading_anchor_is_readable_in_the_built_site(engine_built) -> None:
+    _, site = engine_built
     soup = BeautifulSoup((site / "bn/is-it-safe/index.html").read_text(encoding="utf-8"), "lxml")
     ids = [h["id"] for h in soup.select("h2[id], h3[id]")]
     assert ids and all(slugify(h.get_text()) == h["id"] for h in soup.select("h2[id]"))

@@ -38,16 +38,16 @@ def digits(text: str) -> str:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_home_page_carries_the_urgent_notice(real_site, lang: str) -> None:
-    _, site = real_site
+def test_the_home_page_carries_the_urgent_notice(engine_built, lang: str) -> None:
+    _, site = engine_built
     home = page(site, lang, "index.html")
     emergency = home.select_one('[data-protected="urgent-help/emergency"]')
     assert emergency is not None and "999" in ascii_digits(emergency.get_text())
     assert home.select('[data-protected^="urgent-help/"][data-protected$="/text"]')
 
 
-def test_every_page_with_side_effects_has_the_urgent_notice(real_site) -> None:
-    _, site = real_site
+def test_every_page_with_side_effects_has_the_urgent_notice(engine_built) -> None:
+    _, site = engine_built
     carrying = [
         p for p in pages(site) if 'data-block="side-effects"' in p.read_text(encoding="utf-8")
     ]
@@ -57,8 +57,8 @@ def test_every_page_with_side_effects_has_the_urgent_notice(real_site) -> None:
         assert 'data-protected="urgent-help/emergency"' in text, path
 
 
-def test_every_phone_number_is_a_tel_link(real_site) -> None:
-    project, site = real_site
+def test_every_phone_number_is_a_tel_link(engine_built) -> None:
+    project, site = engine_built
     clinic = load_library(project).clinics["example"]
     numbers = {digits(clinic.phone), clinic.emergency_number}
     found = 0
@@ -86,8 +86,8 @@ def digits_kept(text: str) -> str:
     return re.sub(r"(?<=\d) (?=\d)", "", text)
 
 
-def test_bengali_writes_the_emergency_number_in_its_own_digits(real_site) -> None:
-    _, site = real_site
+def test_bengali_writes_the_emergency_number_in_its_own_digits(engine_built) -> None:
+    _, site = engine_built
     emergency = page(site, "bn", "index.html").select_one(
         '[data-protected="urgent-help/emergency"]'
     )
@@ -97,8 +97,8 @@ def test_bengali_writes_the_emergency_number_in_its_own_digits(real_site) -> Non
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_safety_page_has_both_screening_lists(real_site, lang: str) -> None:
-    _, site = real_site
+def test_the_safety_page_has_both_screening_lists(engine_built, lang: str) -> None:
+    _, site = engine_built
     safety = page(site, lang, "is-it-safe/index.html")
     for block, ids in (("contraindications", CONTRAINDICATIONS), ("precautions", PRECAUTIONS)):
         section = safety.select_one(f'[data-block="{block}"]')
@@ -110,8 +110,8 @@ def test_the_safety_page_has_both_screening_lists(real_site, lang: str) -> None:
         assert shown == set(ids), block
 
 
-def test_the_safety_blocks_show_their_sources(real_site) -> None:
-    _, site = real_site
+def test_the_safety_blocks_show_their_sources(engine_built) -> None:
+    _, site = engine_built
     safety = page(site, "en", "is-it-safe/index.html")
     sources = safety.select_one('[data-block="side-effects"] .careleaf-references')
     assert sources is not None

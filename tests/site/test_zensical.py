@@ -75,8 +75,9 @@ def test_a_right_to_left_project_builds_and_verifies_with_zensical(
 def test_every_protected_item_reaches_every_language(zensical_site) -> None:
     project, site = zensical_site
     library = load_library(project)
-    report = verify(site, project)
-    assert report.ok, report
+    # `careleaf verify site`, as a clinic runs it after `careleaf build --engine zensical`.
+    result = CliRunner().invoke(main, ["--project", str(project), "verify", str(site)])
+    assert result.exit_code == 0, result.output
     for page, blocks in library.project.placement.pages.items():
         wanted = {key for block in blocks for key in library.project.protected_keys(block)}
         for folder in LANGS.values():
@@ -142,10 +143,10 @@ def test_the_spanish_search_index_holds_spanish_only(zensical_site) -> None:
 
 
 def test_zensical_run_on_its_own_gives_a_site_careleaf_verify_fails(mini: Path) -> None:
-    # A clinic that follows Material's advice: `zensical build` on the project. (Zensical's
-    # macros extension imports the project's macros/ module, which fails without careleaf's
-    # plugin; the templates fail without careleaf's settings. What it leaves in site/ is
-    # what a clinic would find there.) The verifier must fail, naming the blocks.
+    # A clinic that follows Material's advice: `zensical build` on the project. (Zensical
+    # ignores careleaf's plugin; careleaf's templates fail without careleaf's settings. What
+    # it leaves in site/ is what a clinic would find there.) The verifier must fail, naming
+    # the blocks.
     subprocess.run(
         [sys.executable, "-m", "zensical", "build", "-f", "mkdocs.yml"],
         cwd=mini,
@@ -165,10 +166,12 @@ def test_zensical_run_on_its_own_gives_a_site_careleaf_verify_fails(mini: Path) 
 
 
 def test_zensical_never_runs_the_projects_python(mini: Path) -> None:
+    # Python where Zensical's macros extension would look for it (an older project's
+    # macros/, Zensical's default main.py): never imported.
     marker = mini / "ran"
-    (mini / "macros" / "__init__.py").write_text(
-        f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8"
-    )
+    (mini / "macros").mkdir(exist_ok=True)
+    for module in (mini / "macros" / "__init__.py", mini / "main.py"):
+        module.write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
     library = load_library(mini)
     config = zensical.zensical_config(library, "demo", "en", BuildOptions(), {})
     assert [list(plugin) for plugin in config["plugins"]] == [["search"]]
@@ -204,7 +207,9 @@ def test_the_engine_is_part_of_the_build_options_key() -> None:
 def test_the_pages_policy_allows_zensicals_own_inline_scripts(zensical_site) -> None:
     """The Content-Security-Policy of a Zensical site hashes the inline scripts of Zensical's
     own templates (`theme_templates(root, "zensical")`), which Material's do not write."""
-    from careleaf.build.csp_pages import template_scripts, theme_templates
+    from careleaf import csp
+    from careleaf.build.csp_pages import template_scripts, theme_styles, theme_templates
+    from careleaf.verify.manifest import read_manifest
 
     project, site = zensical_site
     page = (site / "es" / "is-it-safe" / "index.html").read_text(encoding="utf-8")
@@ -221,6 +226,12 @@ def test_the_pages_policy_allows_zensicals_own_inline_scripts(zensical_site) -> 
     for body in scripts:
         assert any(shape.fullmatch(body) for shape in zensical_shapes), body[:60]
     assert not all(any(shape.fullmatch(b) for shape in material_shapes) for b in scripts)
+    # The stylesheet Zensical's script puts into its search dialog is allowed by its hash
+    # (else blocked: an unstyled dialog, and a violation on every page).
+    inserted = theme_styles("zensical")
+    assert inserted and theme_styles() == []
+    policy = csp.directives(read_manifest(site)["csp"])
+    assert all(csp.source_hash(style) in policy["style-src"] for style in inserted)
 
 
 def test_blocks_are_rendered_for_the_website_with_either_engine(zensical_site, real_site) -> None:

@@ -56,6 +56,10 @@ _VALUE = r"[\w./:#?=&%+~-]*"
 # MkDocs; a Zensical site's are Zensical's own (its package's ``templates``), each engine
 # naming its own (`careleaf.site.engine.MkDocsEngine.theme`, `careleaf.site.zensical`).
 THEME_PACKAGE = "material"
+# Zensical's script makes its search dialog in a shadow root, with a ``<style>`` element whose
+# text is a string constant of its bundle: ``C("style",{},NAME.toString())``, ``NAME='…'``.
+_STYLE_CALL = re.compile(r'"style",\{\},(\w+)\.toString\(\)')
+_BUNDLES = "assets/javascripts"
 
 
 def theme_templates(root: Path, theme: str = THEME_PACKAGE) -> list[Path]:
@@ -65,6 +69,33 @@ def theme_templates(root: Path, theme: str = THEME_PACKAGE) -> list[Path]:
     folders = [Path(root) / "overrides"]
     folders.append(Path(str(resources.files(theme) / "templates")))
     return [folder for folder in folders if folder.is_dir()]
+
+
+def theme_styles(theme: str = THEME_PACKAGE) -> list[str]:
+    """The texts of the ``<style>`` elements the theme's own script inserts as a page runs,
+    which the policy must allow by their hashes as it allows the pages' own: none for
+    Material; for Zensical, its search dialog's stylesheet, read from its bundle (with it
+    blocked, the dialog shows unstyled).
+
+    Raises:
+        BuildError: a Zensical bundle whose inserted stylesheet careleaf cannot read exactly
+            (one string constant, with no escapes): the policy would block it.
+    """
+    if theme == THEME_PACKAGE:
+        return []
+    folder = Path(str(resources.files(theme) / "templates")) / _BUNDLES
+    styles = []
+    for bundle in sorted(folder.glob("bundle.*.min.js")):
+        text = bundle.read_text(encoding="utf-8")
+        for name in _STYLE_CALL.findall(text):
+            found = re.findall(rf"\b{name}='([^'\\]*)'", text)
+            if len(found) != 1:
+                raise BuildError(
+                    f"{theme}'s script inserts a stylesheet careleaf cannot read from "
+                    f"{bundle.name} ({name}): the Content-Security-Policy would block it"
+                )
+            styles.append(found[0])
+    return styles
 
 
 def template_scripts(folders: Iterable[Path]) -> list[re.Pattern[str]]:
@@ -92,7 +123,12 @@ def _templates(folders: Iterable[Path]) -> list[Path]:
     return found
 
 
-def apply_policy(site: Path, own_url: str, theme: Sequence[re.Pattern[str]]) -> str:
+def apply_policy(
+    site: Path,
+    own_url: str,
+    theme: Sequence[re.Pattern[str]],
+    inserted_styles: Sequence[str] = (),
+) -> str:
     """Work out the policy of a built site from its pages, write it into each of them and
     into ``_headers``; returns the page policy (the manifest records it).
 
@@ -102,6 +138,7 @@ def apply_policy(site: Path, own_url: str, theme: Sequence[re.Pattern[str]]) -> 
             origin, where Material asks for the other languages' sitemaps.
         theme: the shapes of the theme's inline scripts (`template_scripts`): the only
             inline scripts a page may have.
+        inserted_styles: the ``<style>`` texts the theme's script inserts (`theme_styles`).
 
     Raises:
         BuildError: a page has an inline script the theme does not write, or an inline event
@@ -112,7 +149,7 @@ def apply_policy(site: Path, own_url: str, theme: Sequence[re.Pattern[str]]) -> 
     # As bytes: a newline translated on reading would change a script's hash.
     texts = {page: _OLD_META.sub("", page.read_bytes().decode("utf-8")) for page in pages}
     scripts: list[str] = []
-    styles: list[str] = []
+    styles: list[str] = list(inserted_styles)
     attributes: list[str] = []
     for page, text in texts.items():
         for match in _RAW.finditer(text):

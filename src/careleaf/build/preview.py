@@ -35,7 +35,7 @@ from careleaf.paths import CONTENT_DIR, DOCS_DIR, beside
 from careleaf.verify.manifest import output_languages
 
 # Folders and files whose every change reaches the whole site and every handout.
-EVERYTHING = ("careleaf.yml", "mkdocs.yml", "handouts", "clinics", "fonts", "macros", "overrides")
+EVERYTHING = ("careleaf.yml", "mkdocs.yml", "handouts", "clinics", "fonts", "overrides")
 
 
 def watch_list(root: Path, library: Library) -> list[Path]:

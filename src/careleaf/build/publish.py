@@ -22,6 +22,7 @@ from careleaf.build.csp_pages import (
     THEME_PACKAGE,
     apply_policy,
     template_scripts,
+    theme_styles,
     theme_templates,
 )
 from careleaf.build.events import ClinicPublished, Progress, Verifying, quiet
@@ -170,7 +171,8 @@ def finish(
     place_handouts(entries, library, clinic_id, site)
     # The site is whole now: its policy is worked out from the pages as they ship.
     shapes = template_scripts(theme_templates(library.root, theme))
-    policy = apply_policy(site, library.clinics[clinic_id].website, shapes)
+    website = library.clinics[clinic_id].website
+    policy = apply_policy(site, website, shapes, theme_styles(theme))
     languages = output_languages(library) if languages is None else list(languages)
     outputs = collect_outputs(site, library, languages, clinic_id)
     anchors = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 import jinja2
@@ -43,6 +44,12 @@ def slugify(value: str, separator: str = "-") -> str:
         elif char.isspace() or char in "-_":
             kept.append(" ")
     return separator.join("".join(kept).split())
+
+
+def slugifier() -> Callable[[str, str], str]:
+    """`slugify`, as Zensical's configuration names a Markdown extension's function: by a
+    callable it calls to get the function (``slugify: {object: ...slugifier}``)."""
+    return slugify
 
 
 def check_markdown(markdown: str, file: str, line_offset: int = 0) -> list[Problem]:

@@ -221,8 +221,9 @@ def check_front_matter(text: str, file: str) -> list[Problem]:
             problems.append(Problem(file, "front matter values must be text", line=line, key=key))
         elif key != "source" and any(mark in str(value) for mark in ("{{", "{%", "{#")):
             # `source` is the English page a translation was made from, macro calls included:
-            # data for `careleaf status`, never rendered (mkdocs-macros renders only the title).
-            # mkdocs-macros renders a page title holding "{{" as a template.
+            # data for `careleaf status`, never rendered. Template code in a title would be
+            # code in a value careleaf's composition never renders: refused, so that no
+            # engine or plugin ever reads it as a template.
             problems.append(
                 Problem(file, "template code is not allowed in front matter", line=line, key=key)
             )

@@ -129,7 +129,8 @@ def check_site_config(path: Path, root: Path) -> list[Problem]:
 
     MkDocs reads mkdocs.yml with PyYAML's full, unsafe loader, so a Python tag in it runs
     code: careleaf reads it safely first, and refuses Python tags and ``INHERIT`` (another
-    file, read the same unsafe way) before MkDocs sees it.
+    file, read the same unsafe way) before MkDocs sees it; and the ``macros`` plugin that
+    projects named before careleaf composed the pages itself (README, "Dependencies").
     """
     problems: list[Problem] = []
     text = read_text(path, root, problems, MAX_BYTES)
@@ -153,6 +154,18 @@ def check_site_config(path: Path, root: Path) -> list[Problem]:
         return [Problem(name, "must be a mapping of keys to values", line=1)]
     if "INHERIT" in data:
         return [Problem(name, "INHERIT is not allowed: keep the configuration in one file")]
+    plugins = data.get("plugins")
+    named = plugins if isinstance(plugins, list) else list(plugins or {})
+    if any(entry == "macros" or isinstance(entry, dict) and "macros" in entry for entry in named):
+        # An older project's entry: MkDocs would stop on a plugin no longer installed, and
+        # Zensical would import the project's Python for it.
+        return [
+            Problem(
+                name,
+                "the macros plugin is no longer used: careleaf composes every page itself "
+                "before any site engine runs; remove its entry (and the macros/ folder)",
+            )
+        ]
     return []
 
 

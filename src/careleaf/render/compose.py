@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +77,15 @@ def page_url(uri: str) -> str:
     if stem == "index" or stem.endswith("/index"):
         return stem.removesuffix("index")
     return f"{stem}/"
+
+
+def source_folder(uri: str) -> str:
+    """The folder of a page's Markdown file from its site's root (``a/x.md`` -> ``a/``,
+    ``x.md`` -> ``""``): where Zensical reads every relative link of a page from, raw HTML's
+    too, before it rewrites them for directory URLs. MkDocs leaves raw HTML's links as
+    written, so for MkDocs they are written from the page's address (`page_url`)."""
+    folder, _, _ = uri.rpartition("/")
+    return f"{folder}/" if folder else ""
 
 
 def relative_url(target: str, url: str) -> str:
@@ -225,12 +234,16 @@ def compose_pages(
     lang: str,
     options: BuildOptions,
     generated: Mapping[str, str],
+    links_from: Callable[[str], str] = page_url,
 ) -> dict[str, ComposedPage]:
     """Every page of ``lang``'s site of ``clinic``, composed, by path: its own pages, the
     source language's pages it has not translated (each with a notice), and careleaf's
     ``generated`` pages (Markdown by name: the editors' report). A translated page marked
     fuzzy (`is_draft_page`) is never published: the source language's page stands in for it,
     with the same notice, except in a preview, which shows it with a notice at its top.
+    ``links_from``: where the engine reads a page's relative links from, by its path
+    (`page_url` for MkDocs, `source_folder` for Zensical): careleaf's links (handouts, their
+    thumbnails) are written from there.
 
     Raises:
         BuildError: a page of the project has the name of a generated one.
@@ -245,7 +258,7 @@ def compose_pages(
         page = library.pages[source][uri] if fallback else own[uri]
         meta = front_matter(page.text)
         notices = page_notices(library, lang, uri, page.text, page.blocks, fallback, options)
-        body = render_macros(library, lang, clinic, page.markdown, page_url(uri), preview)
+        body = render_macros(library, lang, clinic, page.markdown, links_from(uri), preview)
         body = with_notices(library, lang, body, notices)
         if preview and draft and not fallback:
             body = insert_after_title(body, f'!!! warning "{DRAFT_PAGE}"\n')
@@ -263,6 +276,8 @@ def compose_pages(
         # careleaf's own report, internal: kept out of search and search engines, in the
         # source language only (no other languages to switch to).
         head = {"search": {"exclude": True}, "alternates": False, "internal": True}
+        # Its own meta description, as every page has (the engine's theme prints it).
+        head["description"] = description(html_of(text))
         title = first_heading(text) or name
         pages[name] = ComposedPage(name, with_front_matter(head, text), title, internal=True)
     return dict(sorted(pages.items()))

@@ -25,7 +25,6 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from careleaf import compat
 from careleaf.build.events import Event
 from careleaf.content.checks import check_project
 from careleaf.content.clinic import Clinic
@@ -85,15 +84,10 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
     # (`careleaf.site.engine.MkDocsEngine`): the hooks then compose nothing.
     composed: Composed | None = None
 
-    @event_priority(100)  # before mkdocs-macros, which asks this plugin for the library
+    @event_priority(100)  # first: the search plugin reads the language this sets
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
-        # mkdocs-macros announces its settings at INFO on every language's build: noise here.
-        logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
-        from mkdocs_macros import context
-
-        compat.remember_git_info(context)
         root = Path(self.config.project_dir)
         try:
             self.library = self.preloaded or load_library(root)
@@ -133,11 +127,6 @@ class CareleafPlugin(BasePlugin[CareleafConfig]):
                 "in mkdocs.yml and build with `careleaf build` (or plain `mkdocs build`)"
             )
         config.docs_dir = str(self.composed.folder)
-        # The pages hold no macro calls any more, and their text must never be read as a
-        # template: mkdocs-macros renders nothing in them.
-        macros = config.plugins.get("macros")
-        if macros is not None:
-            macros.config["render_by_default"] = False
         # The 404 page's "safety page": the one showing the most safety blocks (the first
         # of those in the navigation's order).
         nav = [entry for entry in config.nav or [] if isinstance(entry, str)]
@@ -283,6 +272,6 @@ def escape_meta(page: Page) -> None:
     (title, description), so before any page's navigation shows this page's title."""
     for key, value in page.meta.items():
         if isinstance(value, str):
-            # Braces as entities too: mkdocs-macros renders a title holding "{{" as a
-            # template (refused by the page check; this is the second line of defence).
+            # Braces as entities too: a title holding "{{" must never reach anything that
+            # reads it as a template (refused by the page check; the second line of defence).
             page.meta[key] = Markup(template_free(str(escape(value))))

@@ -5,8 +5,8 @@ handout cards in place); this adapter writes them, the clinic's files (`careleaf
 and a configuration it generates into a work folder, runs ``zensical build`` on that folder in
 a process of its own, and moves the site into the staging folder the pipeline verifies.
 
-Zensical never reads the project: not its mkdocs.yml (whose ``macros`` plugin Zensical maps to
-an extension that imports and runs the project's ``macros/`` module), not its Python. The
+Zensical never reads the project: not its mkdocs.yml (a ``macros`` plugin named there, which
+Zensical maps to an extension that imports and runs the project's Python), not its code. The
 generated configuration names no plugin but ``search`` and no Markdown extension that runs
 contributed code; the work folder holds only composed pages, the clinic's files and a copy of
 the theme's overrides.
@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+import careleaf
 from careleaf.content.model import Library
 from careleaf.content.yamlfile import read_site_config
 from careleaf.errors import BuildError
@@ -34,6 +35,7 @@ from careleaf.render.compose import (
     ComposedPage,
     compose_pages,
     safety_page,
+    source_folder,
     write_files,
     write_pages,
 )
@@ -76,7 +78,9 @@ class ZensicalEngine:
                 holds what it said.
         """
         clinic = library.clinics[clinic_id]
-        pages = compose_pages(library, clinic, lang, options, generated or {})
+        # Zensical rewrites every relative link (raw HTML's too) as written from the page's
+        # Markdown file: careleaf's links are written from there.
+        pages = compose_pages(library, clinic, lang, options, generated or {}, source_folder)
         with tempfile.TemporaryDirectory(prefix="careleaf-zensical-") as folder:
             work = Path(folder)
             config = zensical_config(library, clinic_id, lang, options, pages)
@@ -124,8 +128,9 @@ def zensical_config(
         {
             "toc": {
                 "permalink": False,
-                # Unicode-aware anchors, so Bengali and Arabic headings get readable ids.
-                "slugify": {"object": "pymdownx.slugs.slugify", "kwds": {"case": "lower"}},
+                # careleaf's Unicode-aware anchors, as with MkDocs: Bengali vowel signs and
+                # viramas kept (pymdownx's slugify drops them), Arabic letters readable.
+                "slugify": {"object": "careleaf.content.page_markdown.slugifier"},
             }
         }
     )
@@ -160,8 +165,9 @@ def run_zensical(work: Path, what: str) -> None:
         BuildError: it failed, warned or took too long; with what it said.
     """
     command = [sys.executable, "-m", "zensical", "build", "--strict", "-f", "mkdocs.yml"]
-    # Zensical needs nothing of careleaf's: its process gets no path into careleaf's sources.
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    # Zensical imports careleaf's own slugify (`zensical_config`), from the careleaf that runs
+    # this build; nothing else: no path into the project.
+    env = {**os.environ, "PYTHONPATH": str(Path(careleaf.__file__).resolve().parents[1])}
     try:
         done = subprocess.run(  # noqa: S603 (a fixed command)
             command, cwd=work, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
